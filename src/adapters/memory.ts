@@ -1,0 +1,130 @@
+import { nanoid } from 'nanoid';
+import { avatarSeed } from '../core/avatar';
+import { ColloquyError } from '../core/errors';
+import type { Comment } from '../core/types';
+import { normalizeNewComment, validateNewComment } from '../core/validation';
+import type { StorageAdapter, ThreadEvent } from './types';
+
+export interface MemoryAdapterOptions {
+  /** Comments present from the start, e.g. a post's existing responses. @default [] */
+  seed?: Comment[];
+  /** 'all' stores new comments as pending, to try out moderation. @default 'none' */
+  moderation?: 'none' | 'all';
+}
+
+/** Where a collection adapter keeps a thread's comments between calls. */
+export interface ThreadPersistence {
+  load(threadId: string): Comment[] | undefined;
+  save(threadId: string, comments: Comment[]): void;
+}
+
+const compareCreated = (a: Comment, b: Comment) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+const isPublic = (comment: Comment) => comment.status === 'approved';
+
+function aborted(signal: AbortSignal) {
+  if (signal.aborted) throw new ColloquyError('aborted', 'The request was cancelled.');
+}
+
+/**
+ * One implementation behind the memory and browser-local adapters: comments live in arrays per
+ * thread; `persistence` decides whether they outlive the page.
+ */
+export function createCollectionAdapter(options: MemoryAdapterOptions, persistence?: ThreadPersistence): StorageAdapter {
+  const threads = new Map<string, Comment[]>();
+  const listeners = new Set<(threadId: string, event: ThreadEvent) => void>();
+
+  const commentsOf = (threadId: string) => {
+    let comments = threads.get(threadId);
+    if (!comments) {
+      comments = persistence?.load(threadId) ?? options.seed?.filter((c) => c.threadId === threadId).map((c) => ({ ...c })) ?? [];
+      threads.set(threadId, comments);
+    }
+    return comments;
+  };
+  const save = (threadId: string) => persistence?.save(threadId, commentsOf(threadId));
+  const emit = (threadId: string, event: ThreadEvent) => listeners.forEach((listener) => listener(threadId, event));
+  const find = (id: string) => {
+    for (const comments of threads.values()) {
+      const comment = comments.find((c) => c.id === id);
+      if (comment) return { comment, comments };
+    }
+    throw new ColloquyError('not-found', 'That comment no longer exists.');
+  };
+
+  return {
+    async listComments({ threadId, cursor, limit, sort }, signal) {
+      aborted(signal);
+      const comments = commentsOf(threadId);
+      const parents = new Set(comments.map((c) => c.parentId));
+      const visible = comments.filter((c) => c.status !== 'deleted' || parents.has(c.id)).sort(compareCreated);
+      if (sort === 'newest') visible.reverse();
+      const start = cursor ? Number(cursor) : 0;
+      if (!Number.isInteger(start) || start < 0) throw new ColloquyError('invalid', 'The page cursor is not valid.');
+      const end = start + limit;
+      return {
+        comments: visible.slice(start, end),
+        nextCursor: end < visible.length ? String(end) : null,
+        total: comments.filter(isPublic).length,
+      };
+    },
+
+    async createComment(input, signal) {
+      aborted(signal);
+      const value = normalizeNewComment(input);
+      const [problem] = validateNewComment(value);
+      if (problem) throw new ColloquyError('invalid', `The ${problem.field} is not valid (${problem.problem}).`, problem.field);
+      const comments = commentsOf(value.threadId);
+      if (value.parentId && !comments.some((c) => c.id === value.parentId)) {
+        throw new ColloquyError('invalid', 'The comment you reply to is not in this thread.', 'parentId');
+      }
+      const comment: Comment = {
+        id: nanoid(),
+        threadId: value.threadId,
+        parentId: value.parentId,
+        author: { name: value.author.name, avatarSeed: avatarSeed(value.author.email, value.author.name), ...(value.author.url && { url: value.author.url }) },
+        body: value.body,
+        createdAt: new Date().toISOString(),
+        status: options.moderation === 'all' ? 'pending' : 'approved',
+      };
+      comments.push(comment);
+      save(value.threadId);
+      emit(value.threadId, { type: 'created', comment });
+      return { comment };
+    },
+
+    async updateComment(id, { body }, signal) {
+      aborted(signal);
+      const { comment } = find(id);
+      const [problem] = validateNewComment({ threadId: comment.threadId, parentId: null, body, author: { name: comment.author.name, email: 'kept@example.com' } });
+      if (problem) throw new ColloquyError('invalid', `The ${problem.field} is not valid (${problem.problem}).`, problem.field);
+      Object.assign(comment, { body, updatedAt: new Date().toISOString() });
+      save(comment.threadId);
+      emit(comment.threadId, { type: 'updated', comment });
+      return { ...comment };
+    },
+
+    async deleteComment(id, signal) {
+      aborted(signal);
+      const { comment, comments } = find(id);
+      // A deleted comment with replies stays as a placeholder so the thread keeps its shape.
+      if (comments.some((c) => c.parentId === id)) Object.assign(comment, { status: 'deleted', body: '' });
+      else comments.splice(comments.indexOf(comment), 1);
+      save(comment.threadId);
+      emit(comment.threadId, { type: 'deleted', id });
+    },
+
+    async countComments(threadIds, signal) {
+      aborted(signal);
+      return Object.fromEntries(threadIds.map((id) => [id, commentsOf(id).filter(isPublic).length]));
+    },
+
+    subscribe(threadId, listener) {
+      const forThread = (id: string, event: ThreadEvent) => id === threadId && listener(event);
+      listeners.add(forThread);
+      return () => listeners.delete(forThread);
+    },
+  };
+}
+
+/** Keeps comments in memory: for tests, demos and previews. Everything is gone on reload. */
+export const createMemoryAdapter = (options: MemoryAdapterOptions = {}): StorageAdapter => createCollectionAdapter(options);

@@ -1,0 +1,61 @@
+/** Where a comment stands in moderation. Only `approved` is public; `pending` is shown to its author. */
+export type CommentStatus = 'approved' | 'pending' | 'deleted';
+
+/** The order of top-level comments; replies are always oldest first, as on a classic blog. */
+export type SortOrder = 'oldest' | 'newest';
+
+/** A comment as readers see it. It never carries the author's email. */
+export interface Comment {
+  id: string;
+  threadId: string;
+  /** The comment this one replies to, or null for a top-level comment. */
+  parentId: string | null;
+  author: CommentAuthor;
+  /** Markdown source; rendered through `parseMarkdown`, never as HTML. */
+  body: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601, set when the author edited the comment. */
+  updatedAt?: string;
+  status: CommentStatus;
+}
+
+export interface CommentAuthor {
+  name: string;
+  /** The author's website (http or https only). */
+  url?: string;
+  /** Opaque value the identicon is drawn from (a hash, never the email itself). */
+  avatarSeed: string;
+}
+
+/** What a reader submits through the form. */
+export interface NewComment {
+  threadId: string;
+  /** The page title, so a store can label a thread it sees for the first time. */
+  title?: string;
+  /** The page address, for the same reason. */
+  pageUrl?: string;
+  parentId: string | null;
+  body: string;
+  author: {
+    name: string;
+    email: string;
+    url?: string;
+  };
+}
+
+/** One page of a thread, in the requested order. */
+export interface CommentPage {
+  comments: Comment[];
+  /** Pass back to get the next page; null on the last page. */
+  nextCursor: string | null;
+  /** Every visible comment in the thread, for the "N responses" heading. */
+  total: number;
+}
+
+/** A minimal synchronous key/value store (localStorage-shaped) for drafts and saved details. */
+export interface KeyValueStore {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+  remove(key: string): void;
+}

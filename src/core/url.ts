@@ -1,0 +1,42 @@
+// Only the named-entity tricks seen in scheme obfuscation; anything else stays encoded, and an
+// `&` left in the scheme makes the URL relative, which is rejected anyway.
+const NAMED: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", colon: ':', sol: '/', tab: '\t', newline: '\n',
+};
+
+// Numeric references may omit the `;` (browsers accept `&#0000106`); named ones may not, or a
+// query like `?a=1&lt=2` would change.
+const decodeEntities = (s: string) =>
+  s.replace(/&#(?:x([\da-f]+)|(\d+));?|&([a-z]+);/gi, (m, hex?: string, dec?: string, name?: string) => {
+    if (name) return NAMED[name.toLowerCase()] ?? m;
+    const cp = parseInt(hex ?? dec!, hex ? 16 : 10);
+    return cp > 0 && cp < 0x110000 ? String.fromCodePoint(cp) : '\uFFFD';
+  });
+
+const parse = (s: string) => {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The URL to put in an `href`, or null if it must not become a link. Only absolute `http:`,
+ * `https:` and `mailto:` URLs survive: comments appear on other people's pages, so relative and
+ * protocol-relative URLs are rejected too. The scheme is judged after decoding entities and
+ * stripping control characters, and by the WHATWG parser browsers use, so `java&#x09;script:`,
+ * `\u0000javascript:` and `JaVaScRiPt:` all fail. Percent-encoding in a scheme is never decoded by
+ * a browser and `%` is not a scheme character, so an encoded scheme parses as relative and fails.
+ * Returns the decoded string, which is exactly what was judged.
+ */
+export function safeUrl(raw: string): string | null {
+  const s = decodeEntities(raw).replace(/[\0-\x1f\x7f]/g, '').trim();
+  return /^(https?|mailto):$/.test(parse(s)?.protocol ?? '') ? s : null;
+}
+
+/** True only for an absolute http(s) URL with no whitespace inside, e.g. a commenter's website. */
+export function isHttpUrl(raw: string): boolean {
+  const s = raw.trim();
+  return !/[\0-\x20\x7f]/.test(s) && /^https?:$/.test(parse(s)?.protocol ?? '');
+}

@@ -1,0 +1,101 @@
+import type { CommentField } from './errors';
+import type { NewComment } from './types';
+
+/** Limits on a new comment, shared by the widget and the server so both accept the same input. */
+export interface ValidationRules {
+  /** The longest author name, in Unicode code points. @default 100 */
+  nameMaxLength: number;
+  /** The longest comment, in Unicode code points, after normalization. @default 10000 */
+  bodyMaxLength: number;
+  /** Whether a reader must give an email (stored, never shown). @default true */
+  requireEmail: boolean;
+}
+
+export const defaultValidationRules: ValidationRules = Object.freeze({
+  nameMaxLength: 100,
+  bodyMaxLength: 10_000,
+  requireEmail: true,
+});
+
+/** `invalid`: control characters in a name or body, or a malformed `parentId`. */
+export type ValidationProblem = 'required' | 'too-long' | 'invalid' | 'invalid-email' | 'invalid-url';
+
+export interface FieldProblem {
+  field: CommentField;
+  problem: ValidationProblem;
+  /** For `too-long`: the maximum, in code points. */
+  limit?: number;
+}
+
+/** The longest address SMTP can deliver to (RFC 5321 path limit). */
+const EMAIL_MAX = 254;
+/** Long enough for any real home page; bounds what is stored and parsed. */
+const URL_MAX = 2000;
+const PARENT_ID_MAX = 64;
+
+// C0, DEL and C1: invisible, and able to spoof text or break storage and logs.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\0-\x1f\x7f-\x9f]/;
+// The same, less tab and newline (CR is normalized away before this runs).
+// eslint-disable-next-line no-control-regex
+const BODY_CONTROL = /[\0-\x08\x0b-\x1f\x7f-\x9f]/;
+// Pragmatic on purpose: stricter patterns turn away real addresses, and only a mail proves one.
+const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
+
+/** Length as a reader counts it: an emoji is one character, not two UTF-16 units. */
+const codePoints = (s: string) => s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ' ').length;
+
+/** Stands in for `isHttpUrl` from `./url` until that module lands. */
+function isHttpUrl(raw: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(raw);
+    return (protocol === 'http:' || protocol === 'https:') && hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks a submission as it will be stored (after `normalizeNewComment`). Returns at most one
+ * problem per field, in form order (body, name, email, url, then parentId); `[]` means valid.
+ */
+export function validateNewComment(input: NewComment, rules: Partial<ValidationRules> = {}): FieldProblem[] {
+  // `??` rather than a spread, so an explicit `undefined` keeps the default.
+  const d = defaultValidationRules;
+  const { body, parentId, author } = normalizeNewComment(input);
+  const problems: FieldProblem[] = [];
+  const check = (
+    field: CommentField,
+    value: string,
+    required: boolean,
+    max: number,
+    bad: (value: string) => boolean,
+    problem: ValidationProblem,
+  ) => {
+    // Length before syntax, so an oversized value is never parsed.
+    if (!value) {
+      if (required) problems.push({ field, problem: 'required' });
+    } else if (codePoints(value) > max) problems.push({ field, problem: 'too-long', limit: max });
+    else if (bad(value)) problems.push({ field, problem });
+  };
+  check('body', body, true, rules.bodyMaxLength ?? d.bodyMaxLength, (v) => BODY_CONTROL.test(v), 'invalid');
+  check('name', author.name, true, rules.nameMaxLength ?? d.nameMaxLength, (v) => CONTROL.test(v), 'invalid');
+  check('email', author.email, rules.requireEmail ?? d.requireEmail, EMAIL_MAX, (v) => CONTROL.test(v) || !EMAIL.test(v), 'invalid-email');
+  // The control check matters: `new URL` silently drops tabs and newlines.
+  check('url', author.url ?? '', false, URL_MAX, (v) => CONTROL.test(v) || !isHttpUrl(v), 'invalid-url');
+  if (parentId != null && !(parentId && parentId.length <= PARENT_ID_MAX)) problems.push({ field: 'parentId', problem: 'invalid' });
+  return problems;
+}
+
+/**
+ * The submission as it should be stored. The body keeps leading whitespace, which is meaningful in
+ * markdown (indented code); all line breaks become LF so lengths match on every platform.
+ */
+export function normalizeNewComment(input: NewComment): NewComment {
+  const { name, email, url } = input.author;
+  return {
+    ...input,
+    body: input.body.replace(/\r\n?/g, '\n').trimEnd(),
+    author: { ...input.author, name: name.trim(), email: email.trim(), url: url?.trim() || undefined },
+  };
+}

@@ -1,0 +1,34 @@
+import type { MountOptions } from '../widget/mount';
+
+/** The data-attributes the script tag, `[data-colloquy]` elements and `<colloquy-thread>` read. */
+export const attributeNames = ['thread', 'title', 'url', 'adapter', 'seed', 'locale', 'theme', 'sort', 'max-depth', 'page-size'] as const;
+
+const toNumber = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+
+/** A `data-seed="#id"` points at a `<script type="application/json">` holding the comments; null if unreadable. */
+function readSeed(selector: string | undefined): unknown {
+  if (!selector) return undefined;
+  try {
+    return JSON.parse(document.querySelector(selector)?.textContent ?? '');
+  } catch {
+    return null;
+  }
+}
+
+/** The one place data-attributes become options; resolveConfig then checks them like any others. */
+export function optionsFromAttributes(data: DOMStringMap): MountOptions {
+  const options = {
+    thread: data.thread ?? '',
+    title: data.title,
+    url: data.url,
+    adapter: data.adapter,
+    seed: readSeed(data.seed),
+    locale: data.locale,
+    theme: data.theme,
+    sort: data.sort,
+    maxDepth: toNumber(data.maxDepth),
+    pageSize: toNumber(data.pageSize),
+  };
+  // Values are checked by resolveConfig, which names the attribute's option when one is wrong.
+  return options as MountOptions;
+}

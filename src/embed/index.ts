@@ -1,0 +1,33 @@
+import { mount } from '../widget/mount';
+import { optionsFromAttributes } from './attributes';
+import { defineCustomElement } from './custom-element';
+
+declare global {
+  interface Window {
+    Colloquy?: { mount: typeof mount };
+  }
+}
+
+// Read now: document.currentScript is only set while this script first runs.
+const script = document.currentScript as HTMLScriptElement | null;
+
+/** The script tag mounts into `data-target`, or into a new element right before itself. */
+function mountFromScript(tag: HTMLScriptElement) {
+  let target: Element | string | undefined = tag.dataset.target;
+  if (!target) {
+    target = document.createElement('div');
+    tag.before(target);
+  }
+  mount(target, optionsFromAttributes(tag.dataset));
+}
+
+function start() {
+  if (script?.dataset.thread) mountFromScript(script);
+  document.querySelectorAll<HTMLElement>('[data-colloquy]').forEach((element) => mount(element, optionsFromAttributes(element.dataset)));
+}
+
+window.Colloquy = { mount };
+defineCustomElement();
+// An async script may run before the elements it mounts into are parsed.
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();

@@ -1,0 +1,126 @@
+import { useRef, useState } from 'preact/hooks';
+import { ColloquyError, type CommentField } from '../core/errors';
+import type { Translator } from '../core/i18n';
+import type { Comment, KeyValueStore } from '../core/types';
+import { normalizeNewComment, validateNewComment, type FieldProblem, type ValidationRules } from '../core/validation';
+import type { StorageAdapter } from '../adapters/types';
+import { useTranslator } from './context';
+import { FormField } from './form-field';
+import { useDraft, type DraftValues } from './use-draft';
+
+interface CommentFormProps {
+  adapter: StorageAdapter;
+  store: KeyValueStore;
+  threadId: string;
+  title: string;
+  pageUrl: string;
+  rules: Partial<ValidationRules>;
+  /** The comment being replied to, or null for a top-level comment. */
+  replyTo: Comment | null;
+  onCancelReply(): void;
+  onPosted(comment: Comment): void;
+}
+
+type Errors = Partial<Record<CommentField, string>>;
+
+const fieldOrder = ['body', 'name', 'email', 'url'] as const;
+const labelKey = { body: 'comment', name: 'name', email: 'email', url: 'website', parentId: 'comment' } as const;
+
+function describe(t: Translator['t'], { field, problem, limit }: FieldProblem): string {
+  const label = t(labelKey[field]);
+  if (problem === 'invalid-email') return t('errEmail');
+  if (problem === 'invalid-url') return t('errUrl');
+  if (problem === 'too-long') return t('errTooLong', { field: label, limit: limit ?? '' });
+  return t(problem === 'required' ? 'errRequired' : 'errInvalid', { field: label });
+}
+
+/** "Leave a Reply": the WordPress comment form, validated as the server will, never losing a word. */
+export function CommentForm(props: CommentFormProps) {
+  const translator = useTranslator();
+  const { t } = translator;
+  const draft = useDraft(props.store, props.threadId);
+  const [errors, setErrors] = useState<Errors>({});
+  const [failure, setFailure] = useState('');
+  const [posting, setPosting] = useState(false);
+  const controls = useRef<Partial<Record<CommentField, HTMLElement | null>>>({});
+
+  const showErrors = (next: Errors) => {
+    setErrors(next);
+    const first = fieldOrder.find((field) => next[field]);
+    if (first) controls.current[first]?.focus();
+  };
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    if (posting) return;
+    const { body, name, email, url } = draft.values;
+    const input = normalizeNewComment({
+      threadId: props.threadId,
+      title: props.title,
+      pageUrl: props.pageUrl,
+      parentId: props.replyTo?.id ?? null,
+      body,
+      author: { name, email, url },
+    });
+    const problems = validateNewComment(input, props.rules);
+    setFailure('');
+    if (problems.length) return showErrors(Object.fromEntries(problems.map((p) => [p.field, describe(t, p)])));
+    setErrors({});
+    setPosting(true);
+    try {
+      const { comment } = await props.adapter.createComment(input, new AbortController().signal);
+      draft.settle();
+      props.onPosted(comment);
+    } catch (error) {
+      const reason = error instanceof ColloquyError ? error.message : '';
+      setFailure(t('postFailed', { reason }));
+      if (error instanceof ColloquyError && error.field) showErrors({ [error.field]: error.message });
+    } finally {
+      setPosting(false);
+    }
+  }
+
+  const field = (name: keyof DraftValues) => ({
+    id: name,
+    value: draft.values[name],
+    error: errors[name],
+    inputRef: (element: HTMLElement | null) => (controls.current[name] = element),
+    onInput: (value: string) => draft.update(name, value),
+  });
+
+  return (
+    <div class="respond" id="respond">
+      <h3 class="reply-title" id="reply-title">
+        {props.replyTo ? t('leaveReplyTo', { name: props.replyTo.author.name }) : t('leaveReply')}
+        {props.replyTo && (
+          <button type="button" class="cancel-reply" onClick={props.onCancelReply}>
+            {t('cancelReply')}
+          </button>
+        )}
+      </h3>
+      <form class="comment-form" noValidate aria-labelledby="reply-title" onSubmit={submit}>
+        <p class="notes">
+          {t('emailNote')} {t('requiredNote')} <span class="required">*</span>
+        </p>
+        <FormField {...field('body')} label={t('comment')} type="textarea" required />
+        <FormField {...field('name')} label={t('name')} autoComplete="name" required />
+        <FormField {...field('email')} label={t('email')} type="email" autoComplete="email" hint={t('emailNote')} required={props.rules.requireEmail !== false} />
+        <FormField {...field('url')} label={t('website')} type="url" autoComplete="url" />
+        <p class="field-remember">
+          <input id="remember" type="checkbox" checked={draft.remember} onChange={(e) => draft.setRemember(e.currentTarget.checked)} />
+          <label for="remember">{t('saveDetails')}</label>
+        </p>
+        {failure && (
+          <p class="form-error" role="alert">
+            {failure}
+          </p>
+        )}
+        <p class="form-submit">
+          <button type="submit" class="submit" disabled={posting} aria-disabled={posting}>
+            {posting ? t('posting') : t('post')}
+          </button>
+        </p>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+import type { ComponentChildren } from 'preact';
+import type { Comment } from '../core/types';
+import { Avatar } from './avatar';
+import { useTranslator } from './context';
+import { MarkdownView } from './markdown-view';
+
+interface CommentItemProps {
+  comment: Comment;
+  highlighted: boolean;
+  onReply(comment: Comment): void;
+  /** The reply form when it is open under this comment, then the replies. */
+  children?: ComponentChildren;
+}
+
+/** One comment in the WordPress layout: avatar, author, date as permalink, body, Reply. */
+export function CommentItem({ comment, highlighted, onReply, children }: CommentItemProps) {
+  const { t, relativeTime, absoluteTime } = useTranslator();
+  const { author } = comment;
+  const anchor = `comment-${comment.id}`;
+  const deleted = comment.status === 'deleted';
+  return (
+    <li class="comment">
+      <article id={anchor} tabIndex={-1} class={highlighted ? 'comment-body highlighted' : 'comment-body'} aria-label={deleted ? t('deleted') : author.name}>
+        {deleted ? (
+          <p class="deleted">{t('deleted')}</p>
+        ) : (
+          <>
+            <header class="comment-meta">
+              <Avatar seed={author.avatarSeed} />
+              <span class="author">
+                {author.url ? <a href={author.url} rel="nofollow ugc noopener" class="author-name">{author.name}</a> : <b class="author-name">{author.name}</b>}{' '}
+                <span class="says">{t('says')}</span>
+              </span>
+              <a class="permalink" href={`#${anchor}`}>
+                <time dateTime={comment.createdAt} title={absoluteTime(comment.createdAt)}>
+                  {relativeTime(comment.createdAt)}
+                </time>
+              </a>
+            </header>
+            {comment.status === 'pending' && <p class="moderation">{t('awaitingModeration')}</p>}
+            <div class="comment-content">
+              <MarkdownView source={comment.body} />
+            </div>
+            <button type="button" class="reply" aria-label={t('replyTo', { name: author.name })} onClick={() => onReply(comment)}>
+              {t('reply')}
+            </button>
+          </>
+        )}
+      </article>
+      {children}
+    </li>
+  );
+}

@@ -1,0 +1,27 @@
+import type { ComponentChildren } from 'preact';
+import type { ThreadNode } from '../core/thread';
+import type { Comment } from '../core/types';
+import { CommentItem } from './comment-item';
+
+interface CommentListProps {
+  nodes: ThreadNode[];
+  highlightedId: string | null;
+  replyingTo: string | null;
+  onReply(comment: Comment): void;
+  /** The form, rendered under the comment being replied to. */
+  form: ComponentChildren;
+}
+
+/** The nested list of comments; nesting is `<ol class="children">`, as in WordPress themes. */
+export function CommentList({ nodes, ...props }: CommentListProps) {
+  return (
+    <ol class={nodes[0]?.depth === 1 ? 'comment-list' : 'children'}>
+      {nodes.map(({ comment, children }) => (
+        <CommentItem key={comment.id} comment={comment} highlighted={props.highlightedId === comment.id} onReply={props.onReply}>
+          {props.replyingTo === comment.id && props.form}
+          {children.length > 0 && <CommentList nodes={children} {...props} />}
+        </CommentItem>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,87 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { ResolvedConfig } from '../core/config';
+import type { Translator } from '../core/i18n';
+import { buildThread } from '../core/thread';
+import type { Comment, KeyValueStore } from '../core/types';
+import type { StorageAdapter } from '../adapters/types';
+import { CommentForm } from './comment-form';
+import { CommentList } from './comment-list';
+import { TranslatorContext } from './context';
+import { usePermalink } from './use-permalink';
+import { useComments } from './use-comments';
+
+export interface CommentSectionProps {
+  config: ResolvedConfig<StorageAdapter>;
+  adapter: StorageAdapter;
+  store: KeyValueStore;
+  translator: Translator;
+}
+
+/** The whole comment section: heading, thread, and the "Leave a Reply" form. */
+export function CommentSection({ config, adapter, store, translator }: CommentSectionProps) {
+  const { t } = translator;
+  const { state, retry, loadMore, addOwn } = useComments({ adapter, threadId: config.thread, sort: config.sort, pageSize: config.pageSize });
+  const [replyTo, setReplyTo] = useState<Comment | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const root = useRef<HTMLElement>(null);
+  const [highlightedId, focusComment] = usePermalink(root, state.status === 'ready');
+  const nodes = useMemo(() => buildThread(state.comments, { maxDepth: config.maxDepth, sort: config.sort }), [state.comments, config.maxDepth, config.sort]);
+
+  useEffect(() => setReplyTo(null), [config.thread]);
+
+  const onPosted = (comment: Comment) => {
+    addOwn(comment);
+    setReplyTo(null);
+    setAnnouncement(comment.status === 'pending' ? t('awaitingModeration') : t('posted'));
+    focusComment(comment.id);
+  };
+
+  const form = (
+    <CommentForm
+      adapter={adapter}
+      store={store}
+      threadId={config.thread}
+      title={config.title}
+      pageUrl={config.url}
+      rules={config.validation}
+      replyTo={replyTo}
+      onCancelReply={() => setReplyTo(null)}
+      onPosted={onPosted}
+    />
+  );
+
+  return (
+    <TranslatorContext.Provider value={translator}>
+      <section ref={root} class="colloquy" data-theme={config.theme} lang={translator.locale} dir={translator.dir} aria-labelledby="comments-title">
+        <h2 id="comments-title" class="comments-title">
+          {state.total ? translator.plural('responses', state.total, { title: config.title }) : t('noResponses')}
+        </h2>
+        {state.status === 'loading' && <p class="status">{t('loading')}</p>}
+        {state.status === 'error' ? (
+          <p class="load-error" role="alert">
+            {t('loadFailed', { reason: state.error ?? '' })}{' '}
+            <button type="button" onClick={retry}>
+              {t('retry')}
+            </button>
+          </p>
+        ) : (
+          nodes.length > 0 && (
+            <CommentList nodes={nodes} highlightedId={highlightedId} replyingTo={replyTo?.id ?? null} onReply={setReplyTo} form={form} />
+          )
+        )}
+        {state.nextCursor && (
+          <p>
+            <button type="button" class="load-more" disabled={state.loadingMore} onClick={loadMore}>
+              {t('loadMore')}
+            </button>
+          </p>
+        )}
+        {state.status === 'ready' && state.error && <p class="load-error" role="alert">{t('loadFailed', { reason: state.error })}</p>}
+        {!replyTo && form}
+        <p class="visually-hidden" role="status" aria-live="polite">
+          {announcement}
+        </p>
+      </section>
+    </TranslatorContext.Provider>
+  );
+}

@@ -1,0 +1,40 @@
+interface FormFieldProps {
+  id: string;
+  label: string;
+  value: string;
+  required?: boolean;
+  error?: string;
+  /** A hint shown under the field and announced with it. */
+  hint?: string;
+  type?: 'text' | 'email' | 'url' | 'textarea';
+  autoComplete?: string;
+  inputRef?: (element: HTMLElement | null) => void;
+  onInput(value: string): void;
+}
+
+/** A labelled field whose hint and error message are tied to it for assistive technology. */
+export function FormField({ id, label, value, required, error, hint, type = 'text', autoComplete, inputRef, onInput }: FormFieldProps) {
+  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    ref: inputRef,
+    value,
+    required,
+    'aria-required': required,
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': described,
+    onInput: (event: Event) => onInput((event.currentTarget as HTMLInputElement).value),
+  };
+  // Preact's types tie attributes to one literal input type; the three used here share them all.
+  return (
+    <p class={`field field-${id}`}>
+      <label for={id}>
+        {label}
+        {required && <span class="required" aria-hidden="true"> *</span>}
+      </label>
+      {type === 'textarea' ? <textarea {...common} rows={6} /> : <input {...common} type={type as 'text'} autoComplete={autoComplete} />}
+      {hint && <small id={`${id}-hint`} class="hint">{hint}</small>}
+      {error && <span id={`${id}-error`} class="error">{error}</span>}
+    </p>
+  );
+}

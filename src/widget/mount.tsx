@@ -1,0 +1,86 @@
+import { render } from 'preact';
+import { useErrorBoundary } from 'preact/hooks';
+import { resolveConfig, type ColloquyOptions, type ResolvedConfig } from '../core/config';
+import { createTranslator, type Translator } from '../core/i18n';
+import { createLocalStorageAdapter } from '../adapters/local-storage';
+import { createMemoryAdapter } from '../adapters/memory';
+import type { StorageAdapter } from '../adapters/types';
+import { createWebStorage } from '../adapters/web-storage';
+import { CommentSection } from './comment-section';
+import css from './styles.css?inline';
+
+export type MountOptions = ColloquyOptions<StorageAdapter>;
+
+/** What `mount` returns: follow a page change in an SPA, or take the widget away. */
+export interface ColloquyHandle {
+  update(options: MountOptions): void;
+  unmount(): void;
+}
+
+const store = createWebStorage();
+
+function pageDefaults() {
+  return { title: document.title, url: location.href.split('#')[0] ?? '', locale: document.documentElement.lang };
+}
+
+function createAdapter(config: ResolvedConfig<StorageAdapter>): StorageAdapter {
+  if (config.adapter === 'memory') return createMemoryAdapter({ seed: config.seed });
+  if (config.adapter === 'local') return createLocalStorageAdapter({ seed: config.seed });
+  return config.adapter;
+}
+
+/** Catches a render error so that it stays inside the widget instead of breaking the host page. */
+function Guarded(props: { config: ResolvedConfig<StorageAdapter>; adapter: StorageAdapter; translator: Translator }) {
+  const [error] = useErrorBoundary((e: unknown) => console.error('[colloquy]', e));
+  return error ? <Notice text={props.translator.t('unavailable')} /> : <CommentSection {...props} store={store} />;
+}
+
+const Notice = ({ text }: { text: string }) => (
+  <p class="colloquy notice" role="alert">
+    {text}
+  </p>
+);
+
+/**
+ * Renders a comment section into `target` (an element or a CSS selector) inside a shadow root, so
+ * the host page's CSS cannot reach it. Bad options never throw into the host page: they log one
+ * `[colloquy]` error naming the option and show an inline notice.
+ */
+export function mount(target: Element | string, options: MountOptions): ColloquyHandle {
+  const element = typeof target === 'string' ? document.querySelector(target) : target;
+  if (!element) {
+    console.error(`[colloquy] option "target" matches no element: ${String(target)}`);
+    return { update() {}, unmount() {} };
+  }
+  const host = document.createElement('colloquy-root');
+  const shadow = host.attachShadow({ mode: 'open' });
+  const style = document.createElement('style');
+  const container = document.createElement('div');
+  style.textContent = css;
+  shadow.append(style, container);
+  element.append(host);
+
+  let adapterOption: unknown;
+  let adapter: StorageAdapter | undefined;
+  const draw = (options: MountOptions) => {
+    let config: ResolvedConfig<StorageAdapter>;
+    try {
+      config = resolveConfig(options, pageDefaults());
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      return render(<Notice text={createTranslator(pageDefaults().locale).t('unavailable')} />, container);
+    }
+    // Keep one adapter while the option is the same, so an update does not drop a memory thread.
+    if (!adapter || adapterOption !== config.adapter) adapter = createAdapter(config);
+    adapterOption = config.adapter;
+    render(<Guarded config={config} adapter={adapter} translator={createTranslator(config.locale)} />, container);
+  };
+  draw(options);
+  return {
+    update: draw,
+    unmount() {
+      render(null, container);
+      host.remove();
+    },
+  };
+}
