@@ -8,6 +8,8 @@ export default defineConfig(({ mode }) => ({
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     target: 'es2022',
+    // Browsers with light-dark() and color-scheme; older targets make lightningcss expand them.
+    cssTarget: ['chrome123', 'firefox120', 'safari17.5'],
     emptyOutDir: false,
     reportCompressedSize: false,
     lib:

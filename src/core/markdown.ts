@@ -24,21 +24,28 @@ export type MarkdownNode =
 type Delim = { d: string; n: number; l: number; o: boolean; c: boolean };
 type Token = MarkdownNode | Delim;
 
-// Bounds recursion (nested quotes and lists) and the element depth a comment can produce.
+// Bound recursion (nested quotes and lists) and the element depth a comment can produce, so
+// hostile input cannot overflow the renderer's stack.
 const MAX_DEPTH = 16;
+const MAX_INLINE_DEPTH = 16;
 const FENCE = /^ {0,3}(`{3,}|~{3,})[^`]*$/;
 const FENCE_END = /^ {0,3}(`{3,}|~{3,}) *$/;
 const QUOTE = /^ {0,3}> ?/;
-const LIST = /^ {0,3}(?:[-*+]|(\d{1,9})[.)])(?: +|$)/;
+const LIST = /^ {0,3}(?:[-*+]|(\d{1,9})[.)])(?:\s+|$)/;
 const ESCAPABLE = /[!-/:-@[-`{-~]/;
 const PUNCT = /[\p{P}\p{S}]/u;
 const SPACE = /\s/;
 const AUTOLINK = /<([a-z][\w+.-]{1,31}:[^\s<>]*)>/iy;
-// `[` and `]` are left out so that `[see https://a.example](https://b.example)` stays a link.
+// No `[` or `]`, so a bare URL cannot swallow the `](` of `[see https://a.example](https://b.example)`.
 const BARE_URL = /https?:\/\/[^\s<>[\]]+/y;
 
 const indentOf = (l: string) => l.length - l.trimStart().length;
 
+// Nesting depth of the inline nodes built so far (strings 0, leaves 1).
+const depths = new WeakMap<object, number>();
+const deepest = (ts: Token[]) => ts.reduce<number>((d, t) => Math.max(d, typeof t == 'object' ? (depths.get(t) ?? 1) : 0), 0);
+
+/** Parses a comment body. Total: any string gives a tree, and unusable syntax stays text. */
 export function parseMarkdown(source: string): MarkdownNode[] {
   const lines = source
     .replace(/\r\n?/g, '\n')
@@ -84,12 +91,12 @@ function blocks(lines: string[], depth: number): MarkdownNode[] {
       out.push({ type: 'blockquote', children: blocks(inner, depth + 1) });
     } else if (!deep && (m = LIST.exec(line))) {
       const ordered = !!m[1], items: { type: 'list-item'; children: MarkdownNode[] }[] = [];
-      const list: MarkdownNode = { type: 'list', ordered, children: items };
+      const list: Extract<MarkdownNode, { type: 'list' }> = { type: 'list', ordered, children: items };
       if (ordered && +m[1]! != 1) list.start = +m[1]!;
       let loose = false;
       for (;;) {
         // Continuation lines are indented to the item's content column.
-        const width = m[0].length + (/ $/.test(m[0]) ? 0 : 1), body = [lines[i]!.slice(m[0].length)];
+        const width = m[0].length + (/\s$/.test(m[0]) ? 0 : 1), body = [lines[i]!.slice(m[0].length)];
         for (i++; i < lines.length; i++) {
           const l = lines[i]!;
           if (!l.trim()) {
@@ -135,19 +142,26 @@ function inline(s: string): MarkdownNode[] {
   const brackets: { at: number; img: boolean }[] = [];
   // Code-span run lengths known to have no closing run further on (keeps backticks linear).
   const unclosed = new Set<number>();
-  // `[` before this token index can no longer open a link: links do not nest.
+  // A `[` before this token index can no longer open a link: links do not nest.
   let floor = 0;
   let text = '';
-  const push = (t: Token) => {
+  const flush = () => {
     if (text) toks.push(text);
     text = '';
+  };
+  const push = (t: Token) => {
+    flush();
     toks.push(t);
   };
   for (let i = 0; i < s.length; ) {
     const c = s[i]!, next = s[i + 1] ?? '';
-    let j = i + 1, m: RegExpExecArray | null;
+    let j = i + 1, a: [string, number] | undefined, href: string | null;
     if (c == '\\' && (next == '\n' || ESCAPABLE.test(next))) {
-      if (next != '\n') text += next, j++;
+      // `\` before a newline is CommonMark's hard break; ours is the newline itself.
+      if (next != '\n') {
+        text += next;
+        j++;
+      }
     } else if (c == '\n') {
       text = text.trimEnd();
       push({ type: 'break' });
@@ -185,41 +199,54 @@ function inline(s: string): MarkdownNode[] {
       const b = brackets.pop(), r = b && (b.img || b.at >= floor) && next == '(' ? destination(s, i + 2) : undefined;
       if (!b || !r) text += c;
       else {
-        push('');
-        toks.pop();
+        flush();
         // Autolinks or images inside link text would nest anchors: keep their text only.
-        const kids = emphasis(toks.splice(b.at).slice(1).flatMap((t) => (typeof t == 'object' && 'type' in t && t.type == 'link' ? t.children : [t])));
-        const href = safeUrl(r[0]);
-        if (href) toks.push({ type: 'link', href, children: kids.length ? kids : [href] });
-        else toks.push(...kids);
+        const kids = emphasis(
+          toks.splice(b.at).slice(1).flatMap<Token>((t) => (typeof t == 'object' && 'type' in t && t.type == 'link' ? t.children : [t])),
+        );
+        href = safeUrl(r[0]);
+        if (href) {
+          const link = { type: 'link' as const, href, children: kids.length ? kids : [href] };
+          depths.set(link, deepest(kids) + 1);
+          toks.push(link);
+        } else for (const k of kids) toks.push(k);
         floor = b.img ? Math.min(floor, b.at) : b.at;
         j = r[1];
       }
-    } else if (c == '<' && ((AUTOLINK.lastIndex = i), (m = AUTOLINK.exec(s))) && safeUrl(m[1]!)) {
-      push({ type: 'link', href: safeUrl(m[1]!)!, children: [m[1]!] });
-      j = AUTOLINK.lastIndex;
-    } else if (c == 'h' && /^$|[\s*_~(]/.test(s[i - 1] ?? '') && ((BARE_URL.lastIndex = i), (m = BARE_URL.exec(s)))) {
-      // Sentence punctuation after a URL is not part of it; a `)` is, only if it closes a `(`.
-      let u = m[0], open = 0;
-      for (const ch of u) open += ch == '(' ? 1 : ch == ')' ? -1 : 0;
-      for (let ch: string; (ch = u[u.length - 1]!), /[?!.,:;*_~'"]/.test(ch) || (ch == ')' && open < 0); u = u.slice(0, -1))
-        if (ch == ')') open++;
-      const href = safeUrl(u);
-      if (href) {
-        push({ type: 'link', href, children: [u] });
-        j = i + u.length;
-      } else text += c;
+    } else if ((a = autolink(s, i))) {
+      if ((href = safeUrl(a[0]))) push({ type: 'link', href, children: [a[0]] });
+      // Not a usable URL: all of it is text, so it is not rescanned.
+      else text += s.slice(i, a[1]);
+      j = a[1];
     } else text += c;
     i = j;
   }
-  push('');
-  toks.pop();
+  flush();
   return emphasis(toks);
+}
+
+/** `<scheme:...>` or a bare http(s) URL at `i`: its text and the index after it. */
+function autolink(s: string, i: number): [string, number] | undefined {
+  let m: RegExpExecArray | null;
+  if (s[i] == '<') {
+    AUTOLINK.lastIndex = i;
+    return (m = AUTOLINK.exec(s)) ? [m[1]!, AUTOLINK.lastIndex] : undefined;
+  }
+  if (s[i] != 'h' || !/^$|[\s*_~("']/.test(s[i - 1] ?? '')) return;
+  BARE_URL.lastIndex = i;
+  if (!(m = BARE_URL.exec(s))) return;
+  // Sentence punctuation after a URL is not part of it; a `)` is, only if it closes a `(`.
+  let u = m[0], open = 0;
+  for (const ch of u) open += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+  for (let ch: string; (ch = u[u.length - 1]!), /[?!.,:;*_~'"]/.test(ch) || (ch == ')' && open < 0); u = u.slice(0, -1))
+    if (ch == ')') open++;
+  return [u, i + u.length];
 }
 
 /**
  * Parses `(url "title")` after a `]`; returns the raw URL and the index after `)`. The title is
- * checked for syntax and dropped. The scan is capped so that `[](` repeated stays linear.
+ * checked for syntax and dropped. Paren depth and length are capped, as in cmark, so that
+ * `[](` repeated stays linear.
  */
 function destination(s: string, i: number): [string, number] | undefined {
   const end = Math.min(s.length, i + 4096);
@@ -238,7 +265,7 @@ function destination(s: string, i: number): [string, number] | undefined {
   } else
     for (; i < end && (c = s[i]!) > ' '; i++) {
       if (c == '\\' && ESCAPABLE.test(s[i + 1] ?? '')) c = s[++i]!;
-      else if (c == '(') depth++;
+      else if (c == '(' && ++depth > 32) return;
       else if (c == ')' && !depth--) break;
       url += c;
     }
@@ -247,7 +274,10 @@ function destination(s: string, i: number): [string, number] | undefined {
   const q = s[i]!;
   if (i > start && /["'(]/.test(q)) {
     const close = q == '(' ? ')' : q;
-    while (++i < end && s[i] != close) if (s[i] == '\\') i++;
+    while (++i < end && s[i] != close) {
+      if (s[i] == q && q == '(') return;
+      if (s[i] == '\\') i++;
+    }
     if (i++ >= end) return;
     space();
   }
@@ -280,11 +310,20 @@ function emphasis(toks: Token[]): MarkdownNode[] {
       const at = stack[k]!, o = out[at] as Delim, use = o.n > 1 && t.n > 1 ? 2 : 1;
       o.n -= use;
       t.n -= use;
-      const children = flatten(out.splice(at + 1));
+      const children = flatten(out.splice(at + 1)), d = deepest(children);
       stack.length = k;
       if (o.n) stack.push(at);
       else out.pop();
-      out.push({ type: use > 1 ? 'strong' : 'emphasis', children });
+      if (d < MAX_INLINE_DEPTH) {
+        const node = { type: use > 1 ? ('strong' as const) : ('emphasis' as const), children };
+        depths.set(node, d + 1);
+        out.push(node);
+      } else {
+        // Too deep to render safely: the delimiters stay as text.
+        out.push(t.d.repeat(use));
+        for (const c of children) out.push(c);
+        out.push(t.d.repeat(use));
+      }
       for (const f in floors) floors[f] = Math.min(floors[f]!, stack.length);
     }
     if (t.n) {

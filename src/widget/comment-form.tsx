@@ -100,7 +100,7 @@ export function CommentForm(props: CommentFormProps) {
       </h3>
       <form class="comment-form" noValidate aria-labelledby="reply-title" onSubmit={submit}>
         <p class="notes">
-          {t('emailNote')} {t('requiredNote')} <span class="required">*</span>
+          {t('requiredNote')} <span class="required">*</span>
         </p>
         <FormField {...field('body')} label={t('comment')} type="textarea" required />
         <FormField {...field('name')} label={t('name')} autoComplete="name" required />

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { Comment } from '../core/types';
+import { safeUrl } from '../core/url';
 import { Avatar } from './avatar';
 import { useTranslator } from './context';
 import { MarkdownView } from './markdown-view';
@@ -18,6 +19,8 @@ export function CommentItem({ comment, highlighted, onReply, children }: Comment
   const { author } = comment;
   const anchor = `comment-${comment.id}`;
   const deleted = comment.status === 'deleted';
+  // Checked again here: an adapter may return data that never went through our validation.
+  const website = author.url && safeUrl(author.url);
   return (
     <li class="comment">
       <article id={anchor} tabIndex={-1} class={highlighted ? 'comment-body highlighted' : 'comment-body'} aria-label={deleted ? t('deleted') : author.name}>
@@ -28,7 +31,7 @@ export function CommentItem({ comment, highlighted, onReply, children }: Comment
             <header class="comment-meta">
               <Avatar seed={author.avatarSeed} />
               <span class="author">
-                {author.url ? <a href={author.url} rel="nofollow ugc noopener" class="author-name">{author.name}</a> : <b class="author-name">{author.name}</b>}{' '}
+                {website ? <a href={website} rel="nofollow ugc noopener" class="author-name">{author.name}</a> : <b class="author-name">{author.name}</b>}{' '}
                 <span class="says">{t('says')}</span>
               </span>
               <a class="permalink" href={`#${anchor}`}>

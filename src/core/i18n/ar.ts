@@ -40,12 +40,4 @@ export const ar: Messages = {
   errEmail: 'أدخل بريدًا إلكترونيًا صحيحًا، مثل name@example.com.',
   errUrl: 'أدخل عنوان ويب كاملًا يبدأ بـ http:// أو https://.',
   errInvalid: 'يحتوي {field} على أحرف غير مسموح بها.',
-  errorSummary: {
-    zero: 'صحّح الحقول.',
-    one: 'يرجى تصحيح حقل واحد.',
-    two: 'يرجى تصحيح حقلين.',
-    few: 'يرجى تصحيح {count} حقول.',
-    many: 'يرجى تصحيح {count} حقلًا.',
-    other: 'يرجى تصحيح {count} حقل.',
-  },
 };

@@ -37,7 +37,6 @@ export const en = {
   errEmail: 'Enter a valid email address, like name@example.com.',
   errUrl: 'Enter a full web address that starts with http:// or https://.',
   errInvalid: '{field} contains characters that are not allowed.',
-  errorSummary: { one: 'Please correct one field.', other: 'Please correct {count} fields.' } as PluralMessage,
 };
 
 export type Messages = typeof en;

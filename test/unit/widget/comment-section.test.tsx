@@ -1,0 +1,587 @@
+import { cleanup, configure, fireEvent, render, waitFor, within } from '@testing-library/preact';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryAdapter, type MemoryAdapterOptions } from '../../../src/adapters/memory';
+import type { StorageAdapter } from '../../../src/adapters/types';
+import { ColloquyError } from '../../../src/core/errors';
+import type { Comment, NewComment } from '../../../src/core/types';
+import { defineCustomElement } from '../../../src/embed/custom-element';
+import { Colloquy } from '../../../src/widget/colloquy';
+import { mount, type ColloquyHandle, type MountOptions } from '../../../src/widget/mount';
+
+const BASE = Date.UTC(2024, 0, 1);
+
+function seedComment(id: string, name: string, extra: Partial<Comment> = {}): Comment {
+  return {
+    id,
+    threadId: 'post',
+    parentId: null,
+    author: { name, avatarSeed: id },
+    body: `Words from ${name}.`,
+    createdAt: new Date(BASE + Number(id.replace(/\D/g, '') || 0) * 60_000).toISOString(),
+    status: 'approved',
+    ...extra,
+  };
+}
+
+const ann = seedComment('c1', 'Ann');
+const ben = seedComment('c2', 'Ben');
+
+/** The shadow root as a container testing-library can query: by role, label and text. */
+const inside = (host: Element) => within(host.shadowRoot as unknown as HTMLElement);
+
+// testing-library's default failure message pretty-prints the container, which throws for a ShadowRoot
+// ("Expected an element or document") and leaves a findBy* query hanging until the test times out.
+configure({
+  getElementError(message, container) {
+    const markup = [...container.childNodes]
+      .map((node) => (node instanceof Element && node.tagName !== 'STYLE' ? node.outerHTML : ''))
+      .join('');
+    const error = new Error(`${message ?? ''}\n\n${markup.slice(0, 4000)}`);
+    error.name = 'TestingLibraryElementError';
+    return error;
+  },
+});
+
+const handles: ColloquyHandle[] = [];
+
+/** Mounts the real widget into a new element in the page, as a site owner's script would. */
+function mountWidget(options: Partial<MountOptions> = {}) {
+  const target = document.createElement('div');
+  document.body.append(target);
+  const handle = mount(target, { thread: 'post', title: 'Post', adapter: createMemoryAdapter(), ...options });
+  handles.push(handle);
+  const host = target.querySelector('colloquy-root');
+  if (!host?.shadowRoot) throw new Error('mount() did not create a <colloquy-root> with an open shadow root');
+  return { target, handle, host, ui: inside(host) };
+}
+
+type Ui = ReturnType<typeof mountWidget>['ui'];
+
+/** A memory adapter whose calls tests can watch and replace one by one. */
+function spyAdapter(options: MemoryAdapterOptions = {}) {
+  const memory = createMemoryAdapter(options);
+  const adapter = {
+    ...memory,
+    listComments: vi.fn(memory.listComments),
+    createComment: vi.fn(memory.createComment),
+  } satisfies StorageAdapter;
+  return { memory, adapter };
+}
+
+const field = {
+  comment: (ui: Ui) => ui.getByRole('textbox', { name: 'Comment' }) as HTMLTextAreaElement,
+  name: (ui: Ui) => ui.getByRole('textbox', { name: 'Name' }) as HTMLInputElement,
+  email: (ui: Ui) => ui.getByRole('textbox', { name: 'Email' }) as HTMLInputElement,
+  website: (ui: Ui) => ui.getByRole('textbox', { name: 'Website' }) as HTMLInputElement,
+};
+
+const type = (element: HTMLElement, value: string) => fireEvent.input(element, { target: { value } });
+
+function fillForm(ui: Ui, values: { comment?: string; name?: string; email?: string; website?: string } = {}) {
+  const { comment = 'What a post!', name = 'Dee', email = 'dee@example.com', website = '' } = values;
+  type(field.comment(ui), comment);
+  type(field.name(ui), name);
+  type(field.email(ui), email);
+  if (website) type(field.website(ui), website);
+}
+
+const postButton = (ui: Ui) => ui.getByRole('button', { name: 'Post Comment' });
+const heading = (ui: Ui) => ui.getByRole('heading', { level: 2 });
+const statusText = (ui: Ui) => ui.getByRole('status').textContent;
+
+/** Checks that a field is marked invalid and points at a message with exactly `message`. */
+function expectFieldError(host: Element, control: HTMLElement, message: string) {
+  expect(control.getAttribute('aria-invalid')).toBe('true');
+  const ids = (control.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean);
+  const texts = ids.map((id) => host.shadowRoot!.getElementById(id)?.textContent);
+  expect(texts).toContain(message);
+}
+
+function expectFieldValid(control: HTMLElement) {
+  expect(control.getAttribute('aria-invalid')).toBeNull();
+}
+
+const focused = (host: Element) => host.shadowRoot!.activeElement;
+
+/** A promise the test settles by hand, to observe the widget while a request is pending. */
+function gate() {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+beforeEach(() => {
+  localStorage.clear();
+});
+
+afterEach(() => {
+  for (const handle of handles.splice(0)) handle.unmount();
+  cleanup();
+  document.body.innerHTML = '';
+  localStorage.clear();
+  vi.restoreAllMocks();
+});
+
+describe('heading', () => {
+  it('says there are no responses yet', async () => {
+    const { ui } = mountWidget();
+    expect(await ui.findByRole('heading', { level: 2, name: 'No responses yet' })).toBeTruthy();
+  });
+
+  it('names one response', async () => {
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann] }) });
+    expect(await ui.findByRole('heading', { level: 2, name: 'One response to “Post”' })).toBeTruthy();
+  });
+
+  it('counts two responses', async () => {
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, ben] }) });
+    expect(await ui.findByRole('heading', { level: 2, name: '2 responses to “Post”' })).toBeTruthy();
+    expect(ui.getByRole('article', { name: 'Ann' })).toBeTruthy();
+    expect(ui.getByText('Words from Ben.')).toBeTruthy();
+  });
+});
+
+describe('posting a comment', () => {
+  it('shows progress, then the comment, announces it, counts it and keeps the saved details', async () => {
+    const { memory, adapter } = spyAdapter({ seed: [ann] });
+    const release = gate();
+    adapter.createComment.mockImplementation(async (input: NewComment, signal: AbortSignal) => {
+      await release.promise;
+      return memory.createComment(input, signal);
+    });
+    const { host, ui } = mountWidget({ adapter });
+    await ui.findByRole('heading', { level: 2, name: 'One response to “Post”' });
+
+    fillForm(ui, { comment: 'Lovely **post**.', name: 'Dee', email: 'dee@example.com', website: 'https://dee.example/' });
+    const remember = ui.getByRole('checkbox', { name: /^Save my name, email, and website/ }) as HTMLInputElement;
+    fireEvent.click(remember);
+    expect(remember.checked).toBe(true);
+    fireEvent.click(postButton(ui));
+
+    const busy = await ui.findByRole('button', { name: 'Posting…' });
+    expect((busy as HTMLButtonElement).disabled).toBe(true);
+    expect(ui.queryByRole('button', { name: 'Post Comment' })).toBeNull();
+    fireEvent.click(busy);
+    expect(adapter.createComment).toHaveBeenCalledTimes(1);
+    expect(adapter.createComment.mock.calls[0]?.[0]).toEqual({
+      threadId: 'post',
+      title: 'Post',
+      pageUrl: expect.any(String),
+      parentId: null,
+      body: 'Lovely **post**.',
+      author: { name: 'Dee', email: 'dee@example.com', url: 'https://dee.example/' },
+    });
+
+    release.open();
+    // The live update can show the comment a moment before the form hears back: wait for the announcement.
+    await waitFor(() => expect(statusText(ui)).toBe('Your comment was posted.'));
+    const article = ui.getByRole('article', { name: 'Dee' });
+    expect(within(article).getByText('post').tagName).toBe('STRONG');
+    expect(within(article).getByRole('link', { name: 'Dee' }).getAttribute('href')).toBe('https://dee.example/');
+    expect(heading(ui).textContent).toBe('2 responses to “Post”');
+    expect(postButton(ui)).toBeTruthy();
+    expect(field.comment(ui).value).toBe('');
+    expect(field.name(ui).value).toBe('Dee');
+    expect(field.email(ui).value).toBe('dee@example.com');
+    expect(field.website(ui).value).toBe('https://dee.example/');
+    await waitFor(() => expect(focused(host)).toBe(article));
+  });
+
+  it('does not keep the details when “save my details” is unchecked', async () => {
+    const { ui } = mountWidget();
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(ui);
+    fireEvent.click(postButton(ui));
+    await ui.findByRole('article', { name: 'Dee' });
+    expect(field.comment(ui).value).toBe('');
+    expect(field.name(ui).value).toBe('');
+    expect(field.email(ui).value).toBe('');
+  });
+
+  it('shows a comment held for moderation without counting it', async () => {
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ moderation: 'all' }) });
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(ui);
+    fireEvent.click(postButton(ui));
+    await waitFor(() => expect(statusText(ui)).toBe('Your comment is awaiting moderation.'));
+    const article = ui.getByRole('article', { name: 'Dee' });
+    expect(within(article).getByText('Your comment is awaiting moderation.')).toBeTruthy();
+    expect(heading(ui).textContent).toBe('No responses yet');
+  });
+});
+
+describe('validation', () => {
+  it('marks every missing field, focuses Comment and sends nothing', async () => {
+    const { adapter } = spyAdapter();
+    const { host, ui } = mountWidget({ adapter });
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fireEvent.click(postButton(ui));
+
+    expectFieldError(host, field.comment(ui), 'Comment is required.');
+    expectFieldError(host, field.name(ui), 'Name is required.');
+    expectFieldError(host, field.email(ui), 'Email is required.');
+    expectFieldValid(field.website(ui));
+    expect(focused(host)).toBe(field.comment(ui));
+    expect(adapter.createComment).not.toHaveBeenCalled();
+  });
+
+  it('keeps the email hint described along with the error', async () => {
+    const { host, ui } = mountWidget();
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fireEvent.click(postButton(ui));
+    expectFieldError(host, field.email(ui), 'Your email address will not be published.');
+  });
+
+  it('rejects a malformed email at the Email field', async () => {
+    const { adapter } = spyAdapter();
+    const { host, ui } = mountWidget({ adapter });
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(ui, { email: 'dee-at-example' });
+    fireEvent.click(postButton(ui));
+
+    expectFieldError(host, field.email(ui), 'Enter a valid email address, like name@example.com.');
+    expectFieldValid(field.comment(ui));
+    expectFieldValid(field.name(ui));
+    expect(focused(host)).toBe(field.email(ui));
+    expect(adapter.createComment).not.toHaveBeenCalled();
+  });
+
+  it('rejects a javascript: website at the Website field', async () => {
+    const { adapter } = spyAdapter();
+    const { host, ui } = mountWidget({ adapter });
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(ui, { website: 'javascript:alert(1)' });
+    fireEvent.click(postButton(ui));
+
+    expectFieldError(host, field.website(ui), 'Enter a full web address that starts with http:// or https://.');
+    expect(focused(host)).toBe(field.website(ui));
+    expect(field.website(ui).value).toBe('javascript:alert(1)');
+    expect(adapter.createComment).not.toHaveBeenCalled();
+  });
+
+  it('clears the errors once the form is corrected', async () => {
+    const { ui } = mountWidget();
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fireEvent.click(postButton(ui));
+    expect(ui.getByText('Comment is required.')).toBeTruthy();
+    fillForm(ui);
+    fireEvent.click(postButton(ui));
+    await ui.findByRole('article', { name: 'Dee' });
+    expect(ui.queryByText('Comment is required.')).toBeNull();
+    expectFieldValid(field.comment(ui));
+  });
+});
+
+describe('replying', () => {
+  it('moves the form under the comment, and Cancel reply brings it back', async () => {
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, ben] }) });
+    const annItem = (await ui.findByRole('article', { name: 'Ann' })).closest('li')!;
+    expect(ui.getByRole('heading', { name: 'Leave a Reply' })).toBeTruthy();
+
+    fireEvent.click(ui.getByRole('button', { name: 'Reply to Ann' }));
+    expect(within(annItem).getByRole('heading', { name: /^Leave a Reply to Ann/ })).toBeTruthy();
+    expect(within(annItem).getByRole('textbox', { name: 'Comment' })).toBeTruthy();
+    expect(ui.queryByRole('heading', { name: 'Leave a Reply' })).toBeNull();
+    expect(ui.getAllByRole('textbox', { name: 'Comment' })).toHaveLength(1);
+
+    fireEvent.click(ui.getByRole('button', { name: 'Cancel reply' }));
+    expect(ui.getByRole('heading', { name: 'Leave a Reply' })).toBeTruthy();
+    expect(within(annItem).queryByRole('textbox', { name: 'Comment' })).toBeNull();
+    expect(ui.queryByRole('button', { name: 'Cancel reply' })).toBeNull();
+  });
+
+  it('posts a reply that renders nested under its parent', async () => {
+    const { adapter } = spyAdapter({ seed: [ann, ben] });
+    const { ui } = mountWidget({ adapter });
+    const annItem = (await ui.findByRole('article', { name: 'Ann' })).closest('li')!;
+    fireEvent.click(ui.getByRole('button', { name: 'Reply to Ann' }));
+    fillForm(ui, { comment: 'I agree with Ann.' });
+    fireEvent.click(postButton(ui));
+
+    const reply = await within(annItem).findByRole('article', { name: 'Dee' });
+    expect(within(reply).getByText('I agree with Ann.')).toBeTruthy();
+    expect(adapter.createComment.mock.calls[0]?.[0].parentId).toBe('c1');
+    const benItem = ui.getByRole('article', { name: 'Ben' }).closest('li')!;
+    expect(within(benItem).queryByRole('article', { name: 'Dee' })).toBeNull();
+    expect(ui.getByRole('heading', { name: 'Leave a Reply' })).toBeTruthy();
+    expect(heading(ui).textContent).toBe('3 responses to “Post”');
+  });
+});
+
+describe('when the adapter fails', () => {
+  it('keeps every typed value after a failed post, and a retry succeeds', async () => {
+    const { adapter } = spyAdapter();
+    adapter.createComment.mockRejectedValueOnce(new ColloquyError('server', 'Server is down.'));
+    const { ui } = mountWidget({ adapter });
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(ui, { comment: 'Do not lose me.', website: 'https://dee.example/' });
+    fireEvent.click(postButton(ui));
+
+    const alert = await ui.findByRole('alert');
+    expect(alert.textContent).toBe('Your comment could not be posted. Server is down. Your text is kept; please try again.');
+    expect(field.comment(ui).value).toBe('Do not lose me.');
+    expect(field.name(ui).value).toBe('Dee');
+    expect(field.email(ui).value).toBe('dee@example.com');
+    expect(field.website(ui).value).toBe('https://dee.example/');
+    expect(ui.queryByRole('article')).toBeNull();
+    expect(heading(ui).textContent).toBe('No responses yet');
+    expect((postButton(ui) as HTMLButtonElement).disabled).toBe(false);
+
+    fireEvent.click(postButton(ui));
+    await waitFor(() => expect(statusText(ui)).toBe('Your comment was posted.'));
+    expect(ui.getByRole('article', { name: 'Dee' })).toBeTruthy();
+    expect(ui.queryByRole('alert')).toBeNull();
+    expect(adapter.createComment).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows an error the adapter ties to a field at that field', async () => {
+    const { adapter } = spyAdapter();
+    adapter.createComment.mockRejectedValueOnce(new ColloquyError('invalid', 'That name is reserved.', 'name'));
+    const { host, ui } = mountWidget({ adapter });
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(ui, { name: 'Admin' });
+    fireEvent.click(postButton(ui));
+
+    await waitFor(() => expectFieldError(host, field.name(ui), 'That name is reserved.'));
+    expectFieldValid(field.comment(ui));
+    expect(focused(host)).toBe(field.name(ui));
+    expect(field.name(ui).value).toBe('Admin');
+  });
+
+  it('offers Retry when comments cannot be loaded, and Retry loads them', async () => {
+    const { adapter } = spyAdapter({ seed: [ann] });
+    adapter.listComments.mockRejectedValueOnce(new ColloquyError('network', 'You seem to be offline.'));
+    const { ui } = mountWidget({ adapter });
+
+    const alert = await ui.findByRole('alert');
+    expect(alert.textContent).toContain('Comments could not be loaded. You seem to be offline.');
+    fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
+
+    expect(await ui.findByRole('article', { name: 'Ann' })).toBeTruthy();
+    expect(ui.queryByRole('alert')).toBeNull();
+    expect(heading(ui).textContent).toBe('One response to “Post”');
+    expect(adapter.listComments).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('drafts', () => {
+  it('restores what was typed after the widget is unmounted and mounted again', async () => {
+    const first = mountWidget();
+    await first.ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(first.ui, { comment: 'Half a thought', name: 'Dee', email: 'dee@example.com', website: 'https://dee.example/' });
+    first.handle.unmount();
+
+    const second = mountWidget();
+    await second.ui.findByRole('heading', { name: 'No responses yet' });
+    expect(field.comment(second.ui).value).toBe('Half a thought');
+    expect(field.name(second.ui).value).toBe('Dee');
+    expect(field.email(second.ui).value).toBe('dee@example.com');
+    expect(field.website(second.ui).value).toBe('https://dee.example/');
+  });
+
+  it('keeps drafts per thread', async () => {
+    const first = mountWidget({ thread: 'post' });
+    await first.ui.findByRole('heading', { name: 'No responses yet' });
+    type(field.comment(first.ui), 'For post');
+    first.handle.unmount();
+
+    const other = mountWidget({ thread: 'other' });
+    await other.ui.findByRole('heading', { name: 'No responses yet' });
+    expect(field.comment(other.ui).value).toBe('');
+  });
+
+  it('clears the draft after a successful post', async () => {
+    const adapter = createMemoryAdapter();
+    const first = mountWidget({ adapter });
+    await first.ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(first.ui);
+    fireEvent.click(postButton(first.ui));
+    await first.ui.findByRole('article', { name: 'Dee' });
+    first.handle.unmount();
+
+    const second = mountWidget({ adapter });
+    await second.ui.findByRole('article', { name: 'Dee' });
+    expect(field.comment(second.ui).value).toBe('');
+    expect(field.name(second.ui).value).toBe('');
+  });
+
+  it('restores saved details, but not the posted text, when “save my details” was checked', async () => {
+    const adapter = createMemoryAdapter();
+    const first = mountWidget({ adapter });
+    await first.ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(first.ui, { website: 'https://dee.example/' });
+    fireEvent.click(first.ui.getByRole('checkbox', { name: /^Save my name/ }));
+    fireEvent.click(postButton(first.ui));
+    await first.ui.findByRole('article', { name: 'Dee' });
+    first.handle.unmount();
+
+    const second = mountWidget({ adapter, thread: 'another-post' });
+    await second.ui.findByRole('heading', { name: 'No responses yet' });
+    expect(field.comment(second.ui).value).toBe('');
+    expect(field.name(second.ui).value).toBe('Dee');
+    expect(field.email(second.ui).value).toBe('dee@example.com');
+    expect(field.website(second.ui).value).toBe('https://dee.example/');
+    expect((second.ui.getByRole('checkbox', { name: /^Save my name/ }) as HTMLInputElement).checked).toBe(true);
+  });
+});
+
+describe('never breaking the host page', () => {
+  it.each([
+    ['thread', { thread: '' }],
+    ['theme', { theme: 'purple' }],
+    ['maxDepth', { maxDepth: 0 }],
+  ])('logs one [colloquy] error naming %s and shows a notice', async (option, bad) => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    let widget: ReturnType<typeof mountWidget> | undefined;
+    expect(() => (widget = mountWidget(bad as Partial<MountOptions>))).not.toThrow();
+
+    expect(widget!.ui.getByRole('alert').textContent).toBe('Comments are unavailable on this page.');
+    expect(widget!.ui.queryByRole('form')).toBeNull();
+    expect(log).toHaveBeenCalledTimes(1);
+    const message = String(log.mock.calls[0]?.[0]);
+    expect(message.startsWith('[colloquy]')).toBe(true);
+    expect(message).toContain(`"${option}"`);
+  });
+
+  it('does not throw into the page for a locale of the wrong type', () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    let widget: ReturnType<typeof mountWidget> | undefined;
+    expect(() => (widget = mountWidget({ locale: 42 as unknown as string }))).not.toThrow();
+    expect(widget?.ui.getByRole('alert').textContent).toBe('Comments are unavailable on this page.');
+    expect(String(log.mock.calls[0]?.[0])).toMatch(/^\[colloquy\].*"locale"/);
+  });
+
+  it('logs an error, without throwing, when the target matches nothing', () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const handle = mount('#nowhere', { thread: 'post', adapter: 'memory' });
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(String(log.mock.calls[0]?.[0])).toMatch(/^\[colloquy\].*"target"/);
+    expect(() => handle.unmount()).not.toThrow();
+  });
+
+  it('contains a render error caused by malformed data', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const uncaught = vi.fn();
+    window.addEventListener('error', uncaught);
+    const { author: _author, ...withoutAuthor } = ann;
+    const malformed: StorageAdapter = {
+      ...createMemoryAdapter(),
+      listComments: async () => ({ comments: [withoutAuthor as Comment], nextCursor: null, total: 1 }),
+    };
+    const { ui, target } = mountWidget({ adapter: malformed });
+
+    expect((await ui.findByRole('alert')).textContent).toBe('Comments are unavailable on this page.');
+    expect(log).toHaveBeenCalledWith(expect.stringMatching(/^\[colloquy\]/), expect.any(TypeError));
+    expect(uncaught).not.toHaveBeenCalled();
+    expect(target.isConnected).toBe(true);
+    window.removeEventListener('error', uncaught);
+  });
+});
+
+describe('live updates from the adapter', () => {
+  it('shows a comment another reader posts, and counts it', async () => {
+    const adapter = createMemoryAdapter({ seed: [ann] });
+    const { ui } = mountWidget({ adapter });
+    await ui.findByRole('article', { name: 'Ann' });
+    await adapter.createComment(
+      { threadId: 'post', parentId: null, body: 'Hello from elsewhere.', author: { name: 'Eve', email: 'eve@example.com' } },
+      new AbortController().signal,
+    );
+    expect(await ui.findByRole('article', { name: 'Eve' })).toBeTruthy();
+    expect(heading(ui).textContent).toBe('2 responses to “Post”');
+  });
+
+  it('removes a comment deleted elsewhere, and counts one less', async () => {
+    const adapter = createMemoryAdapter({ seed: [ann, ben] });
+    const { ui } = mountWidget({ adapter });
+    await ui.findByRole('article', { name: 'Ben' });
+    await adapter.deleteComment('c2', new AbortController().signal);
+    await waitFor(() => expect(ui.queryByRole('article', { name: 'Ben' })).toBeNull());
+    expect(heading(ui).textContent).toBe('One response to “Post”');
+  });
+
+  it('keeps a comment deleted elsewhere as a placeholder above its replies, as a reload would', async () => {
+    const reply = seedComment('c3', 'Cy', { parentId: 'c1' });
+    const adapter = createMemoryAdapter({ seed: [ann, reply] });
+    const { ui } = mountWidget({ adapter });
+    await ui.findByRole('article', { name: 'Cy' });
+    await adapter.deleteComment('c1', new AbortController().signal);
+
+    const placeholder = await ui.findByRole('article', { name: 'This comment was deleted.' });
+    expect(within(placeholder.closest('li')!).getByRole('article', { name: 'Cy' })).toBeTruthy();
+    expect(ui.queryByText('Words from Ann.')).toBeNull();
+    expect(heading(ui).textContent).toBe('One response to “Post”');
+  });
+});
+
+describe('the mount handle', () => {
+  it('update() loads another thread', async () => {
+    const cy = seedComment('c3', 'Cy', { threadId: 'other' });
+    const adapter = createMemoryAdapter({ seed: [ann, ben, cy] });
+    const { ui, handle } = mountWidget({ adapter });
+    await ui.findByRole('article', { name: 'Ann' });
+
+    handle.update({ thread: 'other', title: 'Other post', adapter });
+    expect(await ui.findByRole('article', { name: 'Cy' })).toBeTruthy();
+    expect(ui.queryByRole('article', { name: 'Ann' })).toBeNull();
+    expect(heading(ui).textContent).toBe('One response to “Other post”');
+  });
+
+  it('update() with bad options shows the notice instead', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { ui, handle } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann] }) });
+    await ui.findByRole('article', { name: 'Ann' });
+    handle.update({ thread: 'post', sort: 'best' as 'oldest' });
+    expect(ui.getByRole('alert').textContent).toBe('Comments are unavailable on this page.');
+    expect(ui.queryByRole('article')).toBeNull();
+    expect(String(log.mock.calls[0]?.[0])).toMatch(/^\[colloquy\].*"sort"/);
+  });
+
+  it('unmount() removes the host element', async () => {
+    const { ui, handle, target } = mountWidget();
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    handle.unmount();
+    expect(target.querySelector('colloquy-root')).toBeNull();
+    expect(target.childNodes).toHaveLength(0);
+  });
+});
+
+describe('other ways in', () => {
+  it('the Colloquy Preact component renders the section and follows its props', async () => {
+    const adapter = createMemoryAdapter({ seed: [ann, seedComment('c3', 'Cy', { threadId: 'other' })] });
+    const { container, rerender, unmount } = render(<Colloquy thread="post" title="Post" adapter={adapter} />);
+    const host = container.querySelector('colloquy-root')!;
+    const ui = inside(host);
+    expect(await ui.findByRole('heading', { level: 2, name: 'One response to “Post”' })).toBeTruthy();
+    expect(ui.getByRole('article', { name: 'Ann' })).toBeTruthy();
+
+    rerender(<Colloquy thread="other" title="Other" adapter={adapter} />);
+    expect(await ui.findByRole('article', { name: 'Cy' })).toBeTruthy();
+    expect(container.querySelectorAll('colloquy-root')).toHaveLength(1);
+
+    unmount();
+    expect(host.isConnected).toBe(false);
+  });
+
+  it('<colloquy-thread> renders the section and follows a data-thread change', async () => {
+    defineCustomElement();
+    const seed = [ann, seedComment('c3', 'Cy', { threadId: 'other' })];
+    document.body.innerHTML = `
+      <script type="application/json" id="colloquy-seed">${JSON.stringify(seed)}</script>
+      <colloquy-thread data-thread="post" data-title="Post" data-adapter="memory" data-seed="#colloquy-seed"></colloquy-thread>`;
+    const element = document.querySelector('colloquy-thread')!;
+    const host = element.querySelector('colloquy-root')!;
+    const ui = inside(host);
+    expect(await ui.findByRole('heading', { level: 2, name: 'One response to “Post”' })).toBeTruthy();
+    expect(ui.getByRole('article', { name: 'Ann' })).toBeTruthy();
+
+    element.setAttribute('data-title', 'Other');
+    element.setAttribute('data-thread', 'other');
+    expect(await ui.findByRole('article', { name: 'Cy' })).toBeTruthy();
+    expect(ui.queryByRole('article', { name: 'Ann' })).toBeNull();
+    expect(heading(ui).textContent).toBe('One response to “Other”');
+
+    element.remove();
+    expect(element.querySelector('colloquy-root')).toBeNull();
+  });
+});
