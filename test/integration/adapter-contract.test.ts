@@ -344,6 +344,21 @@ function describeAdapterContract(name: string, makeAdapter: MakeAdapter) {
       });
     });
 
+    it('hands out copies: what a caller holds never changes behind its back, nor changes what is stored', async () => {
+      const adapter = makeAdapter();
+      const { comment: created } = await adapter.createComment(newComment({ body: 'Original' }), signal());
+      created.body = 'Changed by the caller';
+      const [listed] = (await list(adapter)).comments;
+      expect(listed?.body).toBe('Original');
+
+      listed!.author.name = 'Changed by the caller';
+      expect((await list(adapter)).comments[0]?.author.name).toBe('Ann');
+
+      const [held] = (await list(adapter)).comments;
+      await adapter.updateComment(created.id, { body: 'Edited' }, signal());
+      expect(held).toMatchObject({ body: 'Original', updatedAt: undefined });
+    });
+
     it('never returns the email it was given', async () => {
       const adapter = makeAdapter();
       const returned: unknown[] = [];
