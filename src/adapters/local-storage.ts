@@ -21,12 +21,14 @@ const isCommentList = (value: unknown): value is Comment[] => Array.isArray(valu
  */
 export function createLocalStorageAdapter(options: LocalStorageAdapterOptions = {}): StorageAdapter {
   const store = createWebStorage();
-  const keyOf = (threadId: string) => (options.keyPrefix ?? 'colloquy:comments:') + threadId;
+  const prefix = options.keyPrefix ?? 'colloquy:comments:';
+  const keyOf = (threadId: string) => prefix + threadId;
   return createCollectionAdapter(options, {
     load(threadId) {
       if (store.get(keyOf(threadId)) === null) return undefined;
       return readJson(store, keyOf(threadId), isCommentList) ?? [];
     },
     save: (threadId, comments) => writeJson(store, keyOf(threadId), comments),
+    threadIds: () => store.keys().filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length)),
   });
 }

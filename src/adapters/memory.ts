@@ -16,9 +16,13 @@ export interface MemoryAdapterOptions {
 export interface ThreadPersistence {
   load(threadId: string): Comment[] | undefined;
   save(threadId: string, comments: Comment[]): void;
+  /** Threads stored earlier, so a comment can be found by id before its thread was opened. */
+  threadIds?(): string[];
 }
 
 const compareCreated = (a: Comment, b: Comment) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+// Callers get copies: what they change must not change what is stored, nor the other way round.
+const copy = (comment: Comment): Comment => ({ ...comment, author: { ...comment.author } });
 const isPublic = (comment: Comment) => comment.status === 'approved';
 
 function aborted(signal: AbortSignal) {
@@ -36,7 +40,7 @@ export function createCollectionAdapter(options: MemoryAdapterOptions, persisten
   const commentsOf = (threadId: string) => {
     let comments = threads.get(threadId);
     if (!comments) {
-      comments = persistence?.load(threadId) ?? options.seed?.filter((c) => c.threadId === threadId).map((c) => ({ ...c })) ?? [];
+      comments = persistence?.load(threadId) ?? options.seed?.filter((c) => c.threadId === threadId).map(copy) ?? [];
       threads.set(threadId, comments);
     }
     return comments;
@@ -44,6 +48,7 @@ export function createCollectionAdapter(options: MemoryAdapterOptions, persisten
   const save = (threadId: string) => persistence?.save(threadId, commentsOf(threadId));
   const emit = (threadId: string, event: ThreadEvent) => listeners.forEach((listener) => listener(threadId, event));
   const find = (id: string) => {
+    for (const threadId of [...(options.seed ?? []).map((c) => c.threadId), ...(persistence?.threadIds?.() ?? [])]) commentsOf(threadId);
     for (const comments of threads.values()) {
       const comment = comments.find((c) => c.id === id);
       if (comment) return { comment, comments };
@@ -62,7 +67,7 @@ export function createCollectionAdapter(options: MemoryAdapterOptions, persisten
       if (!Number.isInteger(start) || start < 0) throw new ColloquyError('invalid', 'The page cursor is not valid.');
       const end = start + limit;
       return {
-        comments: visible.slice(start, end),
+        comments: visible.slice(start, end).map(copy),
         nextCursor: end < visible.length ? String(end) : null,
         total: comments.filter(isPublic).length,
       };
@@ -88,8 +93,8 @@ export function createCollectionAdapter(options: MemoryAdapterOptions, persisten
       };
       comments.push(comment);
       save(value.threadId);
-      emit(value.threadId, { type: 'created', comment });
-      return { comment };
+      emit(value.threadId, { type: 'created', comment: copy(comment) });
+      return { comment: copy(comment) };
     },
 
     async updateComment(id, { body }, signal) {
@@ -99,8 +104,8 @@ export function createCollectionAdapter(options: MemoryAdapterOptions, persisten
       if (problem) throw new ColloquyError('invalid', `The ${problem.field} is not valid (${problem.problem}).`, problem.field);
       Object.assign(comment, { body, updatedAt: new Date().toISOString() });
       save(comment.threadId);
-      emit(comment.threadId, { type: 'updated', comment });
-      return { ...comment };
+      emit(comment.threadId, { type: 'updated', comment: copy(comment) });
+      return copy(comment);
     },
 
     async deleteComment(id, signal) {

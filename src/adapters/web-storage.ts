@@ -4,7 +4,7 @@ import type { KeyValueStore } from '../core/types';
  * Wraps localStorage so that a browser that refuses storage (private mode, full quota, blocked
  * cookies) degrades to "nothing remembered" instead of throwing into the host page.
  */
-export function createWebStorage(getStorage: () => Storage | undefined = () => globalThis.localStorage): KeyValueStore {
+export function createWebStorage(getStorage: () => Storage | undefined = () => globalThis.localStorage): KeyValueStore & { keys(): string[] } {
   const attempt = <T>(action: (storage: Storage) => T, fallback: T): T => {
     try {
       const storage = getStorage();
@@ -17,6 +17,7 @@ export function createWebStorage(getStorage: () => Storage | undefined = () => g
     get: (key) => attempt((s) => s.getItem(key), null),
     set: (key, value) => attempt((s) => s.setItem(key, value), undefined),
     remove: (key) => attempt((s) => s.removeItem(key), undefined),
+    keys: () => attempt((s) => Object.keys(s), []),
   };
 }
 

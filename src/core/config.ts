@@ -69,6 +69,12 @@ function integer(option: string, value: unknown, min: number, max: number, fallb
   throw new ColloquyConfigError(option, `must be a whole number from ${min} to ${max}; got ${JSON.stringify(value)}`);
 }
 
+function text(option: string, value: unknown, fallback: string): string {
+  if (value === undefined || value === '') return fallback;
+  if (typeof value === 'string') return value.trim() || fallback;
+  throw new ColloquyConfigError(option, `must be a string; got ${JSON.stringify(value)}`);
+}
+
 function isAdapterObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { listComments?: unknown }).listComments === 'function';
 }
@@ -83,17 +89,20 @@ export function resolveConfig<Adapter>(options: ColloquyOptions<Adapter>, page: 
   if (typeof adapter === 'string') oneOf<AdapterName>('adapter', adapter, ['memory', 'local'], 'local');
   else if (!isAdapterObject(adapter)) throw new ColloquyConfigError('adapter', 'must be "memory", "local" or a StorageAdapter object');
   if (!Array.isArray(seed)) throw new ColloquyConfigError('seed', 'must be an array of comments');
+  const { validation = {} } = options;
+  if (typeof validation !== 'object' || validation === null) throw new ColloquyConfigError('validation', 'must be an object of limits');
   return {
     thread: thread.trim(),
-    title: options.title?.trim() || page.title,
-    url: options.url || page.url,
+    // Without any title the heading still needs words: the thread id is better than “”.
+    title: text('title', options.title, page.title || thread.trim()),
+    url: text('url', options.url, page.url),
     adapter,
     seed,
-    locale: options.locale || page.locale || 'en',
+    locale: text('locale', options.locale, page.locale || 'en'),
     theme: oneOf('theme', options.theme, ['light', 'dark', 'auto'], 'auto'),
     sort: oneOf('sort', options.sort, ['oldest', 'newest'], 'oldest'),
     maxDepth: integer('maxDepth', options.maxDepth, 1, 20, 5),
     pageSize: integer('pageSize', options.pageSize, 1, 1000, 50),
-    validation: options.validation ?? {},
+    validation,
   };
 }

@@ -3,7 +3,7 @@ import type { MountOptions } from '../widget/mount';
 /** The data-attributes the script tag, `[data-colloquy]` elements and `<colloquy-thread>` read. */
 export const attributeNames = ['thread', 'title', 'url', 'adapter', 'seed', 'locale', 'theme', 'sort', 'max-depth', 'page-size'] as const;
 
-const toNumber = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+const toNumber = (value: string | undefined) => (value ? Number(value) : undefined);
 
 /** A `data-seed="#id"` points at a `<script type="application/json">` holding the comments; null if unreadable. */
 function readSeed(selector: string | undefined): unknown {

@@ -92,12 +92,13 @@ export function CommentForm(props: CommentFormProps) {
     <div class="respond" id="respond">
       <h3 class="reply-title" id="reply-title">
         {props.replyTo ? t('leaveReplyTo', { name: props.replyTo.author.name }) : t('leaveReply')}
-        {props.replyTo && (
-          <button type="button" class="cancel-reply" onClick={props.onCancelReply}>
-            {t('cancelReply')}
-          </button>
-        )}
       </h3>
+      {/* Outside the heading, which names the form: "Cancel reply" is not part of that name. */}
+      {props.replyTo && (
+        <button type="button" class="cancel-reply" onClick={props.onCancelReply}>
+          {t('cancelReply')}
+        </button>
+      )}
       <form class="comment-form" noValidate aria-labelledby="reply-title" onSubmit={submit}>
         <p class="notes">
           {t('requiredNote')} <span class="required">*</span>

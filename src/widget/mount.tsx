@@ -73,7 +73,8 @@ export function mount(target: Element | string, options: MountOptions): Colloquy
     // Keep one adapter while the option is the same, so an update does not drop a memory thread.
     if (!adapter || adapterOption !== config.adapter) adapter = createAdapter(config);
     adapterOption = config.adapter;
-    render(<Guarded config={config} adapter={adapter} translator={createTranslator(config.locale)} />, container);
+    // Keyed by thread, so a render error in one thread does not stick after an update to another.
+    render(<Guarded key={config.thread} config={config} adapter={adapter} translator={createTranslator(config.locale)} />, container);
   };
   draw(options);
   return {

@@ -30,7 +30,16 @@ function upsert(comments: Comment[], comment: Comment): Comment[] {
 
 /** Applies a change to the loaded thread; a new public comment also raises the heading's count. */
 function applyEvent(s: CommentsState, event: ThreadEvent): CommentsState {
-  if (event.type === 'deleted') return { ...s, comments: s.comments.filter((c) => c.id !== event.id) };
+  if (event.type === 'deleted') {
+    const gone = s.comments.find((c) => c.id === event.id);
+    // With replies it stays as a placeholder, as the adapter keeps it, so the replies keep their place.
+    const placeholder = gone && s.comments.some((c) => c.parentId === gone.id) && { ...gone, status: 'deleted' as const, body: '' };
+    return {
+      ...s,
+      comments: placeholder ? upsert(s.comments, placeholder) : s.comments.filter((c) => c !== gone),
+      total: s.total - (gone?.status === 'approved' ? 1 : 0),
+    };
+  }
   const isNew = !s.comments.some((c) => c.id === event.comment.id);
   return {
     ...s,

@@ -356,7 +356,8 @@ function describeAdapterContract(name: string, makeAdapter: MakeAdapter) {
 
       const [held] = (await list(adapter)).comments;
       await adapter.updateComment(created.id, { body: 'Edited' }, signal());
-      expect(held).toMatchObject({ body: 'Original', updatedAt: undefined });
+      expect(held?.body).toBe('Original');
+      expect(held?.updatedAt).toBeUndefined();
     });
 
     it('never returns the email it was given', async () => {

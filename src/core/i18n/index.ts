@@ -58,7 +58,7 @@ export function createTranslator(requested?: string): Translator {
     relativeTime(iso, now = Date.now()) {
       const seconds = (Date.parse(iso) - now) / 1000;
       for (const [unit, size] of units) {
-        if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+        if (Math.abs(seconds) >= size) return relative.format(Math.trunc(seconds / size), unit);
       }
       return relative.format(0, 'second');
     },
