@@ -6,9 +6,8 @@ export function Avatar({ seed }: { seed: string }) {
   return (
     <svg class="avatar" viewBox="0 0 5 5" width="40" height="40" aria-hidden="true" focusable="false">
       <rect width="5" height="5" fill={`hsl(${hue} 30% 92%)`} />
-      {cells.map(([x, y]) => (
-        <rect x={x} y={y} width="1" height="1" fill={`hsl(${hue} 55% 45%)`} />
-      ))}
+      {/* One path, not a rect per cell: a long thread has hundreds of avatars. */}
+      <path d={cells.map(([x, y]) => `M${x} ${y}h1v1h-1z`).join('')} fill={`hsl(${hue} 55% 45%)`} />
     </svg>
   );
 }

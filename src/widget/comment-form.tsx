@@ -1,16 +1,16 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ColloquyError, type CommentField } from '../core/errors';
 import type { Translator } from '../core/i18n';
-import type { Comment, KeyValueStore } from '../core/types';
+import type { Comment } from '../core/types';
 import { normalizeNewComment, validateNewComment, type FieldProblem, type ValidationRules } from '../core/validation';
 import type { StorageAdapter } from '../adapters/types';
 import { useTranslator } from './context';
 import { FormField } from './form-field';
-import { useDraft, type DraftValues } from './use-draft';
+import type { Draft, DraftValues } from './use-draft';
 
 interface CommentFormProps {
   adapter: StorageAdapter;
-  store: KeyValueStore;
+  draft: Draft;
   threadId: string;
   title: string;
   pageUrl: string;
@@ -38,11 +38,16 @@ function describe(t: Translator['t'], { field, problem, limit }: FieldProblem): 
 export function CommentForm(props: CommentFormProps) {
   const translator = useTranslator();
   const { t } = translator;
-  const draft = useDraft(props.store, props.threadId);
+  const { draft } = props;
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState('');
   const [posting, setPosting] = useState(false);
   const controls = useRef<Partial<Record<CommentField, HTMLElement | null>>>({});
+
+  // Opening a reply puts the reader where they will type, as WordPress does.
+  useEffect(() => {
+    if (props.replyTo) controls.current.body?.focus();
+  }, [props.replyTo]);
 
   const showErrors = (next: Errors) => {
     setErrors(next);

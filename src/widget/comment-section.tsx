@@ -7,6 +7,7 @@ import type { StorageAdapter } from '../adapters/types';
 import { CommentForm } from './comment-form';
 import { CommentList } from './comment-list';
 import { TranslatorContext } from './context';
+import { useDraft } from './use-draft';
 import { usePermalink } from './use-permalink';
 import { useComments } from './use-comments';
 
@@ -22,6 +23,8 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   const { t } = translator;
   const { state, retry, loadMore, addOwn } = useComments({ adapter, threadId: config.thread, sort: config.sort, pageSize: config.pageSize });
   const [replyTo, setReplyTo] = useState<Comment | null>(null);
+  // Here rather than in the form, which is re-created each time it moves under another comment.
+  const draft = useDraft(store, config.thread);
   const [announcement, setAnnouncement] = useState('');
   const root = useRef<HTMLElement>(null);
   const [highlightedId, focusComment] = usePermalink(root, state.status === 'ready');
@@ -39,13 +42,17 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   const form = (
     <CommentForm
       adapter={adapter}
-      store={store}
+      draft={draft}
       threadId={config.thread}
       title={config.title}
       pageUrl={config.url}
       rules={config.validation}
       replyTo={replyTo}
-      onCancelReply={() => setReplyTo(null)}
+      onCancelReply={() => {
+        setReplyTo(null);
+        // The Cancel button goes away with the moved form: give focus back to the Reply it undoes.
+        requestAnimationFrame(() => root.current?.querySelector<HTMLElement>(`[id="comment-${CSS.escape(replyTo?.id ?? '')}"] .reply`)?.focus());
+      }}
       onPosted={onPosted}
     />
   );

@@ -21,6 +21,8 @@ export const authorKey = 'colloquy:author';
  * The form's values, written to the browser as the reader types so that a reload, a crash or a
  * failed post never loses them. Details saved by the checkbox fill in what the draft lacks.
  */
+export type Draft = ReturnType<typeof useDraft>;
+
 export function useDraft(store: KeyValueStore, threadId: string) {
   const restore = (): DraftValues => {
     const saved = readJson(store, authorKey, isDraft) ?? {};

@@ -1,0 +1,173 @@
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { createApp } from '../../src/server/app';
+
+/** Debian's Chromium, never a downloaded one; the flags keep it from calling home during tests. */
+export const chromiumOptions = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+export const postTitle = 'Post-Interview Non-Awkwardness';
+/** The widget's h2, as WordPress words it. */
+export const responsesHeading = (count: number) => `${count} responses to “${postTitle}”`;
+
+/** Everything one test's browser context saw, for assertions about privacy and errors. */
+export interface Session {
+  context: BrowserContext;
+  page: Page;
+  /** The server's origin, e.g. http://127.0.0.1:43125. */
+  origin: string;
+  /** Every URL the pages of this context requested, in order. */
+  requests: string[];
+  /** Uncaught exceptions and console errors, in order. */
+  errors: string[];
+  /** Turns off the end-of-test "no uncaught errors" check, for tests that provoke errors on purpose. */
+  allowErrors(): void;
+  /** Opens the demo page (optionally with a `#hash`) and waits for the thread to be shown. */
+  openDemo(hash?: string): Promise<void>;
+  /** Reloads and waits for the thread again. */
+  reload(): Promise<void>;
+  /** Another page in the same context, watched for errors like the first. */
+  newPage(): Promise<Page>;
+}
+
+/**
+ * Starts the demo server and one Chromium for the whole file, and gives each test a fresh browser
+ * context (so localStorage, drafts and cookies never leak between tests). At the end of each test
+ * it checks that nothing threw and nothing was logged as an error, unless the test opted out.
+ *
+ * Call once at the top level of a test file; read the current test's session through the getter.
+ */
+export function useDemo(contextOptions: BrowserContextOptions = {}): () => Session {
+  let server: ReturnType<typeof createApp>;
+  let browser: Browser;
+  let origin = '';
+  let current: (Session & { errorsAllowed: boolean }) | undefined;
+
+  beforeAll(async () => {
+    server = createApp();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch(chromiumOptions);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  beforeEach(async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, ...contextOptions });
+    const watch = (page: Page) => {
+      page.on('pageerror', (error) => session.errors.push(`pageerror: ${error.stack ?? error.message}`));
+      page.on('console', (message) => {
+        // Chromium asks every page for /favicon.ico; the demo has none, which is not the widget's doing.
+        if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) {
+          session.errors.push(`console.error: ${message.text()} (${message.location().url})`);
+        }
+      });
+      return page;
+    };
+    // Generous for 2 busy cores, yet well inside the test's own timeout so a failure names the locator.
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const session: Session & { errorsAllowed: boolean } = {
+      context,
+      page,
+      origin,
+      requests: [],
+      errors: [],
+      errorsAllowed: false,
+      allowErrors: () => void (session.errorsAllowed = true),
+      async openDemo(hash = '') {
+        await page.goto(`${origin}/${hash}`);
+        await waitForThread(page);
+      },
+      async reload() {
+        await page.reload();
+        await waitForThread(page);
+      },
+      newPage: async () => watch(await context.newPage()),
+    };
+    context.on('request', (request) => session.requests.push(request.url()));
+    watch(page);
+    current = session;
+  });
+
+  afterEach(async () => {
+    const session = current;
+    current = undefined;
+    if (!session) return;
+    await session.context.close();
+    if (!session.errorsAllowed) expect(session.errors, 'uncaught errors or console errors during the test').toEqual([]);
+  });
+
+  return () => {
+    if (!current) throw new Error('useDemo: no session outside a test');
+    return current;
+  };
+}
+
+/** Waits until the widget has mounted and loaded its thread (the heading counts the responses). */
+export async function waitForThread(page: Page) {
+  await page.getByRole('heading', { level: 2, name: /responses? to|No responses yet/ }).waitFor();
+  await page.getByRole('button', { name: 'Post Comment', exact: true }).waitFor();
+}
+
+/** Fills the comment form by its labels, as a reader would. */
+export async function fillForm(page: Page, values: { comment?: string; name?: string; email?: string; website?: string }) {
+  const labels = { comment: 'Comment', name: 'Name', email: 'Email', website: 'Website' } as const;
+  for (const key of Object.keys(labels) as (keyof typeof labels)[]) {
+    const value = values[key];
+    if (value !== undefined) await page.getByRole('textbox', { name: labels[key], exact: true }).fill(value);
+  }
+}
+
+/** Posts a comment through the form and waits until the heading shows the new count. */
+export async function postComment(page: Page, values: { comment: string; name: string; email: string; website?: string }, expectedCount: number) {
+  await fillForm(page, values);
+  await page.getByRole('button', { name: 'Post Comment', exact: true }).click();
+  await page.getByRole('heading', { level: 2, name: responsesHeading(expectedCount), exact: true }).waitFor();
+}
+
+/** The focused element, looking through open shadow roots: tag, id, class and a bit of its text. */
+export function focusedElement(page: Page) {
+  return page.evaluate(() => {
+    let element = document.activeElement;
+    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+    if (!element) return null;
+    return {
+      tag: element.tagName.toLowerCase(),
+      id: element.id,
+      className: element.getAttribute('class') ?? '',
+      type: element.getAttribute('type') ?? '',
+      text: (element.textContent ?? '').trim().slice(0, 300),
+    };
+  });
+}
+
+/**
+ * Runs `fn` in the page with the widget's shadow root (the first `<colloquy-root>`). `fn` is sent
+ * to the page as source, so it must not use anything from the test's scope; pass data as `arg`
+ * (JSON-like values only).
+ */
+export async function inShadow<R, A = null>(page: Page, fn: (root: ShadowRoot, arg: A) => R, arg: A): Promise<R> {
+  const root = await page.evaluateHandle(() => {
+    const shadow = document.querySelector('colloquy-root')?.shadowRoot;
+    if (!shadow) throw new Error('no <colloquy-root> with an open shadow root');
+    return shadow;
+  });
+  try {
+    // Serializable `arg` arrives unchanged; Playwright's `Unboxed<A>` cannot see that for a generic A.
+    return (await root.evaluate(fn as (root: ShadowRoot, arg: unknown) => R, arg as unknown)) as R;
+  } finally {
+    await root.dispose();
+  }
+}
+
+/** Requests that did not go to the test server (data: and blob: URLs never leave the browser). */
+export function foreignRequests(session: Session): string[] {
+  return session.requests.filter((url) => !/^(data|blob):/.test(url) && new URL(url).origin !== session.origin);
+}
