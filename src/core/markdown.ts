@@ -20,268 +20,169 @@ export type MarkdownNode =
   | { type: 'link'; href: string; children: MarkdownNode[] }
   | { type: 'break' };
 
-/** An emphasis delimiter run: char, chars left, original length, can open, can close. */
-type Delim = { d: string; n: number; l: number; o: boolean; c: boolean };
+/** A block-level node: never a bare string. */
+type Block = Exclude<MarkdownNode, string>;
+
+/** An emphasis delimiter run: its text, how many of its chars are left, whether it can open, close. */
+type Delim = { run: string; left: number; opens: boolean; closes: boolean };
 type Token = MarkdownNode | Delim;
 
-// Bound recursion (nested quotes and lists) and the element depth a comment can produce, so
-// hostile input cannot overflow the renderer's stack.
+// Nesting is bounded (blocks by recursion depth, inline elements by tree depth) so that hostile
+// input cannot overflow the renderer's stack.
 const MAX_DEPTH = 16;
-const MAX_INLINE_DEPTH = 16;
 const FENCE = /^ {0,3}(`{3,}|~{3,})[^`]*$/;
-const FENCE_END = /^ {0,3}(`{3,}|~{3,}) *$/;
+const FENCE_END = /^ {0,3}(`+|~+)$/;
 const QUOTE = /^ {0,3}> ?/;
 const LIST = /^ {0,3}(?:[-*+]|(\d{1,9})[.)])(?:\s+|$)/;
-const ESCAPABLE = /[!-/:-@[-`{-~]/;
-const PUNCT = /[\p{P}\p{S}]/u;
-const SPACE = /\s/;
-const AUTOLINK = /<([a-z][\w+.-]{1,31}:[^\s<>]*)>/iy;
-// No `[` or `]`, so a bare URL cannot swallow the `](` of `[see https://a.example](https://b.example)`.
-const BARE_URL = /https?:\/\/[^\s<>[\]]+/y;
+const PUNCTUATION = /[\p{P}\p{S}]/u;
+// Everything inline that is not plain text. A code span closes at the next backtick run of the
+// opening run's length; a run that no span uses is matched whole by `+, so no part of it opens one.
+// A bare URL needs a boundary before it, and has no `[` or `]`, so it cannot swallow the `](` of
+// `[see https://a.example](https://b.example)`.
+const INLINE =
+  /\\[!-/:-@[-`{-~]|\\?\n|(`+)(?!`)([^]*?[^`])\1(?!`)|`+|\*+|_+|!?\[|]|<([a-zA-Z][\w+.-]{1,31}:[^\s<>]*)>|(?<![^\s*_~("'])https?:\/\/[^\s<>[\]]+/g;
+// `(url "title")` after `]`, with `<url>` for URLs with spaces; the title is checked for syntax and
+// dropped. Alternatives that repeat start with different chars and the leading space cannot be
+// given back, so a failed match backtracks linearly.
+const DESTINATION = /\(\s*(?!\s)(?:<((?:\\.|[^\\<>\n])*)>|(?!<)((?:\\(?:\S|(?!\S))|[^\\\0- ()]|\((?:\\\S|[^\\\0- ()])*\))*))(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)/y;
 
-const indentOf = (l: string) => l.length - l.trimStart().length;
-
-// Nesting depth of the inline nodes built so far (strings 0, leaves 1).
-const depths = new WeakMap<object, number>();
-const deepest = (ts: Token[]) => ts.reduce<number>((d, t) => Math.max(d, typeof t == 'object' ? (depths.get(t) ?? 1) : 0), 0);
+const indentOf = (line: string) => line.length - line.trimStart().length;
+const isDelim = (t: Token): t is Delim => !!(t as Delim).run;
 
 /** Parses a comment body. Total: any string gives a tree, and unusable syntax stays text. */
 export function parseMarkdown(source: string): MarkdownNode[] {
-  const lines = source
-    .replace(/\r\n?/g, '\n')
-    .replace(/\0/g, '\uFFFD')
-    .split('\n')
-    .map((l) => l.replace(/^[ \t]+/, (w) => w.replace(/\t/g, '    ')));
-  return blocks(lines, 0);
+  // Trailing whitespace is dropped (so a blank line is empty), and leading tabs count as four
+  // columns, for indented code and list continuation.
+  const lines = source.replace(/\0/g, '\uFFFD').split(/\r\n?|\n/);
+  return blocks(lines.map((line) => line.trimEnd().replace(/^[ \t]+/, (indent) => indent.replace(/\t/g, '    '))), 0);
 }
 
-function blocks(lines: string[], depth: number): MarkdownNode[] {
-  const out: MarkdownNode[] = [];
-  const deep = depth >= MAX_DEPTH;
-  // Whether a line starts a block that ends the paragraph before it. Only `1.` starts an ordered
-  // list there, so "in\n1986. It was" stays one paragraph (CommonMark's rule).
-  const interrupts = (l: string) => {
-    const m = !deep && LIST.exec(l);
-    return FENCE.test(l) || (!deep && QUOTE.test(l)) || (!!m && l.length > m[0].length && (!m[1] || m[1] == '1'));
+function blocks(lines: string[], depth: number): Block[] {
+  const out: Block[] = [], nests = depth < MAX_DEPTH;
+  let i = 0, m: RegExpExecArray | null;
+  /** Consumes lines from `i` while `keep` holds. */
+  const take = (keep: (line: string) => unknown) => {
+    const start = i;
+    while (i < lines.length && keep(lines[i]!)) i++;
+    return lines.slice(start, i);
   };
-  let m: RegExpExecArray | null;
-  for (let i = 0; i < lines.length; ) {
+  const codeBlock = (body: string[]) => out.push({ type: 'code-block', value: body.join('\n') });
+  // Whether a line starts a block that ends the paragraph before it. Only `1.` starts an ordered
+  // list there, so "in\n1986. It was" stays one paragraph (CommonMark's rule); in a list, any
+  // item marker starts the next item.
+  const interrupts = (line: string, inList?: boolean) => {
+    const item = nests && LIST.exec(line);
+    return FENCE.test(line) || (nests && QUOTE.test(line)) || (item && (inList || (item[0] != line && (item[1] || 1) == 1)));
+  };
+  while (i < lines.length) {
     const line = lines[i]!;
-    if (!line.trim()) i++;
+    if (!line) i++;
     else if ((m = FENCE.exec(line))) {
-      const fence = m[1]!, indent = indentOf(line), body: string[] = [];
-      while (++i < lines.length) {
-        const l = lines[i]!, end = FENCE_END.exec(l)?.[1];
-        if (end && end[0] == fence[0] && end.length >= fence.length) {
-          i++;
-          break;
-        }
-        body.push(l.slice(Math.min(indent, indentOf(l))));
-      }
-      out.push({ type: 'code-block', value: body.join('\n') });
+      const fence = m[1]!;
+      i++;
+      codeBlock(take((l) => !FENCE_END.exec(l)?.[1]!.startsWith(fence)).map((l) => l.slice(Math.min(indentOf(line), indentOf(l)))));
+      i++;
     } else if (indentOf(line) >= 4) {
-      const body: string[] = [];
-      for (; i < lines.length && (indentOf(lines[i]!) >= 4 || !lines[i]!.trim()); i++) body.push(lines[i]!.slice(4));
-      while (!body[body.length - 1]!.trim()) body.pop();
-      out.push({ type: 'code-block', value: body.join('\n') });
-    } else if (!deep && QUOTE.test(line)) {
+      const body = take((l) => !l || indentOf(l) >= 4);
+      while (!body.at(-1)) body.pop();
+      codeBlock(body.map((l) => l.slice(4)));
+    } else if (nests && QUOTE.test(line)) {
       // No lazy continuation: a reply typed right under a quote is the reply, not more quote.
-      const inner: string[] = [];
-      for (; i < lines.length && (m = QUOTE.exec(lines[i]!)); i++) inner.push(lines[i]!.slice(m[0].length));
-      out.push({ type: 'blockquote', children: blocks(inner, depth + 1) });
-    } else if (!deep && (m = LIST.exec(line))) {
-      const ordered = !!m[1], items: { type: 'list-item'; children: MarkdownNode[] }[] = [];
-      const list: Extract<MarkdownNode, { type: 'list' }> = { type: 'list', ordered, children: items };
+      out.push({ type: 'blockquote', children: blocks(take((l) => QUOTE.test(l)).map((l) => l.replace(QUOTE, '')), depth + 1) });
+    } else if (nests && (m = LIST.exec(line))) {
+      const ordered = !!m[1], first = i, items: { type: 'list-item'; children: MarkdownNode[] }[] = [];
+      const list: Block = { type: 'list', ordered, children: items };
       if (ordered && +m[1]! != 1) list.start = +m[1]!;
-      let loose = false;
-      for (;;) {
-        // Continuation lines are indented to the item's content column.
-        const width = m[0].length + (/\s$/.test(m[0]) ? 0 : 1), body = [lines[i]!.slice(m[0].length)];
-        for (i++; i < lines.length; i++) {
-          const l = lines[i]!;
-          if (!l.trim()) {
-            let j = i;
-            while (j < lines.length && !lines[j]!.trim()) j++;
-            if (j == lines.length || indentOf(lines[j]!) < width) break;
-            loose = true;
-            for (; i < j; i++) body.push('');
-            i--;
-          } else if (indentOf(l) >= width) body.push(l.slice(width));
-          else if (body[body.length - 1]!.trim() && !interrupts(l) && !LIST.test(l)) body.push(l);
-          else break;
-        }
-        items.push({ type: 'list-item', children: blocks(body, depth + 1) });
-        let j = i;
-        while (j < lines.length && !lines[j]!.trim()) j++;
-        m = j < lines.length ? LIST.exec(lines[j]!) : null;
-        if (!m || !!m[1] != ordered) break;
-        loose ||= j > i;
-        i = j;
-      }
-      // A tight list shows its items' text without paragraph spacing.
-      if (!loose)
+      // Index after the last non-blank line of the current item.
+      let end = 0;
+      do {
+        const start = i++, content = lines[start]!.slice(m[0].length), width = m[0].length + (content ? 0 : 1);
+        end = content ? i : start;
+        // Continuation lines are indented to the item's content column; an unindented line may
+        // still continue a paragraph ("lazily"), but not after a blank line.
+        take((l) => !l || ((indentOf(l) >= width || (i == end && !interrupts(l, true))) && (end = i + 1)));
+        const body = lines.slice(start + 1, end).map((l) => (indentOf(l) < width ? l : l.slice(width)));
+        items.push({ type: 'list-item', children: blocks([content, ...body], depth + 1) });
+      } while ((m = LIST.exec(lines[i] ?? '')) && !!m[1] == ordered);
+      // A tight list (no blank line between or inside its items) shows its items' text without
+      // paragraph spacing.
+      if (!lines.slice(first, end).includes(''))
         for (const item of items)
-          item.children = item.children.flatMap((c) => (typeof c == 'object' && c.type == 'paragraph' ? c.children : [c]));
+          item.children = item.children.flatMap((c) => ((c as Block).type == 'paragraph' ? (c as { children: MarkdownNode[] }).children : [c]));
       out.push(list);
     } else {
-      const para = [line.trim()];
-      while (++i < lines.length && lines[i]!.trim() && !interrupts(lines[i]!)) para.push(lines[i]!.trim());
-      out.push({ type: 'paragraph', children: inline(para.join('\n')) });
+      const para = take((l) => l && !interrupts(l));
+      out.push({ type: 'paragraph', children: inline(para.map((l) => l.trim()).join('\n')) });
     }
   }
   return out;
 }
+
+// Element depth of the inline elements built so far (anything else counts 1), to cap nesting
+// without walking the tree.
+const depths = new WeakMap<object, number>();
+const depthOf = (tokens: Token[]) => tokens.reduce((d, t) => Math.max(d, depths.get(t as object) ?? 1), 1);
+const wrap = <T extends MarkdownNode & object>(node: T) => (depths.set(node, depthOf((node as { children: Token[] }).children) + 1), node);
 
 /**
  * One left-to-right scan into a flat token list; links are resolved when their `]` is met (so
  * they bind tighter than emphasis), and emphasis is resolved last by `emphasis`.
  */
 function inline(s: string): MarkdownNode[] {
-  const toks: Token[] = [];
-  // Open `[` / `![`: index of their token in `toks`, and whether it is an image.
-  const brackets: { at: number; img: boolean }[] = [];
-  // Code-span run lengths known to have no closing run further on (keeps backticks linear).
-  const unclosed = new Set<number>();
+  const tokens: Token[] = [];
+  // Token indexes of the open `[` and `![`.
+  const brackets: number[] = [];
   // A `[` before this token index can no longer open a link: links do not nest.
-  let floor = 0;
-  let text = '';
-  const flush = () => {
-    if (text) toks.push(text);
-    text = '';
-  };
-  const push = (t: Token) => {
-    flush();
-    toks.push(t);
-  };
-  for (let i = 0; i < s.length; ) {
-    const c = s[i]!, next = s[i + 1] ?? '';
-    let j = i + 1, a: [string, number] | undefined, href: string | null;
-    if (c == '\\' && (next == '\n' || ESCAPABLE.test(next))) {
-      // `\` before a newline is CommonMark's hard break; ours is the newline itself.
-      if (next != '\n') {
-        text += next;
-        j++;
-      }
-    } else if (c == '\n') {
-      text = text.trimEnd();
-      push({ type: 'break' });
-    } else if (c == '`') {
-      while (s[j] == '`') j++;
-      const n = j - i;
-      let k = unclosed.has(n) ? -1 : s.indexOf('`', j), e = k;
-      for (; k >= 0; k = s.indexOf('`', e)) {
-        for (e = k; s[e] == '`'; ) e++;
-        if (e - k == n) break;
-      }
-      if (k < 0) {
-        unclosed.add(n);
-        text += s.slice(i, j);
-      } else {
-        let v = s.slice(j, k).replace(/\n/g, ' ');
-        if (/^ [^]*[^ ][^]* $/.test(v)) v = v.slice(1, -1);
-        push({ type: 'code', value: v });
-        j = e;
-      }
-    } else if (c == '*' || c == '_') {
-      while (s[j] == c) j++;
-      const before = s[i - 1] ?? ' ', after = s[j] ?? ' ';
-      const sb = SPACE.test(before), sa = SPACE.test(after), pb = PUNCT.test(before), pa = PUNCT.test(after);
-      // CommonMark flanking rules; `_` inside a word (snake_case) neither opens nor closes.
-      const left = !sa && (!pa || sb || pb), right = !sb && (!pb || sa || pa);
-      const o = left && (c == '*' || !right || pb), cl = right && (c == '*' || !left || pa);
-      if (o || cl) push({ d: c, n: j - i, l: j - i, o, c: cl });
-      else text += s.slice(i, j);
-    } else if (c == '[' || (c == '!' && next == '[')) {
-      j = i + (c == '!' ? 2 : 1);
-      push(s.slice(i, j));
-      brackets.push({ at: toks.length - 1, img: c == '!' });
+  let floor = 0, end = 0, m: RegExpExecArray | null, href: string | null;
+  // Resumes the scan after a construct that is longer than the token that started it.
+  const resume = (at: number) => (INLINE.lastIndex = end = at);
+  for (INLINE.lastIndex = 0; (m = INLINE.exec(s)); ) {
+    const [token, , code, autolink] = m, c = token[0]!;
+    tokens.push(s.slice(end, m.index));
+    end = INLINE.lastIndex;
+    // `\` before a newline is CommonMark's hard break; ours is the newline itself.
+    if (token.endsWith('\n')) tokens.push({ type: 'break' });
+    else if (c == '\\') tokens.push(token[1]!);
+    // One space either side is padding, so that `` `a` `` can show backticks.
+    else if (code) tokens.push({ type: 'code', value: code.replace(/\n/g, ' ').replace(/^ ([^]*[^ ][^]*) $/, '$1') });
+    else if (c == '*' || c == '_') {
+      // CommonMark's flanking rules, with each neighbour classed as space (0), punctuation (1) or
+      // other (2). A run can open if it is left-flanking (flanks the text after it), close if it
+      // is right-flanking; `_` inside a word (snake_case) does neither.
+      const [before, after] = [s[m.index - 1], s[end]].map((n = ' ') => (/\s/.test(n) ? 0 : PUNCTUATION.test(n) ? 1 : 2)) as [number, number];
+      const flanks = (from: number, to: number) => to > 0 && (to > 1 || from < 2);
+      const can = (from: number, to: number) => flanks(from, to) && (c == '*' || !flanks(to, from) || from < 2);
+      const opens = can(before, after), closes = can(after, before);
+      tokens.push(opens || closes ? { run: token, left: token.length, opens, closes } : token);
     } else if (c == ']') {
-      const b = brackets.pop(), r = b && (b.img || b.at >= floor) && next == '(' ? destination(s, i + 2) : undefined;
-      if (!b || !r) text += c;
+      const at = brackets.pop() ?? -1, image = tokens[at] == '![';
+      DESTINATION.lastIndex = end;
+      const d = (image || at >= floor) && DESTINATION.exec(s);
+      if (!d) tokens.push(c);
       else {
-        flush();
         // Autolinks or images inside link text would nest anchors: keep their text only.
-        const kids = emphasis(
-          toks.splice(b.at).slice(1).flatMap<Token>((t) => (typeof t == 'object' && 'type' in t && t.type == 'link' ? t.children : [t])),
-        );
-        href = safeUrl(r[0]);
-        if (href) {
-          const link = { type: 'link' as const, href, children: kids.length ? kids : [href] };
-          depths.set(link, deepest(kids) + 1);
-          toks.push(link);
-        } else for (const k of kids) toks.push(k);
-        floor = b.img ? Math.min(floor, b.at) : b.at;
-        j = r[1];
+        const text = emphasis(tokens.splice(at).slice(1).flatMap((t) => ((t as { href?: string }).href ? (t as { children: Token[] }).children : [t])));
+        if ((href = safeUrl((d[1] ?? d[2]!).replace(/\\([!-/:-@[-`{-~])/g, '$1')))) tokens.push(wrap({ type: 'link', href, children: text.length ? text : [href] }));
+        else for (const t of text) tokens.push(t);
+        floor = image ? Math.min(floor, at) : at;
+        resume(DESTINATION.lastIndex);
       }
-    } else if ((a = autolink(s, i))) {
-      if ((href = safeUrl(a[0]))) push({ type: 'link', href, children: [a[0]] });
+    } else if (c == '[' || c == '!') {
+      brackets.push(tokens.length);
+      tokens.push(token);
+    } else if (c != '`') {
+      // An autolink or a bare URL. Sentence punctuation after a bare URL is not part of it; a `)`
+      // is, only if it closes a `(`.
+      let url = autolink ?? token, open = url.split('(').length - url.split(')').length;
+      while (!autolink && ('?!.,:;*_~\'"'.includes(url.at(-1)!) || (url.endsWith(')') && open++ < 0))) url = url.slice(0, -1);
       // Not a usable URL: all of it is text, so it is not rescanned.
-      else text += s.slice(i, a[1]);
-      j = a[1];
-    } else text += c;
-    i = j;
+      const text = autolink ? token : url;
+      tokens.push((href = safeUrl(url)) ? { type: 'link', href, children: [url] } : text);
+      resume(m.index + text.length);
+    } else tokens.push(token); // backticks that open no code span
   }
-  flush();
-  return emphasis(toks);
-}
-
-/** `<scheme:...>` or a bare http(s) URL at `i`: its text and the index after it. */
-function autolink(s: string, i: number): [string, number] | undefined {
-  let m: RegExpExecArray | null;
-  if (s[i] == '<') {
-    AUTOLINK.lastIndex = i;
-    return (m = AUTOLINK.exec(s)) ? [m[1]!, AUTOLINK.lastIndex] : undefined;
-  }
-  if (s[i] != 'h' || !/^$|[\s*_~("']/.test(s[i - 1] ?? '')) return;
-  BARE_URL.lastIndex = i;
-  if (!(m = BARE_URL.exec(s))) return;
-  // Sentence punctuation after a URL is not part of it; a `)` is, only if it closes a `(`.
-  let u = m[0], open = 0;
-  for (const ch of u) open += ch == '(' ? 1 : ch == ')' ? -1 : 0;
-  for (let ch: string; (ch = u[u.length - 1]!), /[?!.,:;*_~'"]/.test(ch) || (ch == ')' && open < 0); u = u.slice(0, -1))
-    if (ch == ')') open++;
-  return [u, i + u.length];
-}
-
-/**
- * Parses `(url "title")` after a `]`; returns the raw URL and the index after `)`. The title is
- * checked for syntax and dropped. Paren depth and length are capped, as in cmark, so that
- * `[](` repeated stays linear.
- */
-function destination(s: string, i: number): [string, number] | undefined {
-  const end = Math.min(s.length, i + 4096);
-  const space = () => {
-    while (i < end && SPACE.test(s[i]!)) i++;
-  };
-  let url = '', depth = 0, c: string;
-  space();
-  if (s[i] == '<') {
-    while (++i < end && (c = s[i]!) != '>') {
-      if (c == '<' || c == '\n') return;
-      if (c == '\\' && ESCAPABLE.test(s[i + 1] ?? '')) c = s[++i]!;
-      url += c;
-    }
-    if (i++ >= end) return;
-  } else
-    for (; i < end && (c = s[i]!) > ' '; i++) {
-      if (c == '\\' && ESCAPABLE.test(s[i + 1] ?? '')) c = s[++i]!;
-      else if (c == '(' && ++depth > 32) return;
-      else if (c == ')' && !depth--) break;
-      url += c;
-    }
-  const start = i;
-  space();
-  const q = s[i]!;
-  if (i > start && /["'(]/.test(q)) {
-    const close = q == '(' ? ')' : q;
-    while (++i < end && s[i] != close) {
-      if (s[i] == q && q == '(') return;
-      if (s[i] == '\\') i++;
-    }
-    if (i++ >= end) return;
-    space();
-  }
-  return s[i] == ')' ? [url, i + 1] : undefined;
+  tokens.push(s.slice(end));
+  return emphasis(tokens);
 }
 
 /**
@@ -289,58 +190,50 @@ function destination(s: string, i: number): [string, number] | undefined {
  * opener stack, and a failed search records a floor per closer kind so it is never repeated.
  * Tokens are wrapped once each, so the pass is linear.
  */
-function emphasis(toks: Token[]): MarkdownNode[] {
-  const out: Token[] = [], stack: number[] = [], floors: Record<string, number> = {};
-  for (const t of toks) {
-    if (typeof t != 'object' || !('d' in t)) {
-      out.push(t);
-      continue;
-    }
-    const kind = t.d + t.o + (t.l % 3);
-    while (t.c && t.n) {
-      let k = stack.length - 1;
-      const floor = floors[kind] ?? 0;
-      // The "rule of 3": `*a**b*` must not pair the single with the double run.
-      for (let o: Delim; k >= floor; k--)
-        if ((o = out[stack[k]!] as Delim).d == t.d && !((o.c || t.o) && (o.l + t.l) % 3 == 0 && (o.l % 3 || t.l % 3))) break;
-      if (k < floor) {
-        floors[kind] = stack.length;
-        break;
+function emphasis(tokens: Token[]): MarkdownNode[] {
+  const out: Token[] = [], openers: number[] = [], floors: Record<string, number> = {};
+  for (const t of tokens) {
+    if (isDelim(t)) {
+      const c = t.run[0]!, kind = c + t.opens + (t.run.length % 3);
+      while (t.closes && t.left) {
+        const floor = floors[kind] ?? 0;
+        let k = openers.length, o: Delim;
+        // The "rule of 3": `*a**b*` must not pair the single with the double run (when lengths sum to
+        // a multiple of 3, they must both be multiples of 3).
+        while (
+          --k >= floor &&
+          ((o = out[openers[k]!] as Delim).run[0] != c || ((o.closes || t.opens) && !((o.run.length + t.run.length) % 3) && o.run.length % 3))
+        );
+        if (k < floor) {
+          floors[kind] = openers.length;
+          break;
+        }
+        const at = openers[k]!, use = (o = out[at] as Delim).left > 1 && t.left > 1 ? 2 : 1, children = flatten(out.splice(at + 1));
+        o.left -= use;
+        t.left -= use;
+        openers.length = o.left ? k + 1 : k;
+        for (const f in floors) floors[f] = Math.min(floors[f]!, openers.length);
+        if (depthOf(children) <= MAX_DEPTH) out.push(wrap({ type: use > 1 ? 'strong' : 'emphasis', children }));
+        else {
+          // Too deep to render safely: the delimiters stay as text.
+          const text = c.repeat(use);
+          for (const node of [text, ...children, text]) out.push(node);
+        }
       }
-      const at = stack[k]!, o = out[at] as Delim, use = o.n > 1 && t.n > 1 ? 2 : 1;
-      o.n -= use;
-      t.n -= use;
-      const children = flatten(out.splice(at + 1)), d = deepest(children);
-      stack.length = k;
-      if (o.n) stack.push(at);
-      else out.pop();
-      if (d < MAX_INLINE_DEPTH) {
-        const node = { type: use > 1 ? ('strong' as const) : ('emphasis' as const), children };
-        depths.set(node, d + 1);
-        out.push(node);
-      } else {
-        // Too deep to render safely: the delimiters stay as text.
-        out.push(t.d.repeat(use));
-        for (const c of children) out.push(c);
-        out.push(t.d.repeat(use));
-      }
-      for (const f in floors) floors[f] = Math.min(floors[f]!, stack.length);
+      if (t.left && t.opens) openers.push(out.length);
     }
-    if (t.n) {
-      if (t.o) stack.push(out.length);
-      out.push(t);
-    }
+    out.push(t);
   }
   return flatten(out);
 }
 
 /** Unmatched delimiters become text; adjacent strings merge. */
-function flatten(toks: Token[]): MarkdownNode[] {
+function flatten(tokens: Token[]): MarkdownNode[] {
   const out: MarkdownNode[] = [];
-  for (const tok of toks) {
-    const t = typeof tok == 'object' && 'd' in tok ? tok.d.repeat(tok.n) : tok;
-    if (typeof t == 'string' && typeof out[out.length - 1] == 'string') out[out.length - 1] += t;
-    else if (t !== '') out.push(t);
+  for (const token of tokens) {
+    const t = isDelim(token) ? token.run.slice(0, token.left) : token;
+    if (typeof t == 'string' && typeof out.at(-1) == 'string') out[out.length - 1] += t;
+    else if (t) out.push(t);
   }
   return out;
 }

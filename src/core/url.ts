@@ -1,14 +1,11 @@
-// Only the named-entity tricks seen in scheme obfuscation; anything else stays encoded, and an
-// `&` left in the scheme makes the URL relative, which is rejected anyway.
-const NAMED: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", colon: ':', sol: '/', tab: '\t', newline: '\n',
-};
-
-// Numeric references may omit the `;` (browsers accept `&#0000106`); named ones may not, or a
-// query like `?a=1&lt=2` would change.
+// Character references are decoded as CommonMark does in link destinations, but of the named ones
+// only `&amp;`: decoding is not what makes a URL safe (the decoded string is what gets judged and
+// rendered, and a browser never decodes an `href` set through the DOM), and an `&` left in a
+// scheme makes the URL relative, which is rejected. Numeric references may omit the `;` (browsers
+// accept `&#0000106`); `&amp` may not, or a query like `?a=1&ampx=2` would change.
 const decodeEntities = (s: string) =>
-  s.replace(/&#(?:x([\da-f]+)|(\d+));?|&([a-z]+);/gi, (m, hex?: string, dec?: string, name?: string) => {
-    if (name) return NAMED[name.toLowerCase()] ?? m;
+  s.replace(/&(?:#(?:x([\da-f]+)|(\d+));?|amp;)/gi, (_, hex?: string, dec?: string) => {
+    if (!hex && !dec) return '&';
     const cp = parseInt(hex ?? dec!, hex ? 16 : 10);
     return cp > 0 && cp < 0x110000 ? String.fromCodePoint(cp) : '\uFFFD';
   });

@@ -2,36 +2,31 @@ import { useMemo } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { parseMarkdown, type MarkdownNode } from '../core/markdown';
 
-const tags = { paragraph: 'p', emphasis: 'em', strong: 'strong', blockquote: 'blockquote', 'list-item': 'li' } as const;
+const tags = {
+  paragraph: 'p',
+  emphasis: 'em',
+  strong: 'strong',
+  blockquote: 'blockquote',
+  'list-item': 'li',
+  code: 'code',
+  'code-block': 'pre',
+  link: 'a',
+  break: 'br',
+} as const;
 
 // Elements only, never an HTML string: text in a comment can never become markup.
 function render(node: MarkdownNode): ComponentChildren {
   if (typeof node == 'string') return node;
-  switch (node.type) {
-    case 'break':
-      return <br />;
-    case 'code':
-      return <code>{node.value}</code>;
-    case 'code-block':
-      return (
-        <pre>
-          <code>{node.value}</code>
-        </pre>
-      );
-    case 'link':
-      // Same tab on purpose: less surprising than a new one. `href` already passed `safeUrl`.
-      return (
-        <a href={node.href} rel="nofollow ugc noopener">
-          {node.children.map(render)}
-        </a>
-      );
-    case 'list':
-      return node.ordered ? <ol start={node.start}>{node.children.map(render)}</ol> : <ul>{node.children.map(render)}</ul>;
-    default: {
-      const Tag = tags[node.type];
-      return <Tag>{node.children.map(render)}</Tag>;
-    }
-  }
+  const Tag = node.type == 'list' ? (node.ordered ? 'ol' : 'ul') : tags[node.type];
+  const children = 'value' in node ? node.value : 'children' in node && node.children.map(render);
+  // Only links have an `href` (already passed `safeUrl`) and only ordered lists a `start`; an
+  // undefined prop sets no attribute. Links open in the same tab on purpose: less surprising.
+  const { href, start } = node as { href?: string; start?: number };
+  return (
+    <Tag href={href} rel={href && 'nofollow ugc noopener'} start={start}>
+      {Tag == 'pre' ? <code>{children}</code> : children}
+    </Tag>
+  );
 }
 
 /** A comment body: markdown source rendered as Preact elements. */

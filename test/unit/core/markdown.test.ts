@@ -158,6 +158,11 @@ describe('inline', () => {
     expect(inline('`unclosed and ``also')).toEqual(['`unclosed and ``also']);
   });
 
+  test('a backtick run opens a span only whole: an escape splits it, a partial run does not open', () => {
+    expect(inline('\\``x`')).toEqual(['`', code('x')]);
+    expect(inline('``a` b')).toEqual(['``a` b']);
+  });
+
   test('backslash escapes markdown punctuation only', () => {
     expect(inline('\\*a\\* \\_b\\_ \\[c\\](d) \\`e\\` \\<f\\> \\\\ \\a')).toEqual(['*a* _b_ [c](d) `e` <f> \\ \\a']);
   });
@@ -178,6 +183,11 @@ describe('inline', () => {
     expect(inline('[a](https://x.example/w_(b)_c)')).toEqual([link('https://x.example/w_(b)_c', 'a')]);
     expect(inline('[a](<https://x.example/a b>)')).toEqual([link('https://x.example/a b', 'a')]);
     expect(inline('[a](https://x.example/\\(x)')).toEqual([link('https://x.example/(x', 'a')]);
+  });
+
+  test('parentheses in a destination must balance, and only `<` opens an angle-bracket one', () => {
+    expect(inline('[a](b(c) d')).toEqual(['[a](b(c) d']);
+    expect(inline('[a](<b>c)')).toEqual(['[a](<b>c)']);
   });
 
   test('an empty link text shows the URL', () => {
@@ -267,6 +277,9 @@ describe('hostile input', () => {
     ['- a\\n', '- a\n'.repeat(N / 4)],
     ['```\\n', '```\n'.repeat(N / 4)],
     ['\\n', '\n'.repeat(N)],
+    ['[a]( ', '[a](' + ' '.repeat(N) + 'x'],
+    ['https://x.', 'https://x' + '.'.repeat(N)],
+    ['```x`x', '``' + '`x'.repeat(N / 2)],
   ])('%j repeated parses, keeping its text', (_, source) => {
     const nodes = parseMarkdown(source);
     expect(Array.isArray(nodes)).toBe(true);

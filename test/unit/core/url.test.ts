@@ -12,6 +12,7 @@ describe('safeUrl', () => {
     ['https://example.com/?a=1&amp;b=2', 'https://example.com/?a=1&b=2'],
     // Named references need their `;`, or an ordinary query string would change.
     ['https://example.com/?a=1&lt=2', 'https://example.com/?a=1&lt=2'],
+    ['https://example.com/?a=1&ampx=2', 'https://example.com/?a=1&ampx=2'],
     ['ht\ttps://example.com', 'https://example.com'],
   ])('keeps %j as %j', (raw, expected) => {
     expect(safeUrl(raw)).toBe(expected);
