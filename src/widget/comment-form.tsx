@@ -4,13 +4,13 @@ import type { Translator } from '../core/i18n';
 import type { Comment } from '../core/types';
 import { normalizeNewComment, validateNewComment, type FieldProblem, type ValidationRules } from '../core/validation';
 import type { StorageAdapter } from '../adapters/types';
-import { useTranslator } from './context';
 import { FormField } from './form-field';
 import type { Draft, DraftValues } from './use-draft';
 
 interface CommentFormProps {
   adapter: StorageAdapter;
   draft: Draft;
+  translator: Translator;
   threadId: string;
   title: string;
   pageUrl: string;
@@ -36,8 +36,7 @@ function describe(t: Translator['t'], { field, problem, limit }: FieldProblem): 
 
 /** "Leave a Reply": the WordPress comment form, validated as the server will, never losing a word. */
 export function CommentForm(props: CommentFormProps) {
-  const translator = useTranslator();
-  const { t } = translator;
+  const { t } = props.translator;
   const { draft } = props;
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState('');

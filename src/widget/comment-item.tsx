@@ -2,11 +2,12 @@ import type { ComponentChildren } from 'preact';
 import type { Comment } from '../core/types';
 import { safeUrl } from '../core/url';
 import { Avatar } from './avatar';
-import { useTranslator } from './context';
+import type { Translator } from '../core/i18n';
 import { MarkdownView } from './markdown-view';
 
 interface CommentItemProps {
   comment: Comment;
+  translator: Translator;
   highlighted: boolean;
   onReply(comment: Comment): void;
   /** The reply form when it is open under this comment, then the replies. */
@@ -14,8 +15,8 @@ interface CommentItemProps {
 }
 
 /** One comment in the WordPress layout: avatar, author, date as permalink, body, Reply. */
-export function CommentItem({ comment, highlighted, onReply, children }: CommentItemProps) {
-  const { t, relativeTime, absoluteTime } = useTranslator();
+export function CommentItem({ comment, translator, highlighted, onReply, children }: CommentItemProps) {
+  const { t, relativeTime, absoluteTime } = translator;
   const { author } = comment;
   const anchor = `comment-${comment.id}`;
   const deleted = comment.status === 'deleted';

@@ -1,10 +1,12 @@
 import type { ComponentChildren } from 'preact';
 import type { ThreadNode } from '../core/thread';
+import type { Translator } from '../core/i18n';
 import type { Comment } from '../core/types';
 import { CommentItem } from './comment-item';
 
 interface CommentListProps {
   nodes: ThreadNode[];
+  translator: Translator;
   highlightedId: string | null;
   replyingTo: string | null;
   onReply(comment: Comment): void;
@@ -17,7 +19,7 @@ export function CommentList({ nodes, ...props }: CommentListProps) {
   return (
     <ol class={nodes[0]?.depth === 1 ? 'comment-list' : 'children'}>
       {nodes.map(({ comment, children }) => (
-        <CommentItem key={comment.id} comment={comment} highlighted={props.highlightedId === comment.id} onReply={props.onReply}>
+        <CommentItem key={comment.id} comment={comment} translator={props.translator} highlighted={props.highlightedId === comment.id} onReply={props.onReply}>
           {props.replyingTo === comment.id && props.form}
           {children.length > 0 && <CommentList nodes={children} {...props} />}
         </CommentItem>

@@ -6,7 +6,6 @@ import type { Comment, KeyValueStore } from '../core/types';
 import type { StorageAdapter } from '../adapters/types';
 import { CommentForm } from './comment-form';
 import { CommentList } from './comment-list';
-import { TranslatorContext } from './context';
 import { useDraft } from './use-draft';
 import { usePermalink } from './use-permalink';
 import { useComments } from './use-comments';
@@ -43,6 +42,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
     <CommentForm
       adapter={adapter}
       draft={draft}
+      translator={translator}
       threadId={config.thread}
       title={config.title}
       pageUrl={config.url}
@@ -58,37 +58,35 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   );
 
   return (
-    <TranslatorContext.Provider value={translator}>
-      <section ref={root} class="colloquy" data-theme={config.theme} lang={translator.locale} dir={translator.dir} aria-labelledby="comments-title">
-        <h2 id="comments-title" class="comments-title">
-          {state.total ? translator.plural('responses', state.total, { title: config.title }) : t('noResponses')}
-        </h2>
-        {state.status === 'loading' && <p class="status">{t('loading')}</p>}
-        {state.status === 'error' ? (
-          <p class="load-error" role="alert">
-            {t('loadFailed', { reason: state.error ?? '' })}{' '}
-            <button type="button" onClick={retry}>
-              {t('retry')}
-            </button>
-          </p>
-        ) : (
-          nodes.length > 0 && (
-            <CommentList nodes={nodes} highlightedId={highlightedId} replyingTo={replyTo?.id ?? null} onReply={setReplyTo} form={form} />
-          )
-        )}
-        {state.nextCursor && (
-          <p>
-            <button type="button" class="load-more" disabled={state.loadingMore} onClick={loadMore}>
-              {t('loadMore')}
-            </button>
-          </p>
-        )}
-        {state.status === 'ready' && state.error && <p class="load-error" role="alert">{t('loadFailed', { reason: state.error })}</p>}
-        {!replyTo && form}
-        <p class="visually-hidden" role="status" aria-live="polite">
-          {announcement}
+    <section ref={root} class="colloquy" data-theme={config.theme} lang={translator.locale} dir={translator.dir} aria-labelledby="comments-title">
+      <h2 id="comments-title" class="comments-title">
+        {state.total ? translator.plural('responses', state.total, { title: config.title }) : t('noResponses')}
+      </h2>
+      {state.status === 'loading' && <p class="status">{t('loading')}</p>}
+      {state.status === 'error' ? (
+        <p class="load-error" role="alert">
+          {t('loadFailed', { reason: state.error ?? '' })}{' '}
+          <button type="button" onClick={retry}>
+            {t('retry')}
+          </button>
         </p>
-      </section>
-    </TranslatorContext.Provider>
+      ) : (
+        nodes.length > 0 && (
+          <CommentList nodes={nodes} translator={translator} highlightedId={highlightedId} replyingTo={replyTo?.id ?? null} onReply={setReplyTo} form={form} />
+        )
+      )}
+      {state.nextCursor && (
+        <p>
+          <button type="button" class="load-more" disabled={state.loadingMore} onClick={loadMore}>
+            {t('loadMore')}
+          </button>
+        </p>
+      )}
+      {state.status === 'ready' && state.error && <p class="load-error" role="alert">{t('loadFailed', { reason: state.error })}</p>}
+      {!replyTo && form}
+      <p class="visually-hidden" role="status" aria-live="polite">
+        {announcement}
+      </p>
+    </section>
   );
 }
