@@ -23,7 +23,7 @@ export default defineConfig(({ mode }) => ({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/core/**/*.test.ts'], environment: 'node' } },
       { extends: true, test: { name: 'component', include: ['test/unit/{adapters,widget,embed}/**/*.test.{ts,tsx}'], environment: 'happy-dom' } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'happy-dom' } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 } },
       {
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false },

@@ -1,3 +1,4 @@
+// @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLocalStorageAdapter } from '../../src/adapters/local-storage';
 import { createMemoryAdapter, type MemoryAdapterOptions } from '../../src/adapters/memory';
