@@ -1,9 +1,13 @@
 import { defineConfig } from 'vite';
 
-/**
- * `vite build` makes the script-tag bundle (one IIFE, CSS inlined, Preact included);
- * `vite build --mode lib` makes the npm ES module (Preact and nanoid left to the app's bundler).
- */
+// One IIFE per script-tag file (an IIFE build takes one entry): the widget, and each locale pack
+// (`--mode ar`); `--mode lib` is the npm ES module, which leaves Preact and nanoid to the app's bundler.
+const libraries = {
+  production: { entry: 'src/embed/index.ts', formats: ['iife' as const], name: 'ColloquyEmbed', fileName: () => 'colloquy.js' },
+  ar: { entry: 'src/embed/locale-ar.ts', formats: ['iife' as const], name: 'ColloquyArabic', fileName: () => 'colloquy-ar.js' },
+  lib: { entry: 'src/index.ts', formats: ['es' as const], fileName: () => 'colloquy.mjs' },
+};
+
 export default defineConfig(({ mode }) => ({
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
@@ -12,10 +16,7 @@ export default defineConfig(({ mode }) => ({
     cssTarget: ['chrome123', 'firefox120', 'safari17.5'],
     emptyOutDir: false,
     reportCompressedSize: false,
-    lib:
-      mode === 'lib'
-        ? { entry: 'src/index.ts', formats: ['es'], fileName: () => 'colloquy.mjs' }
-        : { entry: 'src/embed/index.ts', formats: ['iife'], name: 'ColloquyEmbed', fileName: () => 'colloquy.js' },
+    lib: libraries[mode as keyof typeof libraries] ?? libraries.production,
     rolldownOptions: mode === 'lib' ? { external: [/^preact/, 'nanoid'] } : {},
   },
   // One project per environment: core must pass without a DOM; the widget in happy-dom; e2e in real Chromium.

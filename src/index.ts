@@ -7,3 +7,6 @@ export type { StorageAdapter, ListQuery, CreatedComment, ThreadEvent } from './a
 export { ColloquyError, ColloquyConfigError, type ErrorCode, type CommentField } from './core/errors';
 export type { Comment, CommentAuthor, CommentPage, CommentStatus, NewComment, SortOrder } from './core/types';
 export type { ColloquyOptions, Theme } from './core/config';
+export { registerLocale, type Messages } from './core/i18n';
+export { ar } from './core/i18n/ar';
+export { en } from './core/i18n/en';

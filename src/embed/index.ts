@@ -1,10 +1,11 @@
+import { registerLocale } from '../core/i18n';
 import { mount } from '../widget/mount';
 import { optionsFromAttributes } from './attributes';
 import { defineCustomElement } from './custom-element';
 
 declare global {
   interface Window {
-    Colloquy?: { mount: typeof mount };
+    Colloquy?: { mount: typeof mount; registerLocale: typeof registerLocale };
   }
 }
 
@@ -26,7 +27,8 @@ function start() {
   document.querySelectorAll<HTMLElement>('[data-colloquy]').forEach((element) => mount(element, optionsFromAttributes(element.dataset)));
 }
 
-window.Colloquy = { mount };
+window.Colloquy = { mount, registerLocale };
+for (const [tag, messages] of Object.entries(window.ColloquyLocales ?? {})) registerLocale(tag, messages);
 defineCustomElement();
 // An async script may run before the elements it mounts into are parsed.
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

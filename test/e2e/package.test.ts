@@ -14,12 +14,16 @@ describe('the built package', () => {
       'Colloquy',
       'ColloquyConfigError',
       'ColloquyError',
+      'ar',
       'createLocalStorageAdapter',
       'createMemoryAdapter',
       'defineCustomElement',
+      'en',
       'mount',
+      'registerLocale',
     ]);
-    for (const name of Object.keys(module)) expect(typeof module[name], name).toBe('function');
+    const messages = new Set(['ar', 'en']);
+    for (const name of Object.keys(module)) expect(typeof module[name], name).toBe(messages.has(name) ? 'object' : 'function');
     const error = new (module.ColloquyError as new (code: string, message: string) => Error)('invalid', 'x');
     expect(error).toBeInstanceOf(Error);
   });

@@ -1,4 +1,3 @@
-import { ar } from './ar';
 import { en, type Messages, type PluralMessage } from './en';
 
 export type { Messages };
@@ -7,10 +6,17 @@ type MessageKey = { [K in keyof Messages]: Messages[K] extends string ? K : neve
 type PluralKey = Exclude<keyof Messages, MessageKey>;
 type Params = Record<string, string | number>;
 
-const locales: Record<string, Messages> = { en, ar };
+// English is built in; other languages are registered, so a page loads only the language it shows.
+const locales: Record<string, Messages> = { en };
 const rightToLeft = new Set(['ar', 'he', 'fa', 'ur']);
 
-export const supportedLocales = Object.keys(locales);
+/** Makes a language available to `locale` (e.g. `registerLocale('ar', ar)`). */
+export function registerLocale(tag: string, messages: Messages): void {
+  locales[tag.toLowerCase()] = messages;
+}
+
+/** The languages registered so far. */
+export const supportedLocales = () => Object.keys(locales);
 
 /** The translation functions the widget uses; one per mounted widget. */
 export interface Translator {

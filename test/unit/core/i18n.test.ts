@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createTranslator, matchLocale, supportedLocales } from '../../../src/core/i18n';
+import { createTranslator, matchLocale, registerLocale, supportedLocales } from '../../../src/core/i18n';
 import { ar } from '../../../src/core/i18n/ar';
 import { en, type PluralMessage } from '../../../src/core/i18n/en';
+
+// Only English is built in: Arabic is registered, as the script-tag pack and npm users do.
+registerLocale('ar', ar);
 
 const NOW = Date.UTC(2024, 5, 15, 12, 0, 0);
 const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
@@ -22,8 +25,14 @@ describe('matchLocale', () => {
     expect(matchLocale(requested)).toBe(expected);
   });
 
-  it('lists the locales it supports', () => {
-    expect([...supportedLocales].sort()).toEqual(['ar', 'en']);
+  it('lists the locales registered so far', () => {
+    expect(supportedLocales().sort()).toEqual(['ar', 'en']);
+  });
+
+  it('matches a locale only once it is registered', () => {
+    expect(matchLocale('he')).toBe('en');
+    registerLocale('HE', en);
+    expect(matchLocale('he-IL')).toBe('he');
   });
 });
 
