@@ -1,15 +1,14 @@
 import type { ComponentChildren } from 'preact';
-import type { ThreadNode } from '../core/thread';
 import type { Translator } from '../core/i18n';
-import type { Comment } from '../core/types';
-import { CommentItem } from './comment-item';
+import type { ThreadNode } from '../core/thread';
+import { CommentItem, type CommentActions } from './comment-item';
 
 interface CommentListProps {
   nodes: ThreadNode[];
   translator: Translator;
   highlightedId: string | null;
   replyingTo: string | null;
-  onReply(comment: Comment): void;
+  actions: CommentActions;
   /** The form, rendered under the comment being replied to. */
   form: ComponentChildren;
 }
@@ -19,7 +18,7 @@ export function CommentList({ nodes, ...props }: CommentListProps) {
   return (
     <ol class={nodes[0]?.depth === 1 ? 'comment-list' : 'children'}>
       {nodes.map(({ comment, children }) => (
-        <CommentItem key={comment.id} comment={comment} translator={props.translator} highlighted={props.highlightedId === comment.id} onReply={props.onReply}>
+        <CommentItem key={comment.id} comment={comment} translator={props.translator} highlighted={props.highlightedId === comment.id} actions={props.actions}>
           {props.replyingTo === comment.id && props.form}
           {children.length > 0 && <CommentList nodes={children} {...props} />}
         </CommentItem>

@@ -5,7 +5,9 @@ import { buildThread } from '../core/thread';
 import type { Comment, KeyValueStore } from '../core/types';
 import type { StorageAdapter } from '../adapters/types';
 import { CommentForm } from './comment-form';
+import type { CommentActions } from './comment-item';
 import { CommentList } from './comment-list';
+import { ColloquyError } from '../core/errors';
 import { useDraft } from './use-draft';
 import { usePermalink } from './use-permalink';
 import { useComments } from './use-comments';
@@ -20,11 +22,12 @@ export interface CommentSectionProps {
 /** The whole comment section: heading, thread, and the "Leave a Reply" form. */
 export function CommentSection({ config, adapter, store, translator }: CommentSectionProps) {
   const { t } = translator;
-  const { state, retry, loadMore, addOwn } = useComments({ adapter, threadId: config.thread, sort: config.sort, pageSize: config.pageSize });
+  const { state, retry, loadMore, apply } = useComments({ adapter, threadId: config.thread, sort: config.sort, pageSize: config.pageSize });
   const [replyTo, setReplyTo] = useState<Comment | null>(null);
   // Here rather than in the form, which is re-created each time it moves under another comment.
   const draft = useDraft(store, config.thread);
   const [announcement, setAnnouncement] = useState('');
+  const [notice, setNotice] = useState('');
   const root = useRef<HTMLElement>(null);
   const [highlightedId, focusComment] = usePermalink(root, state.status === 'ready');
   const nodes = useMemo(() => buildThread(state.comments, { maxDepth: config.maxDepth, sort: config.sort }), [state.comments, config.maxDepth, config.sort]);
@@ -32,10 +35,27 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   useEffect(() => setReplyTo(null), [config.thread]);
 
   const onPosted = (comment: Comment) => {
-    addOwn(comment);
+    apply({ type: 'created', comment });
     setReplyTo(null);
     setAnnouncement(comment.status === 'pending' ? t('awaitingModeration') : t('posted'));
     focusComment(comment.id);
+  };
+
+  const signal = () => new AbortController().signal;
+  const actions: CommentActions = {
+    reply: setReplyTo,
+    canEdit: (comment) => adapter.canEdit?.(comment) ?? false,
+    update: async (comment, body) => apply({ type: 'updated', comment: await adapter.updateComment(comment.id, { body }, signal()) }),
+    async remove(comment) {
+      setNotice('');
+      if (!confirm(t('confirmDelete'))) return;
+      try {
+        await adapter.deleteComment(comment.id, signal());
+        apply({ type: 'deleted', id: comment.id });
+      } catch (error) {
+        setNotice(error instanceof ColloquyError ? error.message : t('unavailable'));
+      }
+    },
   };
 
   const form = (
@@ -72,7 +92,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
         </p>
       ) : (
         nodes.length > 0 && (
-          <CommentList nodes={nodes} translator={translator} highlightedId={highlightedId} replyingTo={replyTo?.id ?? null} onReply={setReplyTo} form={form} />
+          <CommentList nodes={nodes} translator={translator} highlightedId={highlightedId} replyingTo={replyTo?.id ?? null} actions={actions} form={form} />
         )
       )}
       {state.nextCursor && (
@@ -83,6 +103,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
         </p>
       )}
       {state.status === 'ready' && state.error && <p class="load-error" role="alert">{t('loadFailed', { reason: state.error })}</p>}
+      {notice && <p class="load-error" role="alert">{notice}</p>}
       {!replyTo && form}
       <p class="visually-hidden" role="status" aria-live="polite">
         {announcement}

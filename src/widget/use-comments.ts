@@ -99,7 +99,7 @@ export function useComments({ adapter, threadId, sort, pageSize }: ThreadQuery) 
       setState((s) => ({ ...s, loadingMore: true, error: undefined }));
       void fetchPage(state.nextCursor);
     },
-    /** Shows a comment this reader just posted (a live update may already have brought it). */
-    addOwn: (comment: Comment) => setState((s) => applyEvent(s, { type: 'created', comment })),
+    /** Shows a change this reader just made (a live update may already have brought it). */
+    apply: (event: ThreadEvent) => setState((s) => applyEvent(s, event)),
   };
 }

@@ -1,0 +1,110 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, waitFor, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryAdapter } from '../../../src/adapters/memory';
+import type { StorageAdapter } from '../../../src/adapters/types';
+import { ColloquyError } from '../../../src/core/errors';
+import type { Comment } from '../../../src/core/types';
+import { mount, type ColloquyHandle } from '../../../src/widget/mount';
+
+const mine: Comment = {
+  id: 'mine',
+  threadId: 'post',
+  parentId: null,
+  author: { name: 'Ann', avatarSeed: 'a' },
+  body: 'My first words.',
+  createdAt: '2024-01-01T10:00:00.000Z',
+  status: 'approved',
+};
+const theirs: Comment = { ...mine, id: 'theirs', author: { name: 'Ben', avatarSeed: 'b' }, body: 'Ben speaks.', createdAt: '2024-01-01T11:00:00.000Z' };
+
+const handles: ColloquyHandle[] = [];
+afterEach(() => {
+  handles.splice(0).forEach((handle) => handle.unmount());
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+/** A memory adapter that, like the REST adapter with an edit token, lets this reader edit only "mine". */
+function mountWith(overrides: Partial<StorageAdapter> = {}) {
+  const memory = createMemoryAdapter({ seed: [mine, theirs] });
+  const adapter: StorageAdapter = { ...memory, canEdit: (comment) => comment.id === 'mine', ...overrides };
+  const target = document.createElement('div');
+  document.body.append(target);
+  handles.push(mount(target, { thread: 'post', title: 'Post', adapter }));
+  const ui = within(target.querySelector('colloquy-root')!.shadowRoot as unknown as HTMLElement);
+  return { ui, memory };
+}
+
+describe('editing and deleting one’s own comment', () => {
+  it('offers Edit and Delete only on comments the adapter says this reader may change', async () => {
+    const { ui } = mountWith();
+    const own = await ui.findByRole('article', { name: 'Ann' });
+    const other = ui.getByRole('article', { name: 'Ben' });
+    expect(within(own).getByRole('button', { name: 'Edit' })).toBeTruthy();
+    expect(within(own).getByRole('button', { name: 'Delete' })).toBeTruthy();
+    expect(within(other).queryByRole('button', { name: 'Edit' })).toBeNull();
+    expect(within(other).queryByRole('button', { name: 'Delete' })).toBeNull();
+  });
+
+  it('shows no Edit button at all with an adapter that has no canEdit', async () => {
+    const { ui } = mountWith({ canEdit: undefined });
+    await ui.findByRole('article', { name: 'Ann' });
+    expect(ui.queryByRole('button', { name: 'Edit' })).toBeNull();
+  });
+
+  it('edits in place and shows the new text', async () => {
+    const { ui, memory } = mountWith();
+    const own = await ui.findByRole('article', { name: 'Ann' });
+    fireEvent.click(within(own).getByRole('button', { name: 'Edit' }));
+    const editor = within(own).getByRole('textbox', { name: 'Edit your comment' }) as HTMLTextAreaElement;
+    expect(editor.value).toBe('My first words.');
+    fireEvent.input(editor, { target: { value: 'My **better** words.' } });
+    fireEvent.click(within(own).getByRole('button', { name: 'Save' }));
+    await within(own).findByText('better');
+    expect(within(own).queryByRole('textbox')).toBeNull();
+    const page = await memory.listComments({ threadId: 'post', limit: 10, sort: 'oldest' }, new AbortController().signal);
+    expect(page.comments.find((c) => c.id === 'mine')?.body).toBe('My **better** words.');
+  });
+
+  it('keeps the edited text and shows the reason when saving fails', async () => {
+    const { ui } = mountWith({ updateComment: () => Promise.reject(new ColloquyError('forbidden', 'The time to edit this comment has passed.')) });
+    const own = await ui.findByRole('article', { name: 'Ann' });
+    fireEvent.click(within(own).getByRole('button', { name: 'Edit' }));
+    const editor = within(own).getByRole('textbox', { name: 'Edit your comment' }) as HTMLTextAreaElement;
+    fireEvent.input(editor, { target: { value: 'Changed my mind.' } });
+    fireEvent.click(within(own).getByRole('button', { name: 'Save' }));
+    expect((await within(own).findByRole('alert')).textContent).toBe('The time to edit this comment has passed.');
+    expect(editor.value).toBe('Changed my mind.');
+    fireEvent.click(within(own).getByRole('button', { name: 'Cancel' }));
+    expect(within(own).getByText('My first words.')).toBeTruthy();
+  });
+
+  it('deletes after the reader confirms, and lowers the count', async () => {
+    const confirm = vi.fn(() => true);
+    vi.stubGlobal('confirm', confirm);
+    const { ui } = mountWith();
+    await ui.findByRole('heading', { name: '2 responses to “Post”' });
+    fireEvent.click(within(ui.getByRole('article', { name: 'Ann' })).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(ui.queryByRole('article', { name: 'Ann' })).toBeNull());
+    expect(confirm).toHaveBeenCalledWith('Delete your comment? This cannot be undone.');
+    expect(ui.getByRole('heading', { level: 2 }).textContent).toBe('One response to “Post”');
+  });
+
+  it('keeps the comment when the reader does not confirm', async () => {
+    vi.stubGlobal('confirm', () => false);
+    const deleteComment = vi.fn(() => Promise.resolve());
+    const { ui } = mountWith({ deleteComment });
+    fireEvent.click(within(await ui.findByRole('article', { name: 'Ann' })).getByRole('button', { name: 'Delete' }));
+    expect(deleteComment).not.toHaveBeenCalled();
+    expect(ui.getByRole('article', { name: 'Ann' })).toBeTruthy();
+  });
+
+  it('says why when deleting fails, and keeps the comment', async () => {
+    vi.stubGlobal('confirm', () => true);
+    const { ui } = mountWith({ deleteComment: () => Promise.reject(new ColloquyError('network', 'You appear to be offline.')) });
+    fireEvent.click(within(await ui.findByRole('article', { name: 'Ann' })).getByRole('button', { name: 'Delete' }));
+    expect((await ui.findByRole('alert')).textContent).toBe('You appear to be offline.');
+    expect(ui.getByRole('article', { name: 'Ann' })).toBeTruthy();
+  });
+});
