@@ -2,7 +2,7 @@ import { nanoid } from 'nanoid';
 import { avatarSeed } from '../core/avatar';
 import { ColloquyError } from '../core/errors';
 import type { Comment } from '../core/types';
-import { normalizeNewComment, validateNewComment } from '../core/validation';
+import { normalizeNewComment, validateNewComment, type FieldProblem } from '../core/validation';
 import type { StorageAdapter, ThreadEvent } from './types';
 
 export interface MemoryAdapterOptions {
@@ -24,6 +24,11 @@ const compareCreated = (a: Comment, b: Comment) => a.createdAt.localeCompare(b.c
 // Callers get copies: what they change must not change what is stored, nor the other way round.
 const copy = (comment: Comment): Comment => ({ ...comment, author: { ...comment.author } });
 const isPublic = (comment: Comment) => comment.status === 'approved';
+
+/** Rejects what the server would reject, with the field the form shows the message at. */
+function rejectInvalid([problem]: FieldProblem[]) {
+  if (problem) throw new ColloquyError('invalid', `The ${problem.field} is not valid (${problem.problem}).`, problem.field);
+}
 
 function aborted(signal: AbortSignal) {
   if (signal.aborted) throw new ColloquyError('aborted', 'The request was cancelled.');
@@ -76,8 +81,7 @@ export function createCollectionAdapter(options: MemoryAdapterOptions, persisten
     async createComment(input, signal) {
       aborted(signal);
       const value = normalizeNewComment(input);
-      const [problem] = validateNewComment(value);
-      if (problem) throw new ColloquyError('invalid', `The ${problem.field} is not valid (${problem.problem}).`, problem.field);
+      rejectInvalid(validateNewComment(value));
       const comments = commentsOf(value.threadId);
       if (value.parentId && !comments.some((c) => c.id === value.parentId)) {
         throw new ColloquyError('invalid', 'The comment you reply to is not in this thread.', 'parentId');
@@ -100,8 +104,8 @@ export function createCollectionAdapter(options: MemoryAdapterOptions, persisten
     async updateComment(id, { body }, signal) {
       aborted(signal);
       const { comment } = find(id);
-      const [problem] = validateNewComment({ threadId: comment.threadId, parentId: null, body, author: { name: comment.author.name, email: 'kept@example.com' } });
-      if (problem) throw new ColloquyError('invalid', `The ${problem.field} is not valid (${problem.problem}).`, problem.field);
+      // Only the body changes; the stored author already passed validation.
+      rejectInvalid(validateNewComment({ threadId: comment.threadId, parentId: null, body, author: { name: comment.author.name, email: 'kept@example.com' } }));
       Object.assign(comment, { body, updatedAt: new Date().toISOString() });
       save(comment.threadId);
       emit(comment.threadId, { type: 'updated', comment: copy(comment) });
