@@ -5,10 +5,16 @@
  * HTML strings, which the widget must never render.
  *
  * Supported: paragraphs (a single newline is a line break, as comment systems do), *emphasis*,
- * **strong**, `code`, fenced and indented code blocks, > quotes, - and 1. lists, [links](url),
- * <https://...> and bare http(s) autolinks, backslash escapes. Images become links (no third-party
- * requests from a reader's browser); raw HTML and headings stay text. Every pass is linear or
- * close to it, so hostile input cannot stall a reader's page or the server.
+ * **strong**, `code`, fenced code blocks, > quotes, - and 1. lists, [links](url), <https://...>
+ * and bare http(s) autolinks, backslash escapes. Images become links (no third-party requests from
+ * a reader's browser); raw HTML and headings stay text. Every pass is linear or close to it, so
+ * hostile input cannot stall a reader's page or the server.
+ *
+ * Left out to save bundle bytes: indented code blocks (pasted text hits them by accident; indented
+ * lines are paragraphs), link titles and `<url>` destinations (`[a](url "title")` and `[a](<url>)`
+ * are not links), lazy list continuation (an unindented line ends the list), and CommonMark's
+ * "rule of 3" (a `*` or `_` closer pairs with the nearest opener of its character, so
+ * `*foo**bar*` is two emphases).
  */
 import { safeUrl } from './url';
 
@@ -41,10 +47,10 @@ const PUNCTUATION = /[\p{P}\p{S}]/u;
 // `[see https://a.example](https://b.example)`.
 const INLINE =
   /\\[!-/:-@[-`{-~]|\\?\n|(`+)(?!`)([^]*?[^`])\1(?!`)|`+|\*+|_+|!?\[|]|<([a-zA-Z][\w+.-]{1,31}:[^\s<>]*)>|(?<![^\s*_~("'])https?:\/\/[^\s<>[\]]+/g;
-// `(url "title")` after `]`, with `<url>` for URLs with spaces; the title is checked for syntax and
-// dropped. Alternatives that repeat start with different chars and the leading space cannot be
+// `(url)` after `]`. No title and no `<url>` form: `[a](<url>)` stays text, so its autolink still
+// works. Alternatives that repeat start with different chars and the leading space cannot be
 // given back, so a failed match backtracks linearly.
-const DESTINATION = /\(\s*(?!\s)(?:<((?:\\.|[^\\<>\n])*)>|(?!<)((?:\\(?:\S|(?!\S))|[^\\\0- ()]|\((?:\\\S|[^\\\0- ()])*\))*))(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)/y;
+const DESTINATION = /\(\s*(?![\s<])((?:\\(?:\S|(?!\S))|[^\\\0- ()]|\((?:\\\S|[^\\\0- ()])*\))*)\s*\)/y;
 
 const indentOf = (line: string) => line.length - line.trimStart().length;
 const isDelim = (t: Token): t is Delim => !!(t as Delim).run;
@@ -52,7 +58,7 @@ const isDelim = (t: Token): t is Delim => !!(t as Delim).run;
 /** Parses a comment body. Total: any string gives a tree, and unusable syntax stays text. */
 export function parseMarkdown(source: string): MarkdownNode[] {
   // Trailing whitespace is dropped (so a blank line is empty), and leading tabs count as four
-  // columns, for indented code and list continuation.
+  // columns, for list continuation.
   const lines = source.replace(/\0/g, '\uFFFD').split(/\r\n?|\n/);
   return blocks(lines.map((line) => line.trimEnd().replace(/^[ \t]+/, (indent) => indent.replace(/\t/g, '    '))), 0);
 }
@@ -66,26 +72,15 @@ function blocks(lines: string[], depth: number): Block[] {
     while (i < lines.length && keep(lines[i]!)) i++;
     return lines.slice(start, i);
   };
-  const codeBlock = (body: string[]) => out.push({ type: 'code-block', value: body.join('\n') });
-  // Whether a line starts a block that ends the paragraph before it. Only `1.` starts an ordered
-  // list there, so "in\n1986. It was" stays one paragraph (CommonMark's rule); in a list, any
-  // item marker starts the next item.
-  const interrupts = (line: string, inList?: boolean) => {
-    const item = nests && LIST.exec(line);
-    return FENCE.test(line) || (nests && QUOTE.test(line)) || (item && (inList || (item[0] != line && (item[1] || 1) == 1)));
-  };
   while (i < lines.length) {
     const line = lines[i]!;
     if (!line) i++;
     else if ((m = FENCE.exec(line))) {
       const fence = m[1]!;
       i++;
-      codeBlock(take((l) => !FENCE_END.exec(l)?.[1]!.startsWith(fence)).map((l) => l.slice(Math.min(indentOf(line), indentOf(l)))));
+      const body = take((l) => !FENCE_END.exec(l)?.[1]!.startsWith(fence));
+      out.push({ type: 'code-block', value: body.map((l) => l.slice(Math.min(indentOf(line), indentOf(l)))).join('\n') });
       i++;
-    } else if (indentOf(line) >= 4) {
-      const body = take((l) => !l || indentOf(l) >= 4);
-      while (!body.at(-1)) body.pop();
-      codeBlock(body.map((l) => l.slice(4)));
     } else if (nests && QUOTE.test(line)) {
       // No lazy continuation: a reply typed right under a quote is the reply, not more quote.
       out.push({ type: 'blockquote', children: blocks(take((l) => QUOTE.test(l)).map((l) => l.replace(QUOTE, '')), depth + 1) });
@@ -98,10 +93,9 @@ function blocks(lines: string[], depth: number): Block[] {
       do {
         const start = i++, content = lines[start]!.slice(m[0].length), width = m[0].length + (content ? 0 : 1);
         end = content ? i : start;
-        // Continuation lines are indented to the item's content column; an unindented line may
-        // still continue a paragraph ("lazily"), but not after a blank line.
-        take((l) => !l || ((indentOf(l) >= width || (i == end && !interrupts(l, true))) && (end = i + 1)));
-        const body = lines.slice(start + 1, end).map((l) => (indentOf(l) < width ? l : l.slice(width)));
+        // Continuation lines are indented to the item's content column.
+        take((l) => !l || (indentOf(l) >= width && (end = i + 1)));
+        const body = lines.slice(start + 1, end).map((l) => l.slice(width));
         items.push({ type: 'list-item', children: blocks([content, ...body], depth + 1) });
       } while ((m = LIST.exec(lines[i] ?? '')) && !!m[1] == ordered);
       // A tight list (no blank line between or inside its items) shows its items' text without
@@ -111,7 +105,9 @@ function blocks(lines: string[], depth: number): Block[] {
           item.children = item.children.flatMap((c) => ((c as Block).type == 'paragraph' ? (c as { children: MarkdownNode[] }).children : [c]));
       out.push(list);
     } else {
-      const para = take((l) => l && !interrupts(l));
+      // Lines that start a fence, quote or list end a paragraph; but only `1.` starts an ordered
+      // list there, so "in\n1986. It was" stays one paragraph (CommonMark's rule).
+      const para = take((l) => l && !FENCE.test(l) && !(nests && (QUOTE.test(l) || ((m = LIST.exec(l)) && m[0] != l && (m[1] || 1) == 1))));
       out.push({ type: 'paragraph', children: inline(para.map((l) => l.trim()).join('\n')) });
     }
   }
@@ -162,7 +158,7 @@ function inline(s: string): MarkdownNode[] {
       else {
         // Autolinks or images inside link text would nest anchors: keep their text only.
         const text = emphasis(tokens.splice(at).slice(1).flatMap((t) => ((t as { href?: string }).href ? (t as { children: Token[] }).children : [t])));
-        if ((href = safeUrl((d[1] ?? d[2]!).replace(/\\([!-/:-@[-`{-~])/g, '$1')))) tokens.push(wrap({ type: 'link', href, children: text.length ? text : [href] }));
+        if ((href = safeUrl(d[1]!.replace(/\\([!-/:-@[-`{-~])/g, '$1')))) tokens.push(wrap({ type: 'link', href, children: text.length ? text : [href] }));
         else for (const t of text) tokens.push(t);
         floor = image ? Math.min(floor, at) : at;
         resume(DESTINATION.lastIndex);
@@ -186,33 +182,22 @@ function inline(s: string): MarkdownNode[] {
 }
 
 /**
- * CommonMark's emphasis algorithm as a single shift-reduce pass: each closer looks down the
- * opener stack, and a failed search records a floor per closer kind so it is never repeated.
- * Tokens are wrapped once each, so the pass is linear.
+ * Emphasis as a single shift-reduce pass with one opener stack per delimiter character: a closer
+ * pairs with the nearest opener of its character (no "rule of 3"), so there is nothing to search.
+ * Tokens are wrapped once each and every opener is pushed and popped once, so the pass is linear.
  */
 function emphasis(tokens: Token[]): MarkdownNode[] {
-  const out: Token[] = [], openers: number[] = [], floors: Record<string, number> = {};
+  const out: Token[] = [], stars: number[] = [], underscores: number[] = [];
   for (const t of tokens) {
     if (isDelim(t)) {
-      const c = t.run[0]!, kind = c + t.opens + (t.run.length % 3);
-      while (t.closes && t.left) {
-        const floor = floors[kind] ?? 0;
-        let k = openers.length, o: Delim;
-        // The "rule of 3": `*a**b*` must not pair the single with the double run (when lengths sum to
-        // a multiple of 3, they must both be multiples of 3).
-        while (
-          --k >= floor &&
-          ((o = out[openers[k]!] as Delim).run[0] != c || ((o.closes || t.opens) && !((o.run.length + t.run.length) % 3) && o.run.length % 3))
-        );
-        if (k < floor) {
-          floors[kind] = openers.length;
-          break;
-        }
-        const at = openers[k]!, use = (o = out[at] as Delim).left > 1 && t.left > 1 ? 2 : 1, children = flatten(out.splice(at + 1));
+      const c = t.run[0]!, openers = c == '*' ? stars : underscores;
+      for (let at: number | undefined; t.closes && t.left && (at = openers.at(-1)) != null; ) {
+        const o = out[at] as Delim, use = o.left > 1 && t.left > 1 ? 2 : 1, children = flatten(out.splice(at + 1));
         o.left -= use;
         t.left -= use;
-        openers.length = o.left ? k + 1 : k;
-        for (const f in floors) floors[f] = Math.min(floors[f]!, openers.length);
+        if (!o.left) openers.pop();
+        // Openers of the other character inside the span are text now.
+        for (const s of [stars, underscores]) while (s.at(-1)! > at) s.pop();
         if (depthOf(children) <= MAX_DEPTH) out.push(wrap({ type: use > 1 ? 'strong' : 'emphasis', children }));
         else {
           // Too deep to render safely: the delimiters stay as text.

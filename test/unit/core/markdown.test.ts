@@ -59,9 +59,14 @@ describe('blocks', () => {
     expect(inline('```a```')).toEqual([code('a')]);
   });
 
-  test('indented code, but not inside a paragraph', () => {
-    expect(parseMarkdown('    a *b*\n\n      c\n\nd')).toEqual([pre('a *b*\n\n  c'), p('d')]);
+  test('indented text is a paragraph, not code: its leading spaces are dropped', () => {
+    expect(parseMarkdown('    a *b*\n\n      c\n\nd')).toEqual([p('a ', em('b')), p('c'), p('d')]);
+    expect(parseMarkdown('\tx\n        y')).toEqual([p('x', br, 'y')]);
     expect(parseMarkdown('para\n    not code')).toEqual([p('para', br, 'not code')]);
+  });
+
+  test('four spaces of indent make markers text, not lists or quotes', () => {
+    expect(parseMarkdown('    - a\n    > b\n    ```')).toEqual([p('- a', br, '> b', br, '```')]);
   });
 
   test('blockquotes parse their content, nest, and end at an unquoted line', () => {
@@ -90,11 +95,16 @@ describe('blocks', () => {
     expect(parseMarkdown('- a\n\n- b')).toEqual([ul(li(p('a')), li(p('b')))]);
   });
 
-  test('items continue on indented and lazy lines, and hold nested lists', () => {
-    expect(parseMarkdown('- a\n  b\nc\n- d\n  - e\n  - f\n\n  g')).toEqual([
-      ul(li(p('a', br, 'b', br, 'c')), li(p('d'), ul(li('e'), li('f')), p('g'))),
-    ]);
+  test('items continue on indented lines, and hold nested lists', () => {
+    expect(parseMarkdown('- a\n  b\n- d\n  - e\n  - f\n\n  g')).toEqual([ul(li(p('a', br, 'b')), li(p('d'), ul(li('e'), li('f')), p('g')))]);
     expect(parseMarkdown('- a\n  - b\n- c')).toEqual([ul(li('a', ul(li('b'))), li('c'))]);
+    expect(parseMarkdown('- a\n\tb')).toEqual([ul(li('a', br, 'b'))]);
+  });
+
+  test('no lazy continuation: an unindented line ends the list', () => {
+    expect(parseMarkdown('- a\nb')).toEqual([ul(li('a')), p('b')]);
+    expect(parseMarkdown('- a\n  b\nc\n- d')).toEqual([ul(li('a', br, 'b')), p('c'), ul(li('d'))]);
+    expect(parseMarkdown('1. a\n b')).toEqual([ol(undefined, li('a')), p('b')]);
   });
 
   test('a change of list type starts a new list; a paragraph ends one', () => {
@@ -143,7 +153,13 @@ describe('inline', () => {
     expect(inline('**unclosed')).toEqual(['**unclosed']);
     expect(inline('**a*')).toEqual(['*', em('a')]);
     expect(inline('*a**')).toEqual([em('a'), '*']);
-    expect(inline('*foo**bar*')).toEqual([em('foo**bar')]);
+  });
+
+  test('a closer pairs with the nearest opener of its character (no "rule of 3")', () => {
+    expect(inline('*foo**bar*')).toEqual([em('foo'), em('bar')]);
+    expect(inline('*a _b* c_')).toEqual([em('a _b'), ' c_']);
+    expect(inline('_a *b_ c*')).toEqual([em('a *b'), ' c*']);
+    expect(inline('*a _b_ c*')).toEqual([em('a ', em('b'), ' c')]);
   });
 
   test('emphasis does not span a link boundary', () => {
@@ -176,18 +192,27 @@ describe('inline', () => {
     expect(inline('[`a`](mailto:a@x.example)')).toEqual([link('mailto:a@x.example', code('a'))]);
   });
 
-  test('link destinations: titles are dropped, parens balance, <> allows spaces, escapes apply', () => {
-    expect(inline('[a](https://x.example "title")')).toEqual([link('https://x.example', 'a')]);
-    expect(inline("[a]( https://x.example 'title' )")).toEqual([link('https://x.example', 'a')]);
-    expect(inline('[a](https://x.example (title))')).toEqual([link('https://x.example', 'a')]);
+  test('link destinations: spaces around them are allowed, parens balance, escapes apply', () => {
+    expect(inline('[a]( https://x.example )')).toEqual([link('https://x.example', 'a')]);
     expect(inline('[a](https://x.example/w_(b)_c)')).toEqual([link('https://x.example/w_(b)_c', 'a')]);
-    expect(inline('[a](<https://x.example/a b>)')).toEqual([link('https://x.example/a b', 'a')]);
     expect(inline('[a](https://x.example/\\(x)')).toEqual([link('https://x.example/(x', 'a')]);
   });
 
-  test('parentheses in a destination must balance, and only `<` opens an angle-bracket one', () => {
-    expect(inline('[a](b(c) d')).toEqual(['[a](b(c) d']);
+  test('a destination with a title is not a link; the URL in it still autolinks', () => {
+    const u = 'https://x.example';
+    expect(inline(`[a](${u} "title")`)).toEqual(['[a](', link(u, u), ' "title")']);
+    expect(inline(`[a](${u} 'title')`)).toEqual(['[a](', link(u, u), " 'title')"]);
+    expect(inline(`[a](${u} (title))`)).toEqual(['[a](', link(u, u), ' (title))']);
+  });
+
+  test('a <url> destination is not a link; an <autolink> inside still is', () => {
+    expect(inline('[a](<https://x.example/a>)')).toEqual(['[a](', link('https://x.example/a', 'https://x.example/a'), ')']);
+    expect(inline('[a](<https://x.example/a b>)')).toEqual(['[a](<https://x.example/a b>)']);
     expect(inline('[a](<b>c)')).toEqual(['[a](<b>c)']);
+  });
+
+  test('parentheses in a destination must balance', () => {
+    expect(inline('[a](b(c) d')).toEqual(['[a](b(c) d']);
   });
 
   test('an empty link text shows the URL', () => {
@@ -275,6 +300,9 @@ describe('hostile input', () => {
     ['`` ` ``', Array.from({ length: 140 }, (_, i) => '`'.repeat(i + 1) + 'x').join('')],
     ['- ', '- '.repeat(N / 2)],
     ['- a\\n', '- a\n'.repeat(N / 4)],
+    ['- a\\nb\\n', '- a\nb\n'.repeat(N / 6)],
+    ['    a\\n', '    a\n'.repeat(N / 6)],
+    ['*a _', '*a _'.repeat(N / 4)],
     ['```\\n', '```\n'.repeat(N / 4)],
     ['\\n', '\n'.repeat(N)],
     ['[a]( ', '[a](' + ' '.repeat(N) + 'x'],

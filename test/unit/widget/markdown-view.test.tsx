@@ -138,6 +138,13 @@ describe('MarkdownView', () => {
     expect(container.querySelector('ol')?.hasAttribute('start')).toBe(false);
   });
 
+  test('indented text, as pasted, renders as a paragraph, not a code block', () => {
+    const { container } = render(<MarkdownView source={'    pasted *text*\n    more'} />);
+    expect(container.querySelector('pre')).toBeNull();
+    expect(container.querySelector('p')?.textContent).toBe('pasted textmore');
+    expect(container.querySelector('p em')?.textContent).toBe('text');
+  });
+
   test('renders nothing for an empty body', () => {
     const { container } = render(<MarkdownView source="   " />);
     expect(container.innerHTML).toBe('');
