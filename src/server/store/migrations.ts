@@ -1,0 +1,79 @@
+/**
+ * Numbered migrations, one list per engine: entry `i` is version `i + 1`. Applied versions are
+ * recorded in `schema_migrations`; a migration never changes once released — add a new entry.
+ *
+ * Both engines keep the same tables and columns:
+ * - `created_at` sorts exactly: SQLite stores fixed-width ISO strings ('YYYY-MM-DDTHH:mm:ss.sssZ'),
+ *   PostgreSQL `timestamptz(3)`; both have millisecond precision, as the API does.
+ * - ids compare bytewise in both (SQLite's BINARY, PostgreSQL's "C" collation), so keyset pages
+ *   follow the same (created_at, id) order in each engine and in JavaScript.
+ * - `status` is text with every moderation state, so moderation needs no schema change.
+ * - `comments_thread_status` lets a thread's count read the index alone.
+ */
+export const migrations: { readonly sqlite: readonly string[]; readonly postgres: readonly string[] } = {
+  sqlite: [
+    `
+    CREATE TABLE threads (
+      id TEXT PRIMARY KEY,
+      title TEXT,
+      url TEXT,
+      created_at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE comments (
+      id TEXT PRIMARY KEY,
+      thread_id TEXT NOT NULL REFERENCES threads (id),
+      parent_id TEXT REFERENCES comments (id),
+      body TEXT NOT NULL,
+      author_name TEXT NOT NULL,
+      author_email TEXT NOT NULL,
+      author_url TEXT,
+      avatar_seed TEXT NOT NULL,
+      status TEXT NOT NULL DEFAULT 'approved' CHECK (status IN ('approved', 'pending', 'spam', 'deleted')),
+      created_at TEXT NOT NULL,
+      updated_at TEXT,
+      edit_token_hash TEXT NOT NULL,
+      idempotency_key TEXT UNIQUE,
+      request_hash TEXT
+    ) STRICT;
+
+    CREATE INDEX comments_thread_created ON comments (thread_id, created_at, id);
+    CREATE INDEX comments_parent ON comments (parent_id);
+    CREATE INDEX comments_thread_status ON comments (thread_id, status);
+    `,
+  ],
+  postgres: [
+    `
+    CREATE TABLE threads (
+      id text COLLATE "C" PRIMARY KEY,
+      title text,
+      url text,
+      created_at timestamptz(3) NOT NULL
+    );
+
+    CREATE TABLE comments (
+      id text COLLATE "C" PRIMARY KEY,
+      thread_id text COLLATE "C" NOT NULL REFERENCES threads (id),
+      parent_id text COLLATE "C" REFERENCES comments (id),
+      body text NOT NULL,
+      author_name text NOT NULL,
+      author_email text NOT NULL,
+      author_url text,
+      avatar_seed text NOT NULL,
+      status text NOT NULL DEFAULT 'approved' CHECK (status IN ('approved', 'pending', 'spam', 'deleted')),
+      created_at timestamptz(3) NOT NULL,
+      updated_at timestamptz(3),
+      edit_token_hash text NOT NULL,
+      idempotency_key text UNIQUE,
+      request_hash text
+    );
+
+    CREATE INDEX comments_thread_created ON comments (thread_id, created_at, id);
+    CREATE INDEX comments_parent ON comments (parent_id);
+    CREATE INDEX comments_thread_status ON comments (thread_id, status);
+    `,
+  ],
+};
+
+/** The index every page query must use; the plan tests look for this name. */
+export const PAGE_INDEX = 'comments_thread_created';

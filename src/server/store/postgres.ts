@@ -1,0 +1,265 @@
+import pg from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
+import { decodeCursor, toIsoMillis } from './cursor';
+import { migrations } from './migrations';
+import { checkLimit, commentColumns, normalizeInput, pageOf, pageSql, replayOrConflict, toComment, type CommentRow } from './shared';
+import type { CommentStore, CreateResult, EditableComment, ListOptions, ThreadSummary } from './types';
+
+export interface PostgresStoreOptions {
+  /** A libpq URL, e.g. `postgres://user@host:5432/db`. */
+  connectionString: string;
+  /**
+   * The schema holding Colloquy's tables; created by `migrate()` if missing. Lowercase letters,
+   * digits and underscores. Lets several sites, or test runs, share one database.
+   * @default 'public'
+   */
+  schema?: string;
+  /**
+   * Connections this process keeps open at most.
+   * @default 10
+   */
+  poolSize?: number;
+}
+
+/** What pg returns for a comment: timestamps as Dates (millisecond precision, like the column). */
+type PgCommentRow = Omit<CommentRow, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date | null };
+
+const toRow = (row: PgCommentRow): CommentRow => ({
+  ...row,
+  created_at: row.created_at.toISOString(),
+  updated_at: row.updated_at?.toISOString() ?? null,
+});
+
+const pgComment = (row: PgCommentRow) => toComment(toRow(row));
+
+/** The SQL of a page query as this store runs it: $1 thread, then ($2 createdAt, $3 id) after a cursor, then the limit. */
+export function postgresPageSql(sort: 'oldest' | 'newest', after: boolean): string {
+  let n = 0;
+  return pageSql(sort, after, (name) => `$${++n}${name === 'createdAt' ? '::timestamptz' : ''}`);
+}
+
+const columns = commentColumns();
+
+/** Named statements: pg prepares each once per connection and reuses the plan. */
+const sql = {
+  byKey: `SELECT ${columns}, request_hash FROM comments WHERE idempotency_key = $1`,
+  // KEY SHARE keeps the parent from being deleted until this reply commits (a delete takes FOR UPDATE).
+  parentThread: 'SELECT thread_id FROM comments WHERE id = $1 FOR KEY SHARE',
+  // DO NOTHING, not DO UPDATE: an upsert locks the thread row, which would serialize every comment on a thread.
+  insertThread: 'INSERT INTO threads (id, title, url, created_at) VALUES ($1, $2, $3, $4::timestamptz) ON CONFLICT (id) DO NOTHING',
+  // Touches (and so locks) the row only when the title or address actually changes.
+  updateThread: `UPDATE threads SET title = coalesce($2, title), url = coalesce($3, url)
+    WHERE id = $1 AND (title IS DISTINCT FROM coalesce($2, title) OR url IS DISTINCT FROM coalesce($3, url))`,
+  insertComment: `INSERT INTO comments (id, thread_id, parent_id, body, author_name, author_email, author_url, avatar_seed,
+      status, created_at, edit_token_hash, idempotency_key, request_hash)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'approved', $9::timestamptz, $10, $11, $12)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING ${columns}`,
+  thread: `SELECT id, title, (SELECT count(*)::int FROM comments WHERE thread_id = threads.id AND status = 'approved') AS count
+    FROM threads WHERE id = $1`,
+  counts: `SELECT thread_id, count(*)::int AS count FROM comments
+    WHERE thread_id = ANY($1::text[]) AND status = 'approved' GROUP BY thread_id`,
+  editable: `SELECT ${columns}, edit_token_hash FROM comments WHERE id = $1 AND status <> 'deleted'`,
+  updateBody: `UPDATE comments SET body = $2, updated_at = $3::timestamptz WHERE id = $1 AND status <> 'deleted' RETURNING ${columns}`,
+  // FOR UPDATE: a concurrent reply (KEY SHARE on its parent) and this delete wait for each other.
+  deleteTarget: 'SELECT parent_id, status FROM comments WHERE id = $1 FOR UPDATE',
+  hasReplies: 'SELECT 1 FROM comments WHERE parent_id = $1 LIMIT 1',
+  toPlaceholder: `UPDATE comments SET status = 'deleted', body = '', author_name = '', author_email = '', author_url = NULL, avatar_seed = ''
+    WHERE id = $1`,
+  remove: 'DELETE FROM comments WHERE id = $1',
+  page: {
+    oldest: postgresPageSql('oldest', false),
+    newest: postgresPageSql('newest', false),
+    oldestAfter: postgresPageSql('oldest', true),
+    newestAfter: postgresPageSql('newest', true),
+  },
+};
+
+/** Thrown inside a transaction to roll it back and answer `result` instead. */
+class Abort {
+  constructor(readonly result: CreateResult) {}
+}
+
+const named = (name: string, text: string, values: unknown[]): QueryConfig => ({ name: `colloquy_${name}`, text, values });
+
+/**
+ * The store for larger sites: PostgreSQL through a `pg` pool. Any number of server processes
+ * may share one database:
+ * - `migrate()` runs in one transaction holding an advisory lock, so concurrent starts apply each
+ *   migration once;
+ * - the idempotency key is UNIQUE and inserted with ON CONFLICT DO NOTHING: of two concurrent
+ *   requests with one key, one creates, the other reads the winner back (replayed or conflict);
+ * - replies and deletes lock the parent row, so a reply never ends up under a removed comment.
+ * Deleting the last reply of a placeholder also removes the placeholder (and so on up the chain).
+ */
+export function createPostgresStore({ connectionString, schema = 'public', poolSize = 10 }: PostgresStoreOptions): CommentStore {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`[colloquy] schema must be lowercase letters, digits and underscores, got ${JSON.stringify(schema)}`);
+  }
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    // Every connection resolves table names in our schema, without an extra round trip.
+    options: `-c search_path=${schema}`,
+    // A database that is down fails the request instead of queueing it forever.
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle connection the server dropped is discarded by the pool; without a listener it would crash the process.
+  pool.on('error', () => {});
+  let closed = false;
+
+  async function transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      // A connection that could not roll back is in an unknown state: destroy it, don't reuse it.
+      client.release(broken);
+    }
+  }
+
+  return {
+    async migrate() {
+      await transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`colloquy:migrate:${schema}`]);
+        if (schema !== 'public') await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+        );
+        const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+        const applied = new Set(rows.map((row) => row.version));
+        for (const [index, migration] of migrations.postgres.entries()) {
+          if (applied.has(index + 1)) continue;
+          await client.query(migration);
+          await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [index + 1]);
+        }
+      });
+    },
+
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+
+    async createComment(raw) {
+      const input = normalizeInput(raw);
+      try {
+        const created = await transaction(async (client) => {
+          if (input.idempotencyKey !== null) {
+            const { rows } = await client.query<PgCommentRow & { request_hash: string | null }>(named('by_key', sql.byKey, [input.idempotencyKey]));
+            const existing = rows[0];
+            if (existing) throw new Abort(replayOrConflict({ ...existing, ...toRow(existing) }, input.requestHash));
+          }
+          if (input.parentId !== null) {
+            const { rows } = await client.query<{ thread_id: string }>(named('parent_thread', sql.parentThread, [input.parentId]));
+            if (rows[0]?.thread_id !== input.threadId) throw new Abort({ kind: 'parent-not-found' });
+          }
+          await client.query(named('insert_thread', sql.insertThread, [input.threadId, input.threadTitle, input.pageUrl, input.createdAt]));
+          if (input.threadTitle !== null || input.pageUrl !== null) {
+            await client.query(named('update_thread', sql.updateThread, [input.threadId, input.threadTitle, input.pageUrl]));
+          }
+          const { rows } = await client.query<PgCommentRow>(
+            named('insert_comment', sql.insertComment, [
+              input.id,
+              input.threadId,
+              input.parentId,
+              input.body,
+              input.authorName,
+              input.authorEmail,
+              input.authorUrl,
+              input.avatarSeed,
+              input.createdAt,
+              input.editTokenHash,
+              input.idempotencyKey,
+              input.requestHash,
+            ]),
+          );
+          const row = rows[0];
+          // No row: a concurrent request with the same key committed first. Undo the thread upsert and ask who won.
+          if (!row) throw new Abort({ kind: 'conflict' });
+          return row;
+        });
+        return { kind: 'created', comment: pgComment(created) };
+      } catch (error) {
+        if (!(error instanceof Abort)) throw error;
+        if (error.result.kind !== 'conflict' || input.idempotencyKey === null) return error.result;
+        const { rows } = await pool.query<PgCommentRow & { request_hash: string | null }>(named('by_key', sql.byKey, [input.idempotencyKey]));
+        const winner = rows[0];
+        // The winner may have been deleted since; the key is then free, but this request lost its race: a conflict.
+        return winner ? replayOrConflict({ ...winner, ...toRow(winner) }, input.requestHash) : { kind: 'conflict' };
+      }
+    },
+
+    async listComments({ threadId, limit, sort, cursor }: ListOptions) {
+      checkLimit(limit);
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      // One row more than asked tells whether another page follows, without counting.
+      const query = after
+        ? named(`page_${sort}_after`, sort === 'oldest' ? sql.page.oldestAfter : sql.page.newestAfter, [threadId, after.createdAt, after.id, limit + 1])
+        : named(`page_${sort}`, sort === 'oldest' ? sql.page.oldest : sql.page.newest, [threadId, limit + 1]);
+      const { rows } = await pool.query<PgCommentRow>(query);
+      return pageOf(rows.map(pgComment), limit);
+    },
+
+    async getThread(threadId): Promise<ThreadSummary | null> {
+      const { rows } = await pool.query<ThreadSummary>(named('thread', sql.thread, [threadId]));
+      const row = rows[0];
+      return row ? { id: row.id, title: row.title, count: row.count } : null;
+    },
+
+    async countComments(threadIds) {
+      const counts = new Map(threadIds.map((id) => [id, 0]));
+      if (counts.size === 0) return {};
+      const { rows } = await pool.query<{ thread_id: string; count: number }>(named('counts', sql.counts, [[...counts.keys()]]));
+      for (const row of rows) counts.set(row.thread_id, row.count);
+      return Object.fromEntries(counts);
+    },
+
+    async getEditable(id): Promise<EditableComment | null> {
+      const { rows } = await pool.query<PgCommentRow & { edit_token_hash: string }>(named('editable', sql.editable, [id]));
+      const row = rows[0];
+      return row ? { comment: pgComment(row), editTokenHash: row.edit_token_hash } : null;
+    },
+
+    async updateBody(id, body, updatedAt) {
+      const { rows } = await pool.query<PgCommentRow>(named('update_body', sql.updateBody, [id, body, toIsoMillis(updatedAt, 'updatedAt')]));
+      const row = rows[0];
+      return row ? pgComment(row) : null;
+    },
+
+    async deleteComment(id) {
+      return transaction(async (client) => {
+        type Target = { parent_id: string | null; status: string };
+        const target = (await client.query<Target>(named('delete_target', sql.deleteTarget, [id]))).rows[0];
+        if (!target) return 'not-found';
+        const hasReplies = async (commentId: string) => (await client.query(named('has_replies', sql.hasReplies, [commentId]))).rows.length > 0;
+        if (await hasReplies(id)) {
+          await client.query(named('to_placeholder', sql.toPlaceholder, [id]));
+          return 'placeholder';
+        }
+        await client.query(named('remove', sql.remove, [id]));
+        // A placeholder only exists for its replies: once the last one is gone, so is it.
+        let parentId = target.parent_id;
+        while (parentId !== null) {
+          const parent = (await client.query<Target>(named('delete_target', sql.deleteTarget, [parentId]))).rows[0];
+          if (!parent || parent.status !== 'deleted' || (await hasReplies(parentId))) break;
+          await client.query(named('remove', sql.remove, [parentId]));
+          parentId = parent.parent_id;
+        }
+        return 'removed';
+      });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

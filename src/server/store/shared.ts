@@ -1,0 +1,126 @@
+/** What both stores share: the public row shape, the page query, input normalization, paging. */
+import type { Comment, CommentStatus } from '../../core/types';
+import { encodeCursor, toIsoMillis } from './cursor';
+import type { CommentRecordInput, CreateResult } from './types';
+
+/**
+ * The public columns of a comment, as both engines select them. There is deliberately no
+ * `author_email` here: no read query selects it, so no returned object can carry it.
+ */
+export interface CommentRow {
+  id: string;
+  thread_id: string;
+  parent_id: string | null;
+  body: string;
+  author_name: string;
+  author_url: string | null;
+  avatar_seed: string;
+  status: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** Column list for `SELECT`s that produce a CommentRow (optionally qualified by a table alias). */
+export function commentColumns(alias?: string): string {
+  const prefix = alias ? `${alias}.` : '';
+  return ['id', 'thread_id', 'parent_id', 'body', 'author_name', 'author_url', 'avatar_seed', 'status', 'created_at', 'updated_at']
+    .map((column) => prefix + column)
+    .join(', ');
+}
+
+export function toComment(row: CommentRow): Comment {
+  // A deleted comment is only ever a placeholder, whatever the row still holds.
+  const deleted = row.status === 'deleted';
+  const comment: Comment = {
+    id: row.id,
+    threadId: row.thread_id,
+    parentId: row.parent_id,
+    author: { name: deleted ? '' : row.author_name, avatarSeed: deleted ? '' : row.avatar_seed },
+    body: deleted ? '' : row.body,
+    createdAt: row.created_at,
+    status: row.status as CommentStatus,
+  };
+  if (row.author_url !== null && !deleted) comment.author.url = row.author_url;
+  if (row.updated_at !== null) comment.updatedAt = row.updated_at;
+  return comment;
+}
+
+/**
+ * Which comments a page shows: approved ones, and deleted ones kept as placeholders for their replies.
+ * The reply check is a scalar subquery, not EXISTS: PostgreSQL may run an EXISTS inside an OR as a
+ * hashed subplan, which reads every parent_id of the table the first time a placeholder shows up;
+ * this form is always one probe of comments_parent per deleted comment, in both engines.
+ */
+export function visibleCondition(alias: string): string {
+  return `(${alias}.status = 'approved' OR (${alias}.status = 'deleted' AND (SELECT 1 FROM comments r WHERE r.parent_id = ${alias}.id LIMIT 1) IS NOT NULL))`;
+}
+
+/** The SQL of a page query; identical in both engines apart from placeholders, which `param` writes. */
+export function pageSql(sort: 'oldest' | 'newest', after: boolean, param: (name: 'thread' | 'createdAt' | 'id' | 'limit') => string): string {
+  const op = sort === 'oldest' ? '>' : '<';
+  const dir = sort === 'oldest' ? 'ASC' : 'DESC';
+  return [
+    `SELECT ${commentColumns('c')} FROM comments c`,
+    `WHERE c.thread_id = ${param('thread')}`,
+    after ? `AND (c.created_at, c.id) ${op} (${param('createdAt')}, ${param('id')})` : '',
+    `AND ${visibleCondition('c')}`,
+    `ORDER BY c.created_at ${dir}, c.id ${dir}`,
+    `LIMIT ${param('limit')}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** CommentRecordInput with every optional field as null (SQLite binds no `undefined`) and times normalized. */
+export interface NormalizedInput {
+  id: string;
+  threadId: string;
+  threadTitle: string | null;
+  pageUrl: string | null;
+  parentId: string | null;
+  body: string;
+  authorName: string;
+  authorEmail: string;
+  authorUrl: string | null;
+  avatarSeed: string;
+  editTokenHash: string;
+  createdAt: string;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+export function normalizeInput(input: CommentRecordInput): NormalizedInput {
+  return {
+    id: input.id,
+    threadId: input.threadId,
+    threadTitle: input.threadTitle ?? null,
+    pageUrl: input.pageUrl ?? null,
+    parentId: input.parentId ?? null,
+    body: input.body,
+    authorName: input.authorName,
+    authorEmail: input.authorEmail,
+    authorUrl: input.authorUrl ?? null,
+    avatarSeed: input.avatarSeed,
+    editTokenHash: input.editTokenHash,
+    createdAt: toIsoMillis(input.createdAt, 'createdAt'),
+    idempotencyKey: input.idempotencyKey ?? null,
+    requestHash: input.requestHash ?? null,
+  };
+}
+
+/** The answer to a key seen before: the same request gets the original comment, another one a conflict. */
+export function replayOrConflict(existing: CommentRow & { request_hash: string | null }, requestHash: string | null): CreateResult {
+  return existing.request_hash === requestHash ? { kind: 'replayed', comment: toComment(existing) } : { kind: 'conflict' };
+}
+
+export function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`[colloquy] limit must be a positive integer, got ${limit}`);
+}
+
+/** Cuts the extra row fetched to detect a next page, and makes the cursor from the page's last comment. */
+export function pageOf(comments: Comment[], limit: number): { comments: Comment[]; nextCursor: string | null } {
+  if (comments.length <= limit) return { comments, nextCursor: null };
+  const page = comments.slice(0, limit);
+  const last = page[page.length - 1];
+  return { comments: page, nextCursor: last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+}

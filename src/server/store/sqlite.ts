@@ -1,0 +1,194 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { decodeCursor, toIsoMillis } from './cursor';
+import { migrations } from './migrations';
+import { checkLimit, commentColumns, pageOf, pageSql, replayOrConflict, normalizeInput, toComment, type CommentRow, type NormalizedInput } from './shared';
+import type { CommentRecordInput, CommentStore, CreateResult, EditableComment, ListOptions, ThreadSummary } from './types';
+
+export interface SqliteStoreOptions {
+  /** The database file; its folder is created if missing. `':memory:'` gives a private, throwaway database. */
+  path: string;
+  /**
+   * How long a write waits for another connection's lock before failing, in milliseconds.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+}
+
+/** The SQL of a page query as this store runs it (named parameters @thread, @createdAt, @id, @limit). */
+export function sqlitePageSql(sort: 'oldest' | 'newest', after: boolean): string {
+  return pageSql(sort, after, (name) => `@${name}`);
+}
+
+type PageParams = { thread: string; limit: number; createdAt?: string; id?: string };
+
+/** Every statement is prepared once, on first use after the tables exist. */
+function prepareStatements(db: Database.Database) {
+  const columns = commentColumns();
+  return {
+    byKey: db.prepare<[string], CommentRow & { request_hash: string | null }>(
+      `SELECT ${columns}, request_hash FROM comments WHERE idempotency_key = ?`,
+    ),
+    parentThread: db.prepare<[string], { thread_id: string }>('SELECT thread_id FROM comments WHERE id = ?'),
+    upsertThread: db.prepare<[{ id: string; title: string | null; url: string | null; createdAt: string }]>(
+      `INSERT INTO threads (id, title, url, created_at) VALUES (@id, @title, @url, @createdAt)
+       ON CONFLICT (id) DO UPDATE SET title = coalesce(excluded.title, title), url = coalesce(excluded.url, url)`,
+    ),
+    insertComment: db.prepare<[NormalizedInput], CommentRow>(
+      `INSERT INTO comments (id, thread_id, parent_id, body, author_name, author_email, author_url, avatar_seed,
+         status, created_at, edit_token_hash, idempotency_key, request_hash)
+       VALUES (@id, @threadId, @parentId, @body, @authorName, @authorEmail, @authorUrl, @avatarSeed,
+         'approved', @createdAt, @editTokenHash, @idempotencyKey, @requestHash)
+       RETURNING ${columns}`,
+    ),
+    page: {
+      oldest: db.prepare<[PageParams], CommentRow>(sqlitePageSql('oldest', false)),
+      newest: db.prepare<[PageParams], CommentRow>(sqlitePageSql('newest', false)),
+      oldestAfter: db.prepare<[PageParams], CommentRow>(sqlitePageSql('oldest', true)),
+      newestAfter: db.prepare<[PageParams], CommentRow>(sqlitePageSql('newest', true)),
+    },
+    thread: db.prepare<[string], { id: string; title: string | null; count: number }>(
+      `SELECT id, title, (SELECT count(*) FROM comments WHERE thread_id = threads.id AND status = 'approved') AS count
+       FROM threads WHERE id = ?`,
+    ),
+    // One statement for any number of ids: they arrive as a JSON array.
+    counts: db.prepare<[string], { thread_id: string; count: number }>(
+      `SELECT thread_id, count(*) AS count FROM comments
+       WHERE thread_id IN (SELECT value FROM json_each(?)) AND status = 'approved'
+       GROUP BY thread_id`,
+    ),
+    editable: db.prepare<[string], CommentRow & { edit_token_hash: string }>(
+      `SELECT ${columns}, edit_token_hash FROM comments WHERE id = ? AND status <> 'deleted'`,
+    ),
+    updateBody: db.prepare<[{ id: string; body: string; updatedAt: string }], CommentRow>(
+      `UPDATE comments SET body = @body, updated_at = @updatedAt WHERE id = @id AND status <> 'deleted' RETURNING ${columns}`,
+    ),
+    deleteTarget: db.prepare<[string], { parent_id: string | null; status: string }>('SELECT parent_id, status FROM comments WHERE id = ?'),
+    hasReplies: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM comments WHERE parent_id = ? LIMIT 1'),
+    toPlaceholder: db.prepare<[string]>(
+      `UPDATE comments SET status = 'deleted', body = '', author_name = '', author_email = '', author_url = NULL, avatar_seed = ''
+       WHERE id = ?`,
+    ),
+    remove: db.prepare<[string]>('DELETE FROM comments WHERE id = ?'),
+  };
+}
+
+/**
+ * The default store: one SQLite file through better-sqlite3.
+ *
+ * - WAL mode, so readers never block the writer; `synchronous = FULL`, so each commit is on disk
+ *   before the call returns (a comment answered 201 survives `kill -9`).
+ * - Writes run in `BEGIN IMMEDIATE` transactions: the write lock is taken up front, so two
+ *   connections (or processes) never deadlock upgrading a read to a write; `busy_timeout` makes the
+ *   second one wait instead of failing.
+ * - Deleting the last reply of a placeholder also removes the placeholder (and so on up the
+ *   chain), so a placeholder is listed exactly when it still has replies.
+ */
+export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOptions): CommentStore {
+  if (path !== ':memory:' && path !== '') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const db = new Database(path);
+  // The busy timeout first: switching to WAL needs a lock another process may hold.
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+
+  const ping = db.prepare('SELECT 1');
+  let statements: ReturnType<typeof prepareStatements> | undefined;
+  const st = () => (statements ??= prepareStatements(db));
+
+  const migrate = db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
+    const applied = new Set(db.prepare<[], number>('SELECT version FROM schema_migrations').pluck().all());
+    const record = db.prepare<[number, string]>('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+    migrations.sqlite.forEach((sql, index) => {
+      if (applied.has(index + 1)) return;
+      db.exec(sql);
+      record.run(index + 1, new Date().toISOString());
+    });
+  });
+
+  const create = db.transaction((input: NormalizedInput): CreateResult => {
+    const s = st();
+    if (input.idempotencyKey !== null) {
+      const existing = s.byKey.get(input.idempotencyKey);
+      if (existing) return replayOrConflict(existing, input.requestHash);
+    }
+    if (input.parentId !== null && s.parentThread.get(input.parentId)?.thread_id !== input.threadId) {
+      return { kind: 'parent-not-found' };
+    }
+    s.upsertThread.run({ id: input.threadId, title: input.threadTitle, url: input.pageUrl, createdAt: input.createdAt });
+    const row = s.insertComment.get(input);
+    if (!row) throw new Error('[colloquy] the comment insert returned no row');
+    return { kind: 'created', comment: toComment(row) };
+  });
+
+  const remove = db.transaction((id: string): 'removed' | 'placeholder' | 'not-found' => {
+    const s = st();
+    const target = s.deleteTarget.get(id);
+    if (!target) return 'not-found';
+    if (s.hasReplies.get(id)) {
+      s.toPlaceholder.run(id);
+      return 'placeholder';
+    }
+    s.remove.run(id);
+    // A placeholder only exists for its replies: once the last one is gone, so is it.
+    let parentId = target.parent_id;
+    while (parentId !== null) {
+      const parent = s.deleteTarget.get(parentId);
+      if (!parent || parent.status !== 'deleted' || s.hasReplies.get(parentId)) break;
+      s.remove.run(parentId);
+      parentId = parent.parent_id;
+    }
+    return 'removed';
+  });
+
+  return {
+    async migrate() {
+      migrate.immediate();
+    },
+    async ping() {
+      ping.get();
+    },
+    async createComment(input) {
+      return create.immediate(normalizeInput(input));
+    },
+    async listComments({ threadId, limit, sort, cursor }: ListOptions) {
+      checkLimit(limit);
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      const page = st().page;
+      const statement = after ? (sort === 'oldest' ? page.oldestAfter : page.newestAfter) : sort === 'oldest' ? page.oldest : page.newest;
+      // One row more than asked tells whether another page follows, without counting.
+      const rows = statement.all({ thread: threadId, limit: limit + 1, ...(after ?? {}) });
+      return pageOf(rows.map(toComment), limit);
+    },
+    async getThread(threadId): Promise<ThreadSummary | null> {
+      const row = st().thread.get(threadId);
+      return row ? { id: row.id, title: row.title, count: row.count } : null;
+    },
+    async countComments(threadIds) {
+      const counts = new Map(threadIds.map((id) => [id, 0]));
+      if (threadIds.length === 0) return {};
+      for (const row of st().counts.all(JSON.stringify([...counts.keys()]))) counts.set(row.thread_id, row.count);
+      return Object.fromEntries(counts);
+    },
+    async getEditable(id): Promise<EditableComment | null> {
+      const row = st().editable.get(id);
+      return row ? { comment: toComment(row), editTokenHash: row.edit_token_hash } : null;
+    },
+    async updateBody(id, body, updatedAt) {
+      const row = st().updateBody.get({ id, body, updatedAt: toIsoMillis(updatedAt, 'updatedAt') });
+      return row ? toComment(row) : null;
+    },
+    async deleteComment(id) {
+      return remove.immediate(id);
+    },
+    async close() {
+      if (!db.open) return;
+      // Lets SQLite refresh the planner statistics it finds worth refreshing; cheap.
+      db.pragma('optimize');
+      db.close();
+    },
+  };
+}

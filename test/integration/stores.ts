@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { createPostgresStore } from '../../src/server/store/postgres';
+import { createSqliteStore } from '../../src/server/store/sqlite';
+import type { CommentStore } from '../../src/server/store/types';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+const KINDS: readonly StoreKind[] = ['sqlite', 'postgres'];
+
+export const POSTGRES_URL = process.env.COLLOQUY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The stores to test: all of them, or the comma-separated subset in COLLOQUY_TEST_STORES. */
+export function selectedStores(): StoreKind[] {
+  const wanted = process.env.COLLOQUY_TEST_STORES?.split(',').map((kind) => kind.trim()).filter(Boolean);
+  if (!wanted?.length) return [...KINDS];
+  const unknown = wanted.filter((kind) => !KINDS.includes(kind as StoreKind));
+  if (unknown.length) throw new Error(`COLLOQUY_TEST_STORES: unknown store ${unknown.join(', ')} (use ${KINDS.join(', ')})`);
+  return KINDS.filter((kind) => wanted.includes(kind));
+}
+
+/** One empty database (an SQLite file, or a PostgreSQL schema) for one test file; destroy() removes it. */
+export interface StoreDatabase {
+  kind: StoreKind;
+  /** For SQLite, the database file. */
+  path?: string;
+  /** For PostgreSQL, the schema. */
+  schema?: string;
+  /** Opens another store instance (its own connection or pool) on this database. destroy() closes it. */
+  open(): CommentStore;
+  /** Raw SQL with `?` placeholders, for what the store does not expose (stored emails, plans, bulk data). */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A database for the enclosing describe block, opened before its tests and destroyed after them.
+ * If it cannot be opened, every test of the block fails with the reason: none is skipped.
+ */
+export function useStoreDatabase(kind: StoreKind, setup?: (database: StoreDatabase) => Promise<void>): () => StoreDatabase {
+  let database: StoreDatabase | undefined;
+  let failure: unknown;
+  beforeAll(async () => {
+    try {
+      database = await createStoreDatabase(kind);
+      await setup?.(database);
+    } catch (error) {
+      failure = error;
+    }
+  });
+  beforeEach(() => {
+    if (failure !== undefined) throw failure;
+  });
+  afterAll(async () => {
+    await database?.destroy();
+  });
+  return () => {
+    if (!database) throw new Error(`the ${kind} test database is not open`);
+    return database;
+  };
+}
+
+export function createStoreDatabase(kind: StoreKind): Promise<StoreDatabase> {
+  return kind === 'sqlite' ? createSqliteDatabase() : createPostgresDatabase();
+}
+
+async function createSqliteDatabase(): Promise<StoreDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'colloquy-store-'));
+  const path = join(dir, 'nested', 'colloquy.db'); // the store must create the folder
+  const stores: CommentStore[] = [];
+  let raw: Database.Database | undefined;
+  return {
+    kind: 'sqlite',
+    path,
+    open() {
+      const store = createSqliteStore({ path });
+      stores.push(store);
+      return store;
+    },
+    async query<T>(sql: string, params: unknown[] = []) {
+      raw ??= new Database(path, { timeout: 5000 });
+      const statement = raw.prepare(sql);
+      if (statement.reader) return statement.all(...params) as T[];
+      statement.run(...params);
+      return [];
+    },
+    async destroy() {
+      await Promise.all(stores.map((store) => store.close()));
+      raw?.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Fails, never skips: a missing database must not pass as a green run. */
+export async function assertPostgresReachable(): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    const { hostname, port } = new URL(POSTGRES_URL);
+    throw new Error(
+      `PostgreSQL is not reachable at ${hostname}:${port || 5432} — start it, or set COLLOQUY_TEST_STORES=sqlite to run SQLite only` +
+        ` (${(error as Error).message})`,
+    );
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function createPostgresDatabase(): Promise<StoreDatabase> {
+  await assertPostgresReachable();
+  const schema = `colloquy_test_${randomBytes(6).toString('hex')}`;
+  const stores: CommentStore[] = [];
+  const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2, options: `-c search_path=${schema}` });
+  admin.on('error', () => {});
+  return {
+    kind: 'postgres',
+    schema,
+    open() {
+      const store = createPostgresStore({ connectionString: POSTGRES_URL, schema });
+      stores.push(store);
+      return store;
+    },
+    async query<T>(sql: string, params: unknown[] = []) {
+      let n = 0;
+      const { rows } = await admin.query(sql.replace(/\?/g, () => `$${++n}`), params);
+      return rows as T[];
+    },
+    async destroy() {
+      await Promise.all(stores.map((store) => store.close()));
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
