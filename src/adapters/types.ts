@@ -35,6 +35,8 @@ export interface StorageAdapter {
   deleteComment(id: string, signal: AbortSignal): Promise<void>;
   /** Visible comments per thread id, for "N responses" links on index pages. */
   countComments(threadIds: string[], signal: AbortSignal): Promise<Record<string, number>>;
+  /** Whether this reader may edit or delete the comment now (e.g. holds an unexpired edit token); absent means never. */
+  canEdit?(comment: Comment): boolean;
   /** Optional live updates; returns the function that stops them. */
   subscribe?(threadId: string, listener: (event: ThreadEvent) => void): () => void;
 }

@@ -5,7 +5,7 @@ import type { ValidationRules } from './validation';
 export type Theme = 'light' | 'dark' | 'auto';
 
 /** The built-in adapters a script tag can name. */
-export type AdapterName = 'memory' | 'local';
+export type AdapterName = 'memory' | 'local' | 'rest';
 
 /**
  * Everything a site owner or developer can set. `Adapter` is the StorageAdapter type; core stays
@@ -18,8 +18,10 @@ export interface ColloquyOptions<Adapter = unknown> {
   title?: string;
   /** The page's canonical address, stored with new comments. @default the host page's location without hash */
   url?: string;
-  /** Where comments are stored: 'memory' (lost on reload), 'local' (this browser), or a StorageAdapter. @default 'local' */
+  /** Where comments are stored: 'memory' (lost on reload), 'local' (this browser), 'rest' (a Colloquy server, see `api`), or a StorageAdapter. @default 'local' */
   adapter?: AdapterName | Adapter;
+  /** The Colloquy server's address for adapter 'rest': an http(s) URL, or a path such as '/' on this site. Required with 'rest'. @default '' */
+  api?: string;
   /** Comments preloaded into a 'memory' or 'local' adapter the first time a thread is opened (demos, static sites). @default [] */
   seed?: Comment[];
   /** UI language, a BCP 47 tag; unsupported tags fall back to English. @default the host page's <html lang>, else 'en' */
@@ -41,6 +43,7 @@ export interface ResolvedConfig<Adapter = unknown> {
   title: string;
   url: string;
   adapter: AdapterName | Adapter;
+  api: string;
   seed: Comment[];
   locale: string;
   theme: Theme;
@@ -86,8 +89,13 @@ export function resolveConfig<Adapter>(options: ColloquyOptions<Adapter>, page: 
   if (typeof thread !== 'string' || !thread.trim() || thread.length > 200) {
     throw new ColloquyConfigError('thread', 'is required: a non-empty id of at most 200 characters, such as the post slug');
   }
-  if (typeof adapter === 'string') oneOf<AdapterName>('adapter', adapter, ['memory', 'local'], 'local');
-  else if (!isAdapterObject(adapter)) throw new ColloquyConfigError('adapter', 'must be "memory", "local" or a StorageAdapter object');
+  if (typeof adapter === 'string') oneOf<AdapterName>('adapter', adapter, ['memory', 'local', 'rest'], 'local');
+  else if (!isAdapterObject(adapter)) throw new ColloquyConfigError('adapter', 'must be "memory", "local", "rest" or a StorageAdapter object');
+  const api = text('api', options.api, '');
+  // Required with adapter "rest". A path from the root, but not "//host": another site without saying so.
+  if ((api || adapter === 'rest') && !/^(https?:\/\/[^/\s]|\/(?!\/))\S*$/i.test(api)) {
+    throw new ColloquyConfigError('api', `must be an http(s) URL or a path from "/"; got ${JSON.stringify(options.api)}`);
+  }
   if (!Array.isArray(seed)) throw new ColloquyConfigError('seed', 'must be an array of comments');
   const { validation = {} } = options;
   if (typeof validation !== 'object' || validation === null) throw new ColloquyConfigError('validation', 'must be an object of limits');
@@ -97,6 +105,7 @@ export function resolveConfig<Adapter>(options: ColloquyOptions<Adapter>, page: 
     title: text('title', options.title, page.title || thread.trim()),
     url: text('url', options.url, page.url),
     adapter,
+    api,
     seed,
     locale: text('locale', options.locale, page.locale || 'en'),
     theme: oneOf('theme', options.theme, ['light', 'dark', 'auto'], 'auto'),

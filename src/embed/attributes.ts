@@ -1,7 +1,7 @@
 import type { MountOptions } from '../widget/mount';
 
 /** The data-attributes the script tag, `[data-colloquy]` elements and `<colloquy-thread>` read. */
-export const attributeNames = ['thread', 'title', 'url', 'adapter', 'seed', 'locale', 'theme', 'sort', 'max-depth', 'page-size'] as const;
+export const attributeNames = ['thread', 'title', 'url', 'adapter', 'api', 'seed', 'locale', 'theme', 'sort', 'max-depth', 'page-size'] as const;
 
 const toNumber = (value: string | undefined) => (value ? Number(value) : undefined);
 
@@ -22,6 +22,7 @@ export function optionsFromAttributes(data: DOMStringMap): MountOptions {
     title: data.title,
     url: data.url,
     adapter: data.adapter,
+    api: data.api,
     seed: readSeed(data.seed),
     locale: data.locale,
     theme: data.theme,

@@ -1,13 +1,125 @@
-import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { defaultServerConfig, type AppConfig } from './config';
+import { ApiError, toApiError } from './errors';
+import { commentRoutes, commentWriteRoutes, type RouteContext } from './routes/comments';
+import { countsRoute } from './routes/counts';
+import { healthRoute } from './routes/health';
 import { createStaticFiles } from './static-files';
+import type { CommentStore } from './store/types';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+export interface AppOptions {
+  /** Where comments live; the app never opens or closes it. */
+  store: CommentStore;
+  /** Overrides of the server defaults (see `resolveServerConfig`). */
+  config?: Partial<AppConfig>;
+  /** The clock for timestamps and edit windows; tests pass a fake one. @default () => new Date() */
+  now?: () => Date;
+  /** The folder holding demo/ and dist/, served at /. @default the project root */
+  root?: string;
+  /** Fastify's logger option. @default false */
+  logger?: boolean | { level: string };
+}
+
+const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
+
+function sendError(reply: FastifyReply, error: ApiError) {
+  if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="colloquy"');
+  return reply.code(error.statusCode).send(error.toJSON());
+}
+
 /**
- * The HTTP server for the demo: the host pages from demo/ and the bundle from dist/. It never
- * listens by itself, so tests start it in-process on a port of their choosing.
+ * The reference server as a Fastify instance that never listens: `main` listens, tests call
+ * `inject()` (or `listen({ port: 0 })`). Serves the API under /api, and demo/ and dist/ at /.
  */
-export function createApp({ root = projectRoot }: { root?: string } = {}) {
-  return createServer(createStaticFiles({ mounts: [['/', `${root}/demo`], ['/', `${root}/dist`]] }));
+export function createApp({ store, config: overrides = {}, now = () => new Date(), root = projectRoot, logger = false }: AppOptions): FastifyInstance {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  const config: AppConfig = { ...defaultServerConfig, ...defined };
+  const context: RouteContext = { store, config, now };
+
+  const app = Fastify({
+    logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    // Bound slow clients; generous for any real comment.
+    requestTimeout: 30_000,
+    // Unknown fields are errors, not silently dropped, and "5" is not 5.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allowUnionTypes: true } },
+    frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error, config.bodyLimit)),
+  });
+
+  // JSON only: with text/plain gone, a cross-site form or `no-cors` fetch cannot post (415), and any
+  // real cross-origin write needs a CORS preflight, which only allowlisted origins pass.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error as FastifyError, config.bodyLimit);
+    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(reply, apiError);
+  });
+  // The path is not echoed: no response repeats what a client sent.
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new ApiError(404, 'not-found', isApi(request.url) ? 'The API has no such route for this method.' : 'Not found.')),
+  );
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (!isApi(request.url)) return;
+    const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400;
+    reply.header('cache-control', read ? 'no-cache' : 'no-store');
+    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  });
+
+  const allowed = new Set(config.origins);
+  app.register(cors, {
+    // Allowlisted origins get CORS headers; every other origin gets none. Same-origin needs none.
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Authorization'],
+    exposedHeaders: ['Retry-After', 'Idempotent-Replayed'],
+    maxAge: 600,
+    // A malformed preflight from an allowed origin gets the usual answer, not a text/plain 400.
+    strictPreflight: false,
+  });
+
+  app.register(
+    async (api) => {
+      commentRoutes(api, context);
+      countsRoute(api, context);
+      healthRoute(api, context);
+      api.register(async (writes) => {
+        if (config.rateLimit > 0) {
+          // One budget per client address for all writes, counted before the body is read.
+          await writes.register(rateLimit, {
+            global: true,
+            max: config.rateLimit,
+            timeWindow: 60_000,
+            errorResponseBuilder: (_request, { ttl }) =>
+              new ApiError(429, 'rate-limited', `Too many posts and edits from your address: please wait ${Math.max(1, Math.ceil(ttl / 1000))} seconds and try again.`),
+          });
+        }
+        commentWriteRoutes(writes, context);
+      });
+    },
+    { prefix: '/api' },
+  );
+
+  const staticFiles = createStaticFiles({
+    mounts: [
+      ['/', join(root, 'demo')],
+      ['/', join(root, 'dist')],
+    ],
+  });
+  app.get('/*', async (request, reply) => {
+    const file = isApi(request.url) ? null : await staticFiles(request.url);
+    if (!file) return reply.callNotFound();
+    return reply.type(file.contentType).header('cache-control', 'no-cache').send(file.body);
+  });
+
+  return app;
 }

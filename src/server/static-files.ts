@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
 const types: Record<string, string> = {
@@ -13,41 +12,40 @@ const types: Record<string, string> = {
 };
 
 export interface StaticFilesOptions {
-  /** URL prefix → folder, tried in order, e.g. { '/': 'demo', '/': 'dist' }. */
+  /** URL prefix → folder, tried in order, e.g. [['/', 'demo'], ['/', 'dist']]. */
   mounts: [prefix: string, folder: string][];
-  /** Served for '/'. @default 'index.html' */
+  /** Served for a path ending in '/'. @default 'index.html' */
   index?: string;
 }
 
+export interface StaticFile {
+  body: Buffer;
+  contentType: string;
+}
+
 /**
- * Serves the demo pages and the built bundle. Paths are normalized and must stay inside their
- * folder, so `/../package.json` and encoded variants answer 404.
+ * Finds the file a URL names: the demo pages and the built bundle. Paths are decoded and normalized
+ * and must stay inside their folder, so `/../package.json` and encoded variants find nothing.
  */
 export function createStaticFiles({ mounts, index = 'index.html' }: StaticFilesOptions) {
-  return async (request: IncomingMessage, response: ServerResponse) => {
+  return async (url: string): Promise<StaticFile | null> => {
     let path: string;
     try {
-      path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      path = decodeURIComponent(new URL(url, 'http://localhost').pathname);
     } catch {
-      path = '';
+      return null;
     }
     if (path.endsWith('/')) path += index;
     for (const [prefix, folder] of mounts) {
       if (!path.startsWith(prefix)) continue;
       const file = normalize(join(folder, path.slice(prefix.length)));
-      if (!file.startsWith(normalize(folder) + sep) || file.includes('\0')) break;
+      if (!file.startsWith(normalize(folder) + sep) || file.includes('\0')) return null;
       try {
-        const body = await readFile(file);
-        response.writeHead(200, {
-          'content-type': types[extname(file)] ?? 'application/octet-stream',
-          'cache-control': 'no-cache',
-          'x-content-type-options': 'nosniff',
-        });
-        return response.end(request.method === 'HEAD' ? undefined : body);
+        return { body: await readFile(file), contentType: types[extname(file)] ?? 'application/octet-stream' };
       } catch {
         // Not in this folder: try the next mount.
       }
     }
-    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+    return null;
   };
 }

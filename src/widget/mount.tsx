@@ -4,6 +4,7 @@ import { resolveConfig, type ColloquyOptions, type ResolvedConfig } from '../cor
 import { createTranslator, type Translator } from '../core/i18n';
 import { createLocalStorageAdapter } from '../adapters/local-storage';
 import { createMemoryAdapter } from '../adapters/memory';
+import { createRestAdapter } from '../adapters/rest';
 import type { StorageAdapter } from '../adapters/types';
 import { createWebStorage } from '../adapters/web-storage';
 import { CommentSection } from './comment-section';
@@ -26,6 +27,7 @@ function pageDefaults() {
 function createAdapter(config: ResolvedConfig<StorageAdapter>): StorageAdapter {
   if (config.adapter === 'memory') return createMemoryAdapter({ seed: config.seed });
   if (config.adapter === 'local') return createLocalStorageAdapter({ seed: config.seed });
+  if (config.adapter === 'rest') return createRestAdapter({ baseUrl: config.api });
   return config.adapter;
 }
 

@@ -1,7 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/server/app';
+import { seedDemo } from '../../src/server/demo-seed';
+import { createSqliteStore } from '../../src/server/store/sqlite';
+import type { CommentStore } from '../../src/server/store/types';
 
 /** Debian's Chromium, never a downloaded one; the flags keep it from calling home during tests. */
 export const chromiumOptions = {
@@ -41,21 +45,27 @@ export interface Session {
  * Call once at the top level of a test file; read the current test's session through the getter.
  */
 export function useDemo(contextOptions: BrowserContextOptions = {}): () => Session {
-  let server: ReturnType<typeof createApp>;
+  let server: FastifyInstance;
+  let store: CommentStore;
   let browser: Browser;
   let origin = '';
   let current: (Session & { errorsAllowed: boolean }) | undefined;
 
   beforeAll(async () => {
-    server = createApp();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The real server on a throwaway database, seeded as on a first start; no rate limit for a test's burst of posts.
+    store = createSqliteStore({ path: ':memory:' });
+    await store.migrate();
+    await seedDemo(store);
+    server = createApp({ store, config: { rateLimit: 0 } });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    origin = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
     browser = await chromium.launch(chromiumOptions);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
+    await store?.close();
   });
 
   beforeEach(async () => {

@@ -43,6 +43,7 @@ describe('resolveConfig', () => {
       title: 'Host page title',
       url: 'https://blog.example/post',
       adapter: 'local',
+      api: '',
       seed: [],
       locale: 'fr',
       theme: 'auto',
@@ -64,6 +65,7 @@ describe('resolveConfig', () => {
       title: 'My post',
       url: 'https://blog.example/p?id=1',
       adapter: adapterObject,
+      api: 'https://comments.example',
       seed: [seedComment],
       locale: 'ar-EG',
       theme: 'dark',
@@ -80,6 +82,39 @@ describe('resolveConfig', () => {
 
   it.each(['memory', 'local'] as const)('accepts the built-in adapter %j', (adapter) => {
     expect(resolveConfig({ thread: 'post', adapter }, page).adapter).toBe(adapter);
+  });
+
+  describe('the rest adapter and its api', () => {
+    it.each(['https://comments.example', 'http://localhost:8080', 'https://example.com/comments/', 'HTTPS://COMMENTS.EXAMPLE', '/', '/comments'])(
+      'accepts api %j',
+      (api) => {
+        expect(resolveConfig({ thread: 'post', adapter: 'rest', api }, page)).toMatchObject({ adapter: 'rest', api });
+      },
+    );
+
+    it('trims the api', () => {
+      expect(resolveConfig({ thread: 'post', adapter: 'rest', api: ' https://comments.example ' }, page).api).toBe('https://comments.example');
+    });
+
+    it.each([undefined, '', '   '])('requires an api with adapter "rest", naming "api" when given %j', (api) => {
+      expectRejected({ thread: 'post', adapter: 'rest', api }, 'api');
+    });
+
+    it.each(['comments.example', 'ftp://comments.example', 'javascript:alert(1)', '//comments.example', 'https://', 'https:// x.example', '/a b', 42])(
+      'rejects api %j',
+      (api) => {
+        expectRejected({ thread: 'post', adapter: 'rest', api }, 'api');
+      },
+    );
+
+    it('checks an api given with another adapter, too', () => {
+      expectRejected({ thread: 'post', adapter: 'memory', api: 'comments.example' }, 'api');
+      expect(resolveConfig({ thread: 'post', adapter: 'memory', api: '/' }, page).api).toBe('/');
+    });
+
+    it('says what the api must be', () => {
+      expect(() => resolve({ thread: 'post', adapter: 'rest' })).toThrow('[colloquy] option "api" must be an http(s) URL or a path from "/"; got undefined');
+    });
   });
 
   it.each(['light', 'dark', 'auto'] as const)('accepts theme %j', (theme) => {

@@ -45,13 +45,14 @@ describe('optionsFromAttributes', () => {
   it('maps every data-attribute to its option', () => {
     seedScript('seed', JSON.stringify(seed));
     const el = element(`
-      <div data-thread="post" data-title="My post" data-url="https://blog.example/p" data-adapter="memory"
+      <div data-thread="post" data-title="My post" data-url="https://blog.example/p" data-adapter="rest" data-api="https://comments.example"
            data-seed="#seed" data-locale="ar" data-theme="dark" data-sort="newest" data-max-depth="3" data-page-size="20"></div>`);
     expect(optionsFromAttributes(el.dataset)).toEqual({
       thread: 'post',
       title: 'My post',
       url: 'https://blog.example/p',
-      adapter: 'memory',
+      adapter: 'rest',
+      api: 'https://comments.example',
       seed,
       locale: 'ar',
       theme: 'dark',
@@ -66,6 +67,11 @@ describe('optionsFromAttributes', () => {
     const options = optionsFromAttributes(element(html).dataset) as unknown as Record<string, unknown>;
     const camel = (name: string) => name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
     for (const name of attributeNames) expect(options[camel(name)], name).not.toBeUndefined();
+  });
+
+  it('gives the rest adapter its server from data-api', () => {
+    const options = optionsFromAttributes(element('<div data-thread="post" data-adapter="rest" data-api="/"></div>').dataset);
+    expect(resolveConfig(options, page)).toMatchObject({ adapter: 'rest', api: '/' });
   });
 
   it('leaves out what is not set, so the defaults apply', () => {
@@ -94,6 +100,8 @@ describe('optionsFromAttributes', () => {
     ['data-page-size="-1"', 'pageSize'],
     ['data-theme="purple"', 'theme'],
     ['data-adapter="indexeddb"', 'adapter'],
+    ['data-adapter="rest"', 'api'],
+    ['data-adapter="rest" data-api="comments.example"', 'api'],
   ])('passes %s on for resolveConfig to reject, naming %s', (attribute, option) => {
     const options = optionsFromAttributes(element(`<div data-thread="post" ${attribute}></div>`).dataset);
     expect(() => resolveConfig(options, page)).toThrow(`option "${option}"`);

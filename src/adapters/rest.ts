@@ -1,0 +1,131 @@
+import { nanoid } from 'nanoid';
+import { ColloquyError, type CommentField, type ErrorCode } from '../core/errors';
+import type { Comment, CommentPage } from '../core/types';
+import type { StorageAdapter } from './types';
+import { createWebStorage, readJson, writeJson } from './web-storage';
+
+export interface RestAdapterOptions {
+  /** The Colloquy server's address, e.g. 'https://comments.example'; '' or '/' for this page's origin. */
+  baseUrl: string;
+  /** The fetch to call, e.g. one that adds headers. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Further attempts after a network failure, timeout or 5xx, after 300 ms, 900 ms, 2.7 s… @default 2 */
+  retries?: number;
+  /** How long one attempt may take before it counts as a network failure. @default 15000 */
+  timeoutMs?: number;
+}
+
+/** Per comment this browser posted: its edit token and when that expires (ms since the epoch). */
+type EditTokens = Record<string, { token: string; until: number } | undefined>;
+
+const TOKENS = 'colloquy:edit-tokens';
+const FIELDS: CommentField[] = ['body', 'name', 'email', 'url', 'parentId'];
+// Messages read well after "Your comment could not be posted." and before "please try again".
+const UNEXPECTED = 'The server sent an unexpected answer.';
+
+const fail = (code: ErrorCode, message = UNEXPECTED, field?: CommentField) => new ColloquyError(code, message, field);
+// The wire comment is core's Comment: checked, not copied. Only the parts that a list needs (keys,
+// the text) are checked; anything else a broken server sends is caught by the widget's error boundary.
+const isComment = (c: any): c is Comment => typeof c?.id === 'string' && typeof c.body === 'string';
+
+/**
+ * Talks to a Colloquy server's JSON API (see the README): the one place where the wire format
+ * becomes core types and HTTP failures become ColloquyErrors the widget can show.
+ */
+export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, timeoutMs = 15_000 }: RestAdapterOptions): StorageAdapter {
+  const base = baseUrl.replace(/\/$/, '') + '/api/';
+  const store = createWebStorage();
+  const tokens = () => {
+    const all = readJson(store, TOKENS, (value): value is EditTokens => value instanceof Object) ?? {};
+    for (const id in all) if (!((all[id]?.until ?? 0) > Date.now())) delete all[id];
+    return all;
+  };
+  // JSON leaves an undefined entry out, so keepToken(id) forgets the token.
+  const keepToken = (id: string, entry?: { token: string; until: number }) => writeJson(store, TOKENS, { ...tokens(), [id]: entry });
+
+  /**
+   * One API call; `answer` turns a 2xx body into its core value, or into false when the body has
+   * the wrong shape. Network failures, timeouts and 5xx are retried with backoff and the same
+   * headers, so a create keeps its Idempotency-Key and cannot post twice. 4xx are not retried, nor
+   * is 429: its Retry-After is usually longer than a reader should watch a spinner, so the message
+   * says how long to wait instead.
+   */
+  async function request(path: string, signal: AbortSignal, answer: (data: any) => any, method?: string, body?: object, headers: Record<string, string> = {}): Promise<any> {
+    if (body) headers['Content-Type'] = 'application/json';
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw fail('aborted', 'The request was cancelled.');
+      // Browsers without AbortSignal.any (Firefox before 124) go without the timeout.
+      const attemptSignal = AbortSignal.any?.([signal, AbortSignal.timeout(timeoutMs)]) ?? signal;
+      let response: Response | undefined;
+      let data: any;
+      try {
+        response = await send(base + path, { method, headers, body: body && JSON.stringify(body), signal: attemptSignal });
+        data = await response.json();
+      } catch {
+        // A body that is not JSON is judged below like any other unexpected answer. Offline, DNS,
+        // CORS, a dropped connection or the timeout, even in the body, look the same to a reader.
+        if (attemptSignal.aborted) response = undefined;
+      }
+      if (signal.aborted) continue;
+      const status = response?.status ?? 0;
+      if (status > 299 && status < 500) {
+        // Every 4xx carries the server's own message for readers; 400, 413 and 415 are about the input.
+        const error = data?.error ?? {};
+        throw fail(
+          status === 401 || status === 403 ? 'forbidden' : status === 404 ? 'not-found' : status === 409 ? 'conflict' : status === 429 ? 'rate-limited' : 'invalid',
+          status === 429 ? `Please wait ${Math.max(Math.ceil(Number(response!.headers.get('Retry-After'))) || 60, 2)} seconds.` : error.message || UNEXPECTED,
+          // The server may name author fields by their path ('author.name').
+          FIELDS.find((f) => f === String(error.field).replace('author.', '')) ?? (status === 413 ? 'body' : undefined),
+        );
+      }
+      if (status && status < 300) {
+        const value = answer(data);
+        if (value) return value;
+        throw fail('server');
+      }
+      if (attempt >= retries) throw status ? fail('server') : fail('network', 'You appear to be offline.');
+      // Resolving on abort ends the wait at once; the loop's first line then reports it.
+      await new Promise((resolve) => {
+        setTimeout(resolve, 300 * 3 ** attempt);
+        signal.addEventListener('abort', resolve);
+      });
+    }
+  }
+
+  /** Update and delete prove authorship with the token the server gave this browser at creation. */
+  const authorized = (id: string) => {
+    const token = tokens()[id]?.token;
+    if (!token) throw fail('forbidden', 'You can no longer change this comment.');
+    return { Authorization: `Bearer ${token}` };
+  };
+  const commentOf = (data: any): Comment | false => isComment(data?.comment) && data.comment;
+  const commentPath = (id: string) => `comments/${encodeURIComponent(id)}`;
+
+  return {
+    listComments: ({ threadId, cursor, limit, sort }, signal) =>
+      request(`comments?${new URLSearchParams({ thread: threadId, limit: String(limit), sort, ...(cursor && { cursor }) })}`, signal, (d): CommentPage | false =>
+        d?.comments?.every?.(isComment) && typeof d.thread?.count === 'number' && { comments: d.comments, nextCursor: d.nextCursor || null, total: d.thread.count }),
+
+    async createComment({ threadId, title, pageUrl, parentId, body, author }, signal) {
+      // JSON leaves undefined values out: the server rejects fields it does not know, null ones too.
+      const wire = { thread: threadId, title, url: pageUrl, parentId: parentId || undefined, body, author };
+      const { comment, editToken, editableUntil } = await request('comments', signal, (d) => commentOf(d) && d.editToken && d, 'POST', wire, {
+        'Idempotency-Key': nanoid(),
+      });
+      keepToken(comment.id, { token: editToken, until: Date.parse(editableUntil) });
+      return { comment };
+    },
+
+    updateComment: async (id, { body }, signal) => request(commentPath(id), signal, commentOf, 'PATCH', { body }, authorized(id)),
+
+    async deleteComment(id, signal) {
+      await request(commentPath(id), signal, () => true, 'DELETE', undefined, authorized(id));
+      keepToken(id);
+    },
+
+    countComments: (threadIds, signal) =>
+      request(`counts?${new URLSearchParams(threadIds.map((id) => ['thread', id]))}`, signal, (d) => d?.counts instanceof Object && d.counts),
+
+    canEdit: (comment) => !!tokens()[comment.id],
+  };
+}

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { describeServerOptions } from './config';
+import { main } from './main';
+
+const usage = `Usage: colloquy serve [options]
+
+Starts the Colloquy server: the comment API under /api, the script-tag bundle and the demo page.
+Every option is also an environment variable (flags win):
+
+${describeServerOptions()}
+`;
+
+/** `colloquy <command>`: `serve`, `--help`, `--version`. */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h' || rest.includes('--help')) {
+    process.stdout.write(usage);
+    return;
+  }
+  if (command === '--version' || command === '-v') {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(version);
+    return;
+  }
+  if (command !== 'serve') {
+    console.error(`[colloquy] unknown command "${command}"; try: colloquy serve --help`);
+    process.exit(1);
+  }
+  await main(rest);
+}

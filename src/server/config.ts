@@ -1,0 +1,184 @@
+import { isIP } from 'node:net';
+import { ColloquyConfigError } from '../core/errors';
+
+/** How the reference server runs. Every option is an environment variable and a `colloquy serve` flag. */
+export interface ServerConfig {
+  /** TCP port to listen on; 0 picks a free one. @default 8080 */
+  port: number;
+  /** Interface to listen on. @default 'localhost' */
+  host: string;
+  /** `sqlite:PATH` (`sqlite::memory:` for a throwaway database) or `postgres://…`. @default 'sqlite:./data/colloquy.db' */
+  databaseUrl: string;
+  /** Site origins (`https://blog.example`) whose pages may call the API from the browser. @default [] */
+  origins: string[];
+  /** Writes (POST, PATCH, DELETE) per minute per client address; 0 turns the limit off. @default 10 */
+  rateLimit: number;
+  /** Minutes after posting during which the author may edit or delete a comment. @default 15 */
+  editWindowMinutes: number;
+  /**
+   * Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed (also `loopback`,
+   * `linklocal`, `uniquelocal`). Off by default: the client address is the socket's, so a forged
+   * header cannot dodge the rate limit. @default false
+   */
+  trustProxy: false | string[];
+  /** Largest request body, in bytes. @default 65536 */
+  bodyLimit: number;
+  /** Insert the demo post's two responses when its thread is empty. @default true */
+  demoSeed: boolean;
+}
+
+/** What `createApp` needs of the configuration (the rest is about listening and storage). */
+export type AppConfig = Pick<ServerConfig, 'origins' | 'rateLimit' | 'editWindowMinutes' | 'trustProxy' | 'bodyLimit'>;
+
+export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
+  port: 8080,
+  host: 'localhost',
+  databaseUrl: 'sqlite:./data/colloquy.db',
+  origins: [],
+  rateLimit: 10,
+  editWindowMinutes: 15,
+  trustProxy: false,
+  bodyLimit: 65_536,
+  demoSeed: true,
+});
+
+type Parse<T> = (raw: string, name: string) => T;
+
+const fail = (name: string, problem: string): never => {
+  throw new ColloquyConfigError(name, problem);
+};
+
+const integer =
+  (min: number, max: number): Parse<number> =>
+  (raw, name) => {
+    const value = Number(raw);
+    return /^\d+$/.test(raw) && value >= min && value <= max ? value : fail(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  };
+
+const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrRange(entry: string): boolean {
+  if (proxyNames.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const list = (raw: string) =>
+  raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
+/** Every option, in the order `colloquy --help` lists them. */
+const options: {
+  [K in keyof ServerConfig]: { env: string; flag: string; help: string; parse: Parse<ServerConfig[K]> };
+} = {
+  port: { env: 'PORT', flag: '--port', help: 'port to listen on (0 = any free port)', parse: integer(0, 65_535) },
+  host: {
+    env: 'HOST',
+    flag: '--host',
+    help: 'interface to listen on',
+    parse: (raw, name) => (/^[^\s/]+$/.test(raw) ? raw : fail(name, `must be a host name or address, got "${raw}"`)),
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    flag: '--database-url',
+    help: 'sqlite:PATH or postgres://user:password@host/database',
+    parse: (raw, name) =>
+      /^sqlite:.+/.test(raw) || /^postgres(?:ql)?:\/\/./.test(raw)
+        ? raw
+        : fail(name, `must start with "sqlite:" (e.g. sqlite:./data/colloquy.db) or "postgres://", got "${raw}"`),
+  },
+  origins: {
+    env: 'COLLOQUY_ORIGINS',
+    flag: '--origins',
+    help: 'comma-separated site origins allowed to call the API (CORS)',
+    parse: (raw, name) =>
+      list(raw).map((entry) => {
+        let url: URL | undefined;
+        try {
+          url = new URL(entry);
+        } catch {
+          // reported below
+        }
+        const bare = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username;
+        return bare && url ? url.origin : fail(name, `must list origins like https://blog.example (scheme and host, no path), got "${entry}"`);
+      }),
+  },
+  rateLimit: { env: 'COLLOQUY_RATE_LIMIT', flag: '--rate-limit', help: 'writes per minute per client address (0 = no limit)', parse: integer(0, 1_000_000) },
+  editWindowMinutes: {
+    env: 'COLLOQUY_EDIT_WINDOW_MINUTES',
+    flag: '--edit-window-minutes',
+    help: 'minutes during which an author may edit or delete their comment',
+    parse: integer(0, 525_600),
+  },
+  trustProxy: {
+    env: 'COLLOQUY_TRUST_PROXY',
+    flag: '--trust-proxy',
+    help: 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed',
+    parse: (raw, name) => {
+      const entries = list(raw);
+      if (entries.length === 0 || (entries.length === 1 && /^(?:false|off|0)$/i.test(entries[0]!))) return false;
+      const bad = entries.find((entry) => !isAddressOrRange(entry));
+      return bad === undefined
+        ? entries
+        : fail(name, `must list proxy addresses or CIDR ranges (e.g. 10.0.0.0/8,127.0.0.1) or loopback/linklocal/uniquelocal, got "${bad}"`);
+    },
+  },
+  bodyLimit: { env: 'COLLOQUY_BODY_LIMIT', flag: '--body-limit', help: 'largest request body in bytes', parse: integer(1024, 16 * 1024 * 1024) },
+  demoSeed: {
+    env: 'COLLOQUY_DEMO_SEED',
+    flag: '--demo-seed',
+    help: "insert the demo post's two responses into an empty demo thread (true/false)",
+    parse: (raw, name) =>
+      /^(?:1|true|yes|on)$/i.test(raw) ? true : /^(?:0|false|no|off)$/i.test(raw) ? false : fail(name, `must be true or false, got "${raw}"`),
+  },
+};
+
+/** Splits `--name value` and `--name=value` flags; anything else is a mistake worth naming. */
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const known = new Set(Object.values(options).map((option) => option.flag));
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    if (!known.has(flag)) fail(flag, arg.startsWith('--') ? 'is not an option of colloquy serve (see colloquy --help)' : 'is not a flag');
+    let value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined || (eq === -1 && value.startsWith('--'))) value = fail(flag, 'needs a value');
+    flags.set(flag, value);
+  }
+  return flags;
+}
+
+/**
+ * The server's configuration from environment variables and command-line flags (flags win).
+ * Pure: pass `process.env` and `process.argv.slice(2)` (after the `serve` command). An empty
+ * variable counts as unset. A bad value throws one `[colloquy]` error naming the variable or flag.
+ */
+export function resolveServerConfig(env: Record<string, string | undefined> = {}, argv: readonly string[] = []): ServerConfig {
+  const flags = parseFlags(argv);
+  const config = { ...defaultServerConfig } as Record<keyof ServerConfig, unknown>;
+  for (const key of Object.keys(options) as (keyof ServerConfig)[]) {
+    const { env: variable, flag, parse } = options[key];
+    const fromFlag = flags.get(flag);
+    const raw = fromFlag ?? env[variable];
+    if (raw === undefined || raw.trim() === '') continue;
+    config[key] = (parse as Parse<unknown>)(raw.trim(), fromFlag === undefined ? variable : flag);
+  }
+  return config as ServerConfig;
+}
+
+/** The option table as `colloquy --help` prints it. */
+export function describeServerOptions(): string {
+  return Object.entries(options)
+    .map(([key, { env, flag, help }]) => {
+      const fallback = defaultServerConfig[key as keyof ServerConfig];
+      const shown = Array.isArray(fallback) ? (fallback.length ? fallback.join(',') : 'none') : String(fallback);
+      return `  ${`${flag} <value>`.padEnd(32)}${env}\n  ${''.padEnd(32)}${help} (default: ${shown})`;
+    })
+    .join('\n');
+}

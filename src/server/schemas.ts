@@ -1,0 +1,167 @@
+/**
+ * JSON schemas of the API, checked by Fastify's ajv before a handler runs. They fix shapes and types
+ * and reject unknown fields; the rules a reader can break (required, lengths, email, website) are
+ * the core `validateNewComment` rules, checked after, so widget and server accept the same input.
+ * Response schemas double as an allowlist: the serializer writes only the properties named here.
+ */
+
+// C0, DEL and C1 control characters.
+const noControl = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+
+export const threadId = { type: 'string', minLength: 1, maxLength: 200, pattern: noControl } as const;
+const commentId = { type: 'string', minLength: 1, maxLength: 64 } as const;
+/** Generous bounds, so nothing huge reaches core validation; core applies the real limits. */
+const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
+
+export interface CreateCommentBody {
+  thread: string;
+  title?: string;
+  url?: string;
+  parentId?: string | null;
+  body: string;
+  author: { name: string; email: string; url?: string };
+}
+
+export const createCommentBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['thread', 'body', 'author'],
+  properties: {
+    thread: threadId,
+    title: { type: 'string', maxLength: 500, pattern: noControl },
+    url: text(2000),
+    parentId: { type: ['string', 'null'], maxLength: 64 },
+    body: text(65_536),
+    author: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'email'],
+      properties: { name: text(65_536), email: text(65_536), url: text(65_536) },
+    },
+  },
+} as const;
+
+export interface UpdateCommentBody {
+  body: string;
+}
+
+export const updateCommentBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['body'],
+  properties: { body: text(65_536) },
+} as const;
+
+export const commentParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: commentId },
+} as const;
+
+export const idempotencyHeaders = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$' } },
+} as const;
+
+export interface ListQuery {
+  thread: string;
+  limit?: string;
+  sort?: 'oldest' | 'newest';
+  cursor?: string;
+}
+
+export const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['thread'],
+  properties: {
+    thread: threadId,
+    // Query values are strings (types are not coerced, so a JSON body's "5" never passes as 5).
+    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
+    sort: { type: 'string', enum: ['oldest', 'newest'] },
+    cursor: { type: 'string', minLength: 1, maxLength: 512 },
+  },
+} as const;
+
+export interface CountsQuery {
+  thread: string | string[];
+}
+
+export const countsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['thread'],
+  properties: {
+    thread: { anyOf: [threadId, { type: 'array', minItems: 1, maxItems: 100, items: threadId }] },
+  },
+} as const;
+
+const comment = {
+  type: 'object',
+  required: ['id', 'threadId', 'parentId', 'author', 'body', 'createdAt', 'status'],
+  properties: {
+    id: { type: 'string' },
+    threadId: { type: 'string' },
+    parentId: { type: ['string', 'null'] },
+    author: {
+      type: 'object',
+      required: ['name', 'avatarSeed'],
+      properties: { name: { type: 'string' }, url: { type: 'string' }, avatarSeed: { type: 'string' } },
+    },
+    body: { type: 'string' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+    status: { type: 'string' },
+  },
+} as const;
+
+export const createdResponse = {
+  type: 'object',
+  required: ['comment', 'editToken', 'editableUntil'],
+  properties: { comment, editToken: { type: 'string' }, editableUntil: { type: 'string' } },
+} as const;
+
+export const replayedResponse = {
+  type: 'object',
+  required: ['comment', 'editableUntil'],
+  properties: { comment, editableUntil: { type: 'string' } },
+} as const;
+
+export const commentResponse = {
+  type: 'object',
+  required: ['comment', 'editableUntil'],
+  properties: { comment, editableUntil: { type: 'string' } },
+} as const;
+
+export const deletedResponse = {
+  type: 'object',
+  required: ['outcome'],
+  properties: { outcome: { type: 'string', enum: ['removed', 'placeholder'] } },
+} as const;
+
+export const listResponse = {
+  type: 'object',
+  required: ['thread', 'comments', 'nextCursor'],
+  properties: {
+    thread: {
+      type: 'object',
+      required: ['id', 'title', 'count'],
+      properties: { id: { type: 'string' }, title: { type: ['string', 'null'] }, count: { type: 'integer' } },
+    },
+    comments: { type: 'array', items: comment },
+    nextCursor: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const countsResponse = {
+  type: 'object',
+  required: ['counts'],
+  properties: { counts: { type: 'object', additionalProperties: { type: 'integer' } } },
+} as const;
+
+export const healthResponse = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string' } },
+} as const;

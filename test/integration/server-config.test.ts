@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { defaultServerConfig, resolveServerConfig } from '../../src/server/config';
+
+describe('resolveServerConfig', () => {
+  it('defaults to port 8080 on localhost, SQLite in ./data, no CORS origins, 10 writes a minute, a 15-minute edit window', () => {
+    expect(resolveServerConfig({}, [])).toEqual({
+      port: 8080,
+      host: 'localhost',
+      databaseUrl: 'sqlite:./data/colloquy.db',
+      origins: [],
+      rateLimit: 10,
+      editWindowMinutes: 15,
+      trustProxy: false,
+      bodyLimit: 65_536,
+      demoSeed: true,
+    });
+    expect(resolveServerConfig()).toEqual(defaultServerConfig);
+  });
+
+  it('reads every environment variable', () => {
+    expect(
+      resolveServerConfig({
+        PORT: '3000',
+        HOST: '0.0.0.0',
+        DATABASE_URL: 'postgres://colloquy:secret@db.internal:5432/comments',
+        COLLOQUY_ORIGINS: 'https://A.example/, https://b.example:8443 ,,',
+        COLLOQUY_RATE_LIMIT: '0',
+        COLLOQUY_EDIT_WINDOW_MINUTES: '60',
+        COLLOQUY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1, ::1, fd00::/8, loopback',
+        COLLOQUY_BODY_LIMIT: '131072',
+        COLLOQUY_DEMO_SEED: 'false',
+      }),
+    ).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://colloquy:secret@db.internal:5432/comments',
+      origins: ['https://a.example', 'https://b.example:8443'],
+      rateLimit: 0,
+      editWindowMinutes: 60,
+      trustProxy: ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback'],
+      bodyLimit: 131_072,
+      demoSeed: false,
+    });
+  });
+
+  it('lets flags override the environment, as --flag value or --flag=value', () => {
+    const config = resolveServerConfig({ PORT: '3000', DATABASE_URL: 'sqlite:/var/lib/a.db' }, ['--port', '4000', '--database-url=sqlite::memory:', '--trust-proxy', 'off']);
+    expect(config).toMatchObject({ port: 4000, databaseUrl: 'sqlite::memory:', trustProxy: false });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(resolveServerConfig({ PORT: '', HOST: ' ', COLLOQUY_ORIGINS: '' })).toEqual(defaultServerConfig);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, [], 'PORT'],
+    [{ PORT: '65536' }, [], 'PORT'],
+    [{ PORT: '-1' }, [], 'PORT'],
+    [{ PORT: '80.5' }, [], 'PORT'],
+    [{ HOST: 'local host' }, [], 'HOST'],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, [], 'DATABASE_URL'],
+    [{ DATABASE_URL: 'sqlite:' }, [], 'DATABASE_URL'],
+    [{ DATABASE_URL: './data/colloquy.db' }, [], 'DATABASE_URL'],
+    [{ COLLOQUY_ORIGINS: 'https://a.example/blog' }, [], 'COLLOQUY_ORIGINS'],
+    [{ COLLOQUY_ORIGINS: 'a.example' }, [], 'COLLOQUY_ORIGINS'],
+    [{ COLLOQUY_ORIGINS: 'ftp://a.example' }, [], 'COLLOQUY_ORIGINS'],
+    [{ COLLOQUY_ORIGINS: '*' }, [], 'COLLOQUY_ORIGINS'],
+    [{ COLLOQUY_RATE_LIMIT: '-5' }, [], 'COLLOQUY_RATE_LIMIT'],
+    [{ COLLOQUY_RATE_LIMIT: 'lots' }, [], 'COLLOQUY_RATE_LIMIT'],
+    [{ COLLOQUY_EDIT_WINDOW_MINUTES: '1.5' }, [], 'COLLOQUY_EDIT_WINDOW_MINUTES'],
+    [{ COLLOQUY_TRUST_PROXY: 'true' }, [], 'COLLOQUY_TRUST_PROXY'],
+    [{ COLLOQUY_TRUST_PROXY: '10.0.0.0/33' }, [], 'COLLOQUY_TRUST_PROXY'],
+    [{ COLLOQUY_TRUST_PROXY: 'proxy.internal' }, [], 'COLLOQUY_TRUST_PROXY'],
+    [{ COLLOQUY_BODY_LIMIT: '100' }, [], 'COLLOQUY_BODY_LIMIT'],
+    [{ COLLOQUY_DEMO_SEED: 'maybe' }, [], 'COLLOQUY_DEMO_SEED'],
+    [{}, ['--port', 'http'], '--port'],
+    [{ PORT: '3000' }, ['--port=99999'], '--port'],
+    [{}, ['--port'], '--port'],
+    [{}, ['--port', '--host', 'x'], '--port'],
+    [{}, ['--verbose'], '--verbose'],
+    [{}, ['8080'], '8080'],
+  ] as [Record<string, string>, string[], string][])('%j %j throws one [colloquy] error naming %s', (env, argv, name) => {
+    expect(() => resolveServerConfig(env, argv)).toThrow(`[colloquy] option "${name}"`);
+  });
+});
