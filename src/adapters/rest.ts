@@ -35,13 +35,15 @@ const isComment = (c: any): c is Comment => typeof c?.id === 'string' && typeof 
 export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, timeoutMs = 15_000 }: RestAdapterOptions): StorageAdapter {
   const base = baseUrl.replace(/\/$/, '') + '/api/';
   const store = createWebStorage();
+  // Read from storage once: canEdit runs for every comment on every render.
+  let cached: EditTokens | undefined;
   const tokens = () => {
-    const all = readJson(store, TOKENS, (value): value is EditTokens => value instanceof Object) ?? {};
+    const all = (cached ??= readJson(store, TOKENS, (value): value is EditTokens => value instanceof Object) ?? {});
     for (const id in all) if (!((all[id]?.until ?? 0) > Date.now())) delete all[id];
     return all;
   };
   // JSON leaves an undefined entry out, so keepToken(id) forgets the token.
-  const keepToken = (id: string, entry?: { token: string; until: number }) => writeJson(store, TOKENS, { ...tokens(), [id]: entry });
+  const keepToken = (id: string, entry?: { token: string; until: number }) => writeJson(store, TOKENS, (cached = { ...tokens(), [id]: entry }));
 
   /**
    * One API call; `answer` turns a 2xx body into its core value, or into false when the body has
@@ -103,16 +105,19 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
 
   return {
     listComments: ({ threadId, cursor, limit, sort }, signal) =>
-      request(`comments?${new URLSearchParams({ thread: threadId, limit: String(limit), sort, ...(cursor && { cursor }) })}`, signal, (d): CommentPage | false =>
+      // The server serves at most 100 a page; a larger pageSize just takes more pages.
+      request(`comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, 100)), sort, ...(cursor && { cursor }) })}`, signal, (d): CommentPage | false =>
         d?.comments?.every?.(isComment) && typeof d.thread?.count === 'number' && { comments: d.comments, nextCursor: d.nextCursor || null, total: d.thread.count }),
 
     async createComment({ threadId, title, pageUrl, parentId, body, author }, signal) {
       // JSON leaves undefined values out: the server rejects fields it does not know, null ones too.
       const wire = { thread: threadId, title, url: pageUrl, parentId: parentId || undefined, body, author };
-      const { comment, editToken, editableUntil } = await request('comments', signal, (d) => commentOf(d) && d.editToken && d, 'POST', wire, {
+      const { comment, editToken, editableUntil } = await request('comments', signal, (d) => commentOf(d) && d, 'POST', wire, {
         'Idempotency-Key': nanoid(),
       });
-      keepToken(comment.id, { token: editToken, until: Date.parse(editableUntil) });
+      // A retry whose first attempt did reach the server is answered as a replay, without the
+      // token (the server keeps only its hash): the comment is posted, just not editable here.
+      if (editToken) keepToken(comment.id, { token: editToken, until: Date.parse(editableUntil) });
       return { comment };
     },
 

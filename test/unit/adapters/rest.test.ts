@@ -89,6 +89,18 @@ describe('listComments', () => {
     expect(Object.fromEntries(query)).toEqual({ thread: 'post/1 & more', cursor: 'a+b/c==', limit: '20', sort: 'newest' });
   });
 
+  it('asks for at most 100 a page, the most the server serves', async () => {
+    const { requests, record } = recorded();
+    server.use(
+      http.get(`${API}/comments`, ({ request }) => {
+        record(request);
+        return HttpResponse.json({ thread: { id: 'post', title: null, count: 0 }, comments: [], nextCursor: null });
+      }),
+    );
+    await adapter().listComments({ threadId: 'post', limit: 1000, sort: 'oldest' }, live());
+    expect(new URL(requests[0]!.url).searchParams.get('limit')).toBe('100');
+  });
+
   it('leaves out the cursor on the first page and ends at a null nextCursor', async () => {
     const { requests, record } = recorded();
     server.use(
@@ -383,9 +395,23 @@ describe('errors', () => {
     expect(calls).toBe(1);
   });
 
-  it('turns a created answer without an edit token into a server error', async () => {
-    server.use(http.post(`${API}/comments`, () => HttpResponse.json({ comment: created }, { status: 201 })));
-    expect(await failure(adapter().createComment(input, live()))).toMatchObject({ code: 'server' });
+  it('takes a replay (200, no edit token) as posted, but not editable from here', async () => {
+    // The first attempt reached the server but its answer was lost; the retry is answered as a replay.
+    let calls = 0;
+    server.use(
+      http.post(`${API}/comments`, () =>
+        ++calls === 1
+          ? HttpResponse.json({ error: { code: 'server', message: 'Boom.' } }, { status: 502 })
+          : HttpResponse.json({ comment: created, editableUntil: inFifteenMinutes() }, { status: 200, headers: { 'Idempotent-Replayed': 'true' } }),
+      ),
+    );
+    const rest = adapter({ retries: 1 });
+    vi.useFakeTimers();
+    const posting = rest.createComment(input, live());
+    await vi.runAllTimersAsync();
+    await expect(posting).resolves.toEqual({ comment: created });
+    expect(calls).toBe(2);
+    expect(rest.canEdit!(created)).toBe(false);
   });
 });
 
