@@ -1,10 +1,11 @@
 import { defineConfig } from 'vite';
 
 // One IIFE per script-tag file (an IIFE build takes one entry): the widget, and each locale pack
-// (`--mode ar`); `--mode lib` is the npm ES module, which leaves Preact and nanoid to the app's bundler.
+// (`--mode ar`) and the browser-only adapters (`--mode adapters`); `--mode lib` is the npm ES module, which leaves Preact and nanoid to the app's bundler.
 const libraries = {
   production: { entry: 'src/embed/index.ts', formats: ['iife' as const], name: 'ColloquyEmbed', fileName: () => 'colloquy.js' },
   ar: { entry: 'src/embed/locale-ar.ts', formats: ['iife' as const], name: 'ColloquyArabic', fileName: () => 'colloquy-ar.js' },
+  adapters: { entry: 'src/embed/adapter-pack.ts', formats: ['iife' as const], name: 'ColloquyLocal', fileName: () => 'colloquy-local.js' },
   lib: { entry: 'src/index.ts', formats: ['es' as const], fileName: () => 'colloquy.mjs' },
 };
 

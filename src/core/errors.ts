@@ -28,6 +28,12 @@ export class ColloquyError extends Error {
   }
 }
 
+/**
+ * True for a ColloquyError from any copy of this code: the script tag's adapter pack is a bundle of
+ * its own, with its own class, so `instanceof` would not recognise its errors.
+ */
+export const isColloquyError = (error: unknown): error is ColloquyError => (error as Error | null)?.name === 'ColloquyError';
+
 /** Fatal misconfiguration by a site owner or developer: names the option at fault. */
 export class ColloquyConfigError extends Error {
   override readonly name = 'ColloquyConfigError';

@@ -6,9 +6,10 @@ export const elementName = 'colloquy-thread';
 /**
  * Registers `<colloquy-thread data-thread="…">` for any framework: it takes the script tag's
  * attributes and follows them when they change. The class is made here, not at import time, so
- * importing the package on a server (no HTMLElement) does not fail.
+ * importing the package on a server (no HTMLElement) does not fail. The script tag passes its own
+ * `mount`, which loads the adapter pack when an element names 'memory' or 'local'.
  */
-export function defineCustomElement(): void {
+export function defineCustomElement(mountElement: typeof mount = mount): void {
   if (typeof customElements === 'undefined' || customElements.get(elementName)) return;
   customElements.define(
     elementName,
@@ -16,7 +17,7 @@ export function defineCustomElement(): void {
       static observedAttributes = attributeNames.map((name) => `data-${name}`);
       private handle?: ColloquyHandle;
       connectedCallback() {
-        this.handle ??= mount(this, optionsFromAttributes(this.dataset));
+        this.handle ??= mountElement(this, optionsFromAttributes(this.dataset));
       }
       attributeChangedCallback() {
         this.handle?.update(optionsFromAttributes(this.dataset));

@@ -1,5 +1,6 @@
 import { registerLocale } from '../core/i18n';
-import { mount } from '../widget/mount';
+import type { mount } from '../widget/mount';
+import { createPackAwareMount } from './adapter-loader';
 import { optionsFromAttributes } from './attributes';
 import { defineCustomElement } from './custom-element';
 
@@ -11,6 +12,7 @@ declare global {
 
 // Read now: document.currentScript is only set while this script first runs.
 const script = document.currentScript as HTMLScriptElement | null;
+const mountHere = createPackAwareMount(script?.src);
 
 /** The script tag mounts into `data-target`, or into a new element right before itself. */
 function mountFromScript(tag: HTMLScriptElement) {
@@ -19,17 +21,17 @@ function mountFromScript(tag: HTMLScriptElement) {
     target = document.createElement('div');
     tag.before(target);
   }
-  mount(target, optionsFromAttributes(tag.dataset));
+  mountHere(target, optionsFromAttributes(tag.dataset));
 }
 
 function start() {
   if (script?.dataset.thread) mountFromScript(script);
-  document.querySelectorAll<HTMLElement>('[data-colloquy]').forEach((element) => mount(element, optionsFromAttributes(element.dataset)));
+  document.querySelectorAll<HTMLElement>('[data-colloquy]').forEach((element) => mountHere(element, optionsFromAttributes(element.dataset)));
 }
 
-window.Colloquy = { mount, registerLocale };
+window.Colloquy = { mount: mountHere, registerLocale };
 for (const [tag, messages] of Object.entries(window.ColloquyLocales ?? {})) registerLocale(tag, messages);
-defineCustomElement();
+defineCustomElement(mountHere);
 // An async script may run before the elements it mounts into are parsed.
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
 else start();

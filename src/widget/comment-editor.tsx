@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ColloquyError } from '../core/errors';
+import { isColloquyError } from '../core/errors';
 import type { Translator } from '../core/i18n';
 
 interface CommentEditorProps {
@@ -22,7 +22,7 @@ export function CommentEditor({ id, body, translator: { t }, onSave, onClose }: 
       await onSave(text);
       onClose();
     } catch (failure) {
-      setError(failure instanceof ColloquyError ? failure.message : t('errRequired', { field: t('comment') }));
+      setError(isColloquyError(failure) ? failure.message : t('unavailable'));
     }
     setSaving(false);
   };

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ColloquyError, type CommentField } from '../core/errors';
+import { isColloquyError, type CommentField } from '../core/errors';
 import type { Translator } from '../core/i18n';
 import type { Comment } from '../core/types';
 import { normalizeNewComment, validateNewComment, type FieldProblem, type ValidationRules } from '../core/validation';
@@ -76,9 +76,9 @@ export function CommentForm(props: CommentFormProps) {
       draft.settle();
       props.onPosted(comment);
     } catch (error) {
-      const reason = error instanceof ColloquyError ? error.message : '';
+      const reason = isColloquyError(error) ? error.message : '';
       setFailure(t('postFailed', { reason }));
-      if (error instanceof ColloquyError && error.field) showErrors({ [error.field]: error.message });
+      if (isColloquyError(error) && error.field) showErrors({ [error.field]: error.message });
     } finally {
       setPosting(false);
     }

@@ -7,7 +7,7 @@ import type { StorageAdapter } from '../adapters/types';
 import { CommentForm } from './comment-form';
 import type { CommentActions } from './comment-item';
 import { CommentList } from './comment-list';
-import { ColloquyError } from '../core/errors';
+import { isColloquyError } from '../core/errors';
 import { useDraft } from './use-draft';
 import { usePermalink } from './use-permalink';
 import { useComments } from './use-comments';
@@ -53,7 +53,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
         await adapter.deleteComment(comment.id, signal());
         apply({ type: 'deleted', id: comment.id });
       } catch (error) {
-        setNotice(error instanceof ColloquyError ? error.message : t('unavailable'));
+        setNotice(isColloquyError(error) ? error.message : t('unavailable'));
       }
     },
   };

@@ -2,8 +2,8 @@ import { render } from 'preact';
 import { useErrorBoundary } from 'preact/hooks';
 import { resolveConfig, type ColloquyOptions, type ResolvedConfig } from '../core/config';
 import { createTranslator, type Translator } from '../core/i18n';
-import { createLocalStorageAdapter } from '../adapters/local-storage';
-import { createMemoryAdapter } from '../adapters/memory';
+import { ColloquyConfigError } from '../core/errors';
+import { adapterFactory } from '../adapters/registry';
 import { createRestAdapter } from '../adapters/rest';
 import type { StorageAdapter } from '../adapters/types';
 import { createWebStorage } from '../adapters/web-storage';
@@ -25,10 +25,11 @@ function pageDefaults() {
 }
 
 function createAdapter(config: ResolvedConfig<StorageAdapter>): StorageAdapter {
-  if (config.adapter === 'memory') return createMemoryAdapter({ seed: config.seed });
-  if (config.adapter === 'local') return createLocalStorageAdapter({ seed: config.seed });
+  if (typeof config.adapter !== 'string') return config.adapter;
   if (config.adapter === 'rest') return createRestAdapter({ baseUrl: config.api });
-  return config.adapter;
+  const factory = adapterFactory(config.adapter);
+  if (!factory) throw new ColloquyConfigError('adapter', `"${config.adapter}" is not loaded: add dist/colloquy-local.js to the page`);
+  return factory({ seed: config.seed });
 }
 
 /** Catches a render error so that it stays inside the widget instead of breaking the host page. */
@@ -62,19 +63,19 @@ export function mount(target: Element | string, options: MountOptions): Colloquy
   shadow.append(style, container);
   element.append(host);
 
-  let adapterOption: unknown;
   let adapter: StorageAdapter | undefined;
+  let adapterOptions: unknown[] = [];
   const draw = (options: MountOptions) => {
     let config: ResolvedConfig<StorageAdapter>;
     try {
       config = resolveConfig(options, pageDefaults());
+      // Keep one adapter while its options stay the same, so an update does not drop a memory thread.
+      if (!adapter || adapterOptions[0] !== config.adapter || adapterOptions[1] !== config.api) adapter = createAdapter(config);
+      adapterOptions = [config.adapter, config.api];
     } catch (error) {
       console.error(error instanceof Error ? error.message : error);
       return render(<Notice text={createTranslator(pageDefaults().locale).t('unavailable')} />, container);
     }
-    // Keep one adapter while the option is the same, so an update does not drop a memory thread.
-    if (!adapter || adapterOption !== config.adapter) adapter = createAdapter(config);
-    adapterOption = config.adapter;
     // Keyed by thread, so a render error in one thread does not stick after an update to another.
     render(<Guarded key={config.thread} config={config} adapter={adapter} translator={createTranslator(config.locale)} />, container);
   };

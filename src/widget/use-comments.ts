@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ColloquyError } from '../core/errors';
+import { isColloquyError } from '../core/errors';
 import type { Comment, SortOrder } from '../core/types';
 import type { StorageAdapter, ThreadEvent } from '../adapters/types';
 
@@ -48,7 +48,7 @@ function applyEvent(s: CommentsState, event: ThreadEvent): CommentsState {
   };
 }
 
-const messageOf = (error: unknown) => (error instanceof ColloquyError ? error.message : 'Something went wrong.');
+const messageOf = (error: unknown) => (isColloquyError(error) ? error.message : 'Something went wrong.');
 
 /**
  * Loads a thread page by page from the adapter, follows live updates when the adapter offers

@@ -17,6 +17,7 @@ describe('the built package', () => {
       'ar',
       'createLocalStorageAdapter',
       'createMemoryAdapter',
+      'createRestAdapter',
       'defineCustomElement',
       'en',
       'mount',

@@ -1,5 +1,6 @@
 import { within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { builtinAdapters } from '../../../src/adapters/builtin';
 import { resolveConfig } from '../../../src/core/config';
 import { ColloquyConfigError } from '../../../src/core/errors';
 import type { Comment } from '../../../src/core/types';
@@ -134,6 +135,9 @@ describe('optionsFromAttributes', () => {
 });
 
 describe('the script-tag entry (src/embed/index.ts)', () => {
+  // As on a page that loaded dist/colloquy-local.js first (in tests there is no script URL to load it from).
+  window.ColloquyAdapters = builtinAdapters;
+
   it('mounts into every [data-colloquy] element and exposes window.Colloquy.mount', async () => {
     seedScript('seed', JSON.stringify(seed));
     const first = element('<div data-colloquy data-thread="post" data-title="First" data-adapter="memory" data-seed="#seed"></div>');

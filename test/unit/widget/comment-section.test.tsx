@@ -7,6 +7,8 @@ import type { Comment, NewComment } from '../../../src/core/types';
 import { defineCustomElement } from '../../../src/embed/custom-element';
 import { Colloquy } from '../../../src/widget/colloquy';
 import { mount, type ColloquyHandle, type MountOptions } from '../../../src/widget/mount';
+// The package entry, for what it registers: npm apps name 'memory' and 'local' like the script tag.
+import '../../../src';
 
 const BASE = Date.UTC(2024, 0, 1);
 
