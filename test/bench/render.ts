@@ -233,6 +233,7 @@ const median = (values: number[]) => {
 
 async function main() {
   const bundle = readFileSync(file('dist/colloquy.js'));
+  const adapterPack = readFileSync(file('dist/colloquy-local.js'));
   const { comments, segments } = generateThread();
   const nodes = buildThread(comments, { maxDepth: MAX_DEPTH, sort: 'oldest' });
   const lastId = lastInDocument(nodes);
@@ -247,11 +248,17 @@ async function main() {
       `<style>${css}</style>`,
       `<div id="target" class="colloquy"></div><script type="text/plain" id="floor-html">${html}</script>`,
     ),
-    '/widget.html': page('Widget', '', `<div id="target"></div><script src="/colloquy.js"></script><script>window.benchData = ${json({ comments })};</script>`),
+    // The adapter pack is on the page before the widget, as a site owner may add it, so mount() is synchronous.
+    '/widget.html': page(
+      'Widget',
+      '',
+      `<div id="target"></div><script src="/colloquy-local.js"></script><script src="/colloquy.js"></script><script>window.benchData = ${json({ comments })};</script>`,
+    ),
   };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = request.url ?? '/';
     if (path === '/colloquy.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    if (path === '/colloquy-local.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(adapterPack);
     const body = pages[path];
     if (body) return response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
     response.writeHead(404).end();
