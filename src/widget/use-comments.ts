@@ -34,9 +34,17 @@ function applyEvent(s: CommentsState, event: ThreadEvent): CommentsState {
     const gone = s.comments.find((c) => c.id === event.id);
     // With replies it stays as a placeholder, as the adapter keeps it, so the replies keep their place.
     const placeholder = gone && s.comments.some((c) => c.parentId === gone.id) && { ...gone, status: 'deleted' as const, body: '' };
+    let comments = placeholder ? upsert(s.comments, placeholder) : s.comments.filter((c) => c !== gone);
+    // A placeholder whose last reply went goes too, as the stores stop listing it.
+    for (let parent = comments.find((c) => c.id === gone?.parentId); !placeholder && parent?.status === 'deleted'; ) {
+      const emptied: Comment = parent;
+      if (comments.some((c) => c.parentId === emptied.id)) break;
+      comments = comments.filter((c) => c !== emptied);
+      parent = comments.find((c) => c.id === emptied.parentId);
+    }
     return {
       ...s,
-      comments: placeholder ? upsert(s.comments, placeholder) : s.comments.filter((c) => c !== gone),
+      comments,
       total: s.total - (gone?.status === 'approved' ? 1 : 0),
     };
   }

@@ -2,23 +2,18 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import type { AxeResults } from 'axe-core';
 import { describe, expect, it } from 'vitest';
-import { fillForm, focusedElement, foreignRequests, inShadow, postComment, responsesHeading, useDemo, waitForThread } from './harness';
+import { commentArticle, field, fillForm, focusedElement, foreignRequests, heading, inShadow, postComment, repliesOf, seedJoe, seedT, useDemo, waitForThread } from './harness';
 
 /*
  * The demo page as a reader meets it: dist/colloquy.js mounted by its script tag into a blog post
- * whose stylesheet is hostile, served by the real demo server, in real Chromium.
+ * whose stylesheet is hostile, in real Chromium, served by the real server, which also stores the
+ * comments (a fresh database for each test, holding the post's two responses).
  */
 const session = useDemo();
 
-const seedT = 'Great perspective Brian- these interviews and interactions are never a one shot deal. Congrats on your new position! T';
-const seedJoe = 'Brian – you always find these short, insightful, and great experiences in your everyday life to share and educate others with. Keep it up. – Joe';
 const saveDetails = 'Save my name, email, and website in this browser for the next time I comment.';
 
-const heading = (page: Page, count: number) => page.getByRole('heading', { level: 2, name: responsesHeading(count), exact: true });
-/** A text field by its label's accessible name (the decorative " *" is aria-hidden). */
-const field = (page: Page, label: string) => page.getByRole('textbox', { name: label, exact: true });
 const postButton = (page: Page) => page.getByRole('button', { name: 'Post Comment', exact: true });
-const commentArticle = (page: Page, author: string) => page.getByRole('article', { name: author, exact: true });
 
 /** Where the form sits: under a comment (that comment's id) or at the bottom of the section. */
 const formPlace = (page: Page) =>
@@ -35,18 +30,6 @@ async function descriptions(page: Page, label: string) {
   const ids = (await field(page, label).getAttribute('aria-describedby'))?.split(/\s+/).filter(Boolean) ?? [];
   return inShadow(page, (root, ids) => ids.map((id) => root.getElementById(id)?.textContent?.trim() ?? null), ids);
 }
-
-/** Texts of the replies listed directly under a comment, in its `ol.children`. */
-const repliesOf = (page: Page, commentId: string) =>
-  inShadow(
-    page,
-    (root, id) =>
-      [...(root.getElementById(id)?.parentElement?.querySelectorAll(':scope > ol.children > li > article') ?? [])].map((a) => ({
-        author: a.getAttribute('aria-label'),
-        text: a.querySelector('.comment-content')?.textContent?.trim(),
-      })),
-    commentId,
-  );
 
 describe('the demo page', () => {
   it('shows the heading, the two seed responses and the "Leave a Reply" form', async () => {
@@ -110,13 +93,29 @@ describe('the demo page', () => {
     expect(await page.getByRole('button', { name: 'Cancel reply' }).count()).toBe(0);
   });
 
-  it('keeps posted comments and replies across a reload', async () => {
-    const { page, openDemo, reload } = session();
+  it('keeps posted comments and replies on the server, across a reload', async () => {
+    const { page, openDemo, reload, listComments } = session();
     await openDemo();
     await postComment(page, { comment: 'Still here after a reload?', name: 'Cy', email: 'cy@example.com' }, 3);
     await page.getByRole('button', { name: 'Reply to T', exact: true }).click();
     await postComment(page, { comment: 'A reply that should survive.', name: 'Di', email: 'di@example.com' }, 4);
 
+    const { thread, comments } = await listComments();
+    expect(thread).toEqual({ id: 'post-interview-non-awkwardness', title: 'Post-Interview Non-Awkwardness', count: 4 });
+    expect(comments.map((c) => [c.author.name, c.parentId, c.body])).toEqual([
+      ['T', null, seedT],
+      ['Joe', null, seedJoe],
+      ['Cy', null, 'Still here after a reload?'],
+      ['Di', 'seed-1', 'A reply that should survive.'],
+    ]);
+
+    await reload();
+    await heading(page, 4).waitFor();
+    expect(await commentArticle(page, 'Cy').getByText('Still here after a reload?').isVisible()).toBe(true);
+    expect(await repliesOf(page, 'comment-seed-1')).toEqual([{ author: 'Di', text: 'A reply that should survive.' }]);
+
+    // Not kept in this browser: with its storage emptied the page still shows them, from the server.
+    await page.evaluate(() => localStorage.clear());
     await reload();
     await heading(page, 4).waitFor();
     expect(await commentArticle(page, 'Cy').getByText('Still here after a reload?').isVisible()).toBe(true);
@@ -362,6 +361,8 @@ describe('the demo page', () => {
     await reload();
 
     expect(s.requests).toContain(`${origin}/colloquy.js`);
+    // The comments went through this server's API (the demo's same-origin REST adapter).
+    expect(s.requests).toContain(`${origin}/api/comments`);
     expect(foreignRequests(s)).toEqual([]);
     expect(await context.cookies()).toEqual([]);
     expect(await page.evaluate(() => document.cookie)).toBe('');
@@ -369,6 +370,10 @@ describe('the demo page', () => {
     const stored = await page.evaluate(() => Object.entries(localStorage).map(([key, value]) => `${key}=${value}`).join('\n'));
     expect(stored).not.toContain('gus@example.com');
     expect(stored).not.toContain('hal@example.com');
+    // Nor by the server in anything it answers: the API lists the comments without an email.
+    const listed = JSON.stringify(await s.listComments());
+    expect(listed).toContain('Only your own browser.');
+    expect(listed).not.toMatch(/@example\.com/);
   });
 
   it('saves name, email and website for next time when asked', async () => {

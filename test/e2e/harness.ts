@@ -1,11 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../src/server/app';
-import { seedDemo } from '../../src/server/demo-seed';
-import { createSqliteStore } from '../../src/server/store/sqlite';
-import type { CommentStore } from '../../src/server/store/types';
+import type { Comment } from '../../src/core/types';
+import { resolveServerConfig } from '../../src/server/config';
+import { startServer, type RunningServer } from '../../src/server/main';
 
 /** Debian's Chromium, never a downloaded one; the flags keep it from calling home during tests. */
 export const chromiumOptions = {
@@ -14,15 +11,29 @@ export const chromiumOptions = {
 };
 
 export const postTitle = 'Post-Interview Non-Awkwardness';
+/** The demo page's `data-thread`. */
+export const demoThreadId = 'post-interview-non-awkwardness';
 /** The widget's h2, as WordPress words it. */
 export const responsesHeading = (count: number) => `${count} responses to “${postTitle}”`;
+/** The post's two real responses, which the server seeds into each test's database (spelled out, not read from the seed). */
+export const seedT = 'Great perspective Brian- these interviews and interactions are never a one shot deal. Congrats on your new position! T';
+export const seedJoe = 'Brian – you always find these short, insightful, and great experiences in your everyday life to share and educate others with. Keep it up. – Joe';
+
+/** The section's h2 when it counts `count` responses. */
+export const heading = (page: Page, count: number) => page.getByRole('heading', { level: 2, name: responsesHeading(count), exact: true });
+/** A text field by its label's accessible name (the decorative " *" is aria-hidden). */
+export const field = (page: Page, label: string) => page.getByRole('textbox', { name: label, exact: true });
+/** A comment's article, named by its author (or "This comment was deleted." for a placeholder). */
+export const commentArticle = (page: Page, author: string) => page.getByRole('article', { name: author, exact: true });
 
 /** Everything one test's browser context saw, for assertions about privacy and errors. */
 export interface Session {
   context: BrowserContext;
   page: Page;
-  /** The server's origin, e.g. http://127.0.0.1:43125. */
+  /** The server's origin, e.g. http://127.0.0.1:43125: this test's own server and database. */
   origin: string;
+  /** The demo thread as the API lists it now (oldest first), read by the test runner, not the browser. */
+  listComments(): Promise<{ thread: { id: string; title: string | null; count: number }; comments: Comment[] }>;
   /** Every URL the pages of this context requested, in order. */
   requests: string[];
   /** Uncaught exceptions and console errors, in order. */
@@ -38,37 +49,34 @@ export interface Session {
 }
 
 /**
- * Starts the demo server and one Chromium for the whole file, and gives each test a fresh browser
- * context (so localStorage, drafts and cookies never leak between tests). At the end of each test
- * it checks that nothing threw and nothing was logged as an error, unless the test opted out.
+ * Starts one Chromium for the whole file and, for each test, the real server on a fresh database
+ * and a fresh browser context, so no test sees another's comments, localStorage, drafts or cookies.
+ * At the end of each test it checks that nothing threw and nothing was logged as an error, unless
+ * the test opted out.
  *
  * Call once at the top level of a test file; read the current test's session through the getter.
  */
 export function useDemo(contextOptions: BrowserContextOptions = {}): () => Session {
-  let server: FastifyInstance;
-  let store: CommentStore;
   let browser: Browser;
-  let origin = '';
+  let server: RunningServer | undefined;
   let current: (Session & { errorsAllowed: boolean }) | undefined;
 
   beforeAll(async () => {
-    // The real server on a throwaway database, seeded as on a first start; no rate limit for a test's burst of posts.
-    store = createSqliteStore({ path: ':memory:' });
-    await store.migrate();
-    await seedDemo(store);
-    server = createApp({ store, config: { rateLimit: 0 } });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
     browser = await chromium.launch(chromiumOptions);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    await store?.close();
   });
 
   beforeEach(async () => {
+    // The server as `colloquy serve` starts it (same flags parser, migrations and demo seed), on a
+    // throwaway in-memory SQLite database: a few tens of milliseconds. No rate limit for a test's
+    // burst of posts; the environment is left out so a developer's settings cannot leak in.
+    server = await startServer(
+      resolveServerConfig({}, ['--port', '0', '--host', '127.0.0.1', '--database-url', 'sqlite::memory:', '--rate-limit', '0', '--demo-seed', 'true']),
+    );
+    const origin = server.url.replace(/\/$/, '');
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, ...contextOptions });
     const watch = (page: Page) => {
       page.on('pageerror', (error) => session.errors.push(`pageerror: ${error.stack ?? error.message}`));
@@ -87,6 +95,11 @@ export function useDemo(contextOptions: BrowserContextOptions = {}): () => Sessi
       context,
       page,
       origin,
+      async listComments() {
+        const response = await fetch(`${origin}/api/comments?${new URLSearchParams({ thread: demoThreadId, limit: '100' })}`);
+        if (!response.ok) throw new Error(`GET /api/comments answered ${response.status}`);
+        return (await response.json()) as Awaited<ReturnType<Session['listComments']>>;
+      },
       requests: [],
       errors: [],
       errorsAllowed: false,
@@ -109,8 +122,10 @@ export function useDemo(contextOptions: BrowserContextOptions = {}): () => Sessi
   afterEach(async () => {
     const session = current;
     current = undefined;
+    await session?.context.close();
+    await server?.close();
+    server = undefined;
     if (!session) return;
-    await session.context.close();
     if (!session.errorsAllowed) expect(session.errors, 'uncaught errors or console errors during the test').toEqual([]);
   });
 
@@ -176,6 +191,18 @@ export async function inShadow<R, A = null>(page: Page, fn: (root: ShadowRoot, a
     await root.dispose();
   }
 }
+
+/** Texts of the replies listed directly under a comment (`comment-…` id), in its `ol.children`. */
+export const repliesOf = (page: Page, commentId: string) =>
+  inShadow(
+    page,
+    (root, id) =>
+      [...(root.getElementById(id)?.parentElement?.querySelectorAll(':scope > ol.children > li > article') ?? [])].map((a) => ({
+        author: a.getAttribute('aria-label'),
+        text: a.querySelector('.comment-content')?.textContent?.trim(),
+      })),
+    commentId,
+  );
 
 /** Requests that did not go to the test server (data: and blob: URLs never leave the browser). */
 export function foreignRequests(session: Session): string[] {

@@ -100,6 +100,21 @@ describe('editing and deleting one’s own comment', () => {
     expect(ui.getByRole('article', { name: 'Ann' })).toBeTruthy();
   });
 
+  it('drops a "deleted" placeholder once its last reply is deleted too, as the server does', async () => {
+    vi.stubGlobal('confirm', () => true);
+    const placeholder: Comment = { ...theirs, id: 'gone', status: 'deleted', body: '', author: { name: '', avatarSeed: '' } };
+    const reply: Comment = { ...mine, parentId: 'gone', createdAt: '2024-01-01T12:00:00.000Z' };
+    const memory = createMemoryAdapter({ seed: [placeholder, reply] });
+    const target = document.createElement('div');
+    document.body.append(target);
+    handles.push(mount(target, { thread: 'post', title: 'Post', adapter: { ...memory, canEdit: (c) => c.id === 'mine' } }));
+    const ui = within(target.querySelector('colloquy-root')!.shadowRoot as unknown as HTMLElement);
+    expect(await ui.findByRole('article', { name: 'This comment was deleted.' })).toBeTruthy();
+    fireEvent.click(within(ui.getByRole('article', { name: 'Ann' })).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(ui.queryByRole('article', { name: 'Ann' })).toBeNull());
+    expect(ui.queryByRole('article', { name: 'This comment was deleted.' })).toBeNull();
+  });
+
   it('says why when deleting fails, and keeps the comment', async () => {
     vi.stubGlobal('confirm', () => true);
     const { ui } = mountWith({ deleteComment: () => Promise.reject(new ColloquyError('network', 'You appear to be offline.')) });
