@@ -21,6 +21,7 @@ import { identicon } from '../../src/core/avatar';
 import { buildThread, type ThreadNode } from '../../src/core/thread';
 import type { Comment } from '../../src/core/types';
 import { chromiumOptions } from '../e2e/harness';
+import { random } from './random';
 
 const COMMENTS = 1000;
 const RUNS = 5;
@@ -29,15 +30,6 @@ const THREAD = 'bench';
 
 const file = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
-/** mulberry32: a tiny seeded PRNG, so every run benchmarks the same thread. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Segment = { text: string } | { em: string } | { strong: string } | { code: string } | { link: string; href: string };
 
