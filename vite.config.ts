@@ -23,7 +23,7 @@ export default defineConfig(({ mode }) => ({
   // One project per environment: core must pass without a DOM; the widget in happy-dom; e2e in real Chromium.
   test: {
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/core/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/{core,server}/**/*.test.ts'], environment: 'node' } },
       { extends: true, test: { name: 'component', include: ['test/unit/{adapters,widget,embed}/**/*.test.{ts,tsx}'], environment: 'happy-dom' } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 } },
       {

@@ -44,6 +44,8 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
   };
   // JSON leaves an undefined entry out, so keepToken(id) forgets the token.
   const keepToken = (id: string, entry?: { token: string; until: number }) => writeJson(store, TOKENS, (cached = { ...tokens(), [id]: entry }));
+  // The first listing's: it says when the reader first saw the form, which the server's "too fast" check wants.
+  let formToken: string | undefined;
 
   /**
    * One API call; `answer` turns a 2xx body into its core value, or into false when the body has
@@ -104,14 +106,18 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
   const commentPath = (id: string) => `comments/${encodeURIComponent(id)}`;
 
   return {
-    listComments: ({ threadId, cursor, limit, sort }, signal) =>
+    listComments({ threadId, cursor, limit, sort }, signal) {
+      // This browser's held comments are listed for it alone: each proven by its edit token.
+      const own = Object.entries(tokens()).map(([id, entry]) => `${id}:${entry!.token}`).join();
       // The server serves at most 100 a page; a larger pageSize just takes more pages.
-      request(`comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, 100)), sort, ...(cursor && { cursor }) })}`, signal, (d): CommentPage | false =>
-        d?.comments?.every?.(isComment) && typeof d.thread?.count === 'number' && { comments: d.comments, nextCursor: d.nextCursor || null, total: d.thread.count }),
+      return request(`comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, 100)), sort, ...(cursor && { cursor }) })}`, signal, (d): CommentPage | false =>
+        d?.comments?.every?.(isComment) && typeof d.thread?.count === 'number' && ((formToken ||= d.formToken), { comments: d.comments, nextCursor: d.nextCursor || null, total: d.thread.count }),
+        undefined, undefined, own ? { 'X-Colloquy-Own': own } : undefined);
+    },
 
-    async createComment({ threadId, title, pageUrl, parentId, body, author }, signal) {
+    async createComment({ threadId, title, pageUrl, parentId, body, author, honeypot }, signal) {
       // JSON leaves undefined values out: the server rejects fields it does not know, null ones too.
-      const wire = { thread: threadId, title, url: pageUrl, parentId: parentId || undefined, body, author };
+      const wire = { thread: threadId, title, url: pageUrl, parentId: parentId || undefined, body, author, formToken, honeypot: honeypot || undefined };
       const { comment, editToken, editableUntil } = await request('comments', signal, (d) => commentOf(d) && d, 'POST', wire, {
         'Idempotency-Key': nanoid(),
       });

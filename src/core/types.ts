@@ -1,5 +1,9 @@
-/** Where a comment stands in moderation. Only `approved` is public; `pending` is shown to its author. */
-export type CommentStatus = 'approved' | 'pending' | 'deleted';
+/**
+ * Where a comment stands in moderation. Only `approved` is public; `pending` is shown to its author.
+ * `spam` exists in stores and for the site owner: a reader, its author included, never gets it (the
+ * author of a comment marked as spam is told `pending`).
+ */
+export type CommentStatus = 'approved' | 'pending' | 'spam' | 'deleted';
 
 /** The order of top-level comments; replies are always oldest first, as on a classic blog. */
 export type SortOrder = 'oldest' | 'newest';
@@ -42,6 +46,11 @@ export interface NewComment {
     email: string;
     url?: string;
   };
+  /**
+   * The form's hidden honeypot field as the browser filled it in: a person leaves it empty, many bots
+   * do not. Sent to servers that check it; adapters without spam checks ignore it.
+   */
+  honeypot?: string;
 }
 
 /** One page of a thread, in the requested order. */

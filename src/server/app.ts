@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
@@ -5,8 +6,10 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { defaultServerConfig, type AppConfig } from './config';
 import { ApiError, toApiError } from './errors';
+import { createModerationPolicy, type SpamCheckHook } from './moderation';
 import { commentRoutes, commentWriteRoutes, type RouteContext } from './routes/comments';
 import { countsRoute } from './routes/counts';
+import { feedRoute } from './routes/feed';
 import { healthRoute } from './routes/health';
 import { createStaticFiles } from './static-files';
 import type { CommentStore } from './store/types';
@@ -24,6 +27,13 @@ export interface AppOptions {
   root?: string;
   /** Fastify's logger option. @default false */
   logger?: boolean | { level: string };
+  /**
+   * The site's own spam check (e.g. Akismet), asked about each new comment that no other rule marked
+   * as spam: `spam` marks it, `unsure` holds it, `ham` lets the other rules decide. A hook that throws
+   * or takes longer than `spamCheckTimeoutMs` holds the comment; the request never waits longer.
+   * @default none
+   */
+  spamCheck?: SpamCheckHook;
 }
 
 const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
@@ -37,10 +47,19 @@ function sendError(reply: FastifyReply, error: ApiError) {
  * The reference server as a Fastify instance that never listens: `main` listens, tests call
  * `inject()` (or `listen({ port: 0 })`). Serves the API under /api, and demo/ and dist/ at /.
  */
-export function createApp({ store, config: overrides = {}, now = () => new Date(), root = projectRoot, logger = false }: AppOptions): FastifyInstance {
+export function createApp({ store, config: overrides = {}, now = () => new Date(), root = projectRoot, logger = false, spamCheck }: AppOptions): FastifyInstance {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   const config: AppConfig = { ...defaultServerConfig, ...defined };
-  const context: RouteContext = { store, config, now };
+  let secret: Promise<string> | undefined;
+  // Read (or generated and stored) on first use, so createApp stays synchronous and never touches the store.
+  const formSecret = () =>
+    (secret ??= config.secret
+      ? Promise.resolve(config.secret)
+      : store.initSetting('form-token-secret', randomBytes(32).toString('base64url')).catch((error: unknown) => {
+          secret = undefined;
+          throw error;
+        }));
+  const context: RouteContext = { store, config, now, policy: createModerationPolicy(config), formSecret, ...(spamCheck ? { spamCheck } : {}) };
 
   const app = Fastify({
     logger,
@@ -70,7 +89,8 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     if (!isApi(request.url)) return;
-    const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400;
+    // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
+    const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
     reply.header('cache-control', read ? 'no-cache' : 'no-store');
     reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
   });
@@ -80,7 +100,7 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
     // Allowlisted origins get CORS headers; every other origin gets none. Same-origin needs none.
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Authorization'],
+    allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Authorization', 'X-Colloquy-Own'],
     exposedHeaders: ['Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
     // A malformed preflight from an allowed origin gets the usual answer, not a text/plain 400.
@@ -91,6 +111,7 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
     async (api) => {
       commentRoutes(api, context);
       countsRoute(api, context);
+      feedRoute(api, context);
       healthRoute(api, context);
       api.register(async (writes) => {
         if (config.rateLimit > 0) {

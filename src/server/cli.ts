@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describeServerOptions } from './config';
 import { main } from './main';
+import { moderate } from './moderate-command';
 
 const usage = `Usage: colloquy serve [options]
+       colloquy moderate list|approve|spam|delete … (see colloquy moderate --help)
 
 Starts the Colloquy server: the comment API under /api, the script-tag bundle and the demo page.
 Every option is also an environment variable (flags win):
@@ -10,9 +12,13 @@ Every option is also an environment variable (flags win):
 ${describeServerOptions()}
 `;
 
-/** `colloquy <command>`: `serve`, `--help`, `--version`. */
+/** `colloquy <command>`: `serve`, `moderate`, `--help`, `--version`. */
 export async function runCli(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === 'moderate') {
+    process.exitCode = await moderate(rest);
+    return;
+  }
   if (command === undefined || command === 'help' || command === '--help' || command === '-h' || rest.includes('--help')) {
     process.stdout.write(usage);
     return;

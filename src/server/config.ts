@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ColloquyConfigError } from '../core/errors';
+import { isBadRange, MODERATION_MODES, SPAM_CHECKS, type ModerationMode, type SpamCheck } from './moderation';
 
 /** How the reference server runs. Every option is an environment variable and a `colloquy serve` flag. */
 export interface ServerConfig {
@@ -25,10 +26,48 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Insert the demo post's two responses when its thread is empty. @default true */
   demoSeed: boolean;
+  /**
+   * Which new comments wait for the site owner: `none` publishes at once, `first-time` holds a
+   * comment unless its author's email already has an approved one, `all` holds every comment.
+   * @default 'first-time'
+   */
+  moderation: ModerationMode;
+  /** A comment with more links than this is held. @default 2 */
+  maxLinks: number;
+  /** Words, phrases, email addresses (`@domain` for a whole domain), domains, IP addresses or CIDR ranges whose comments are spam. @default [] */
+  blocklist: string[];
+  /** The same kinds of entries, whose comments are held for moderation. @default [] */
+  moderationWords: string[];
+  /** A form submitted sooner than this after the thread was listed is held. @default 3 */
+  minSubmitSeconds: number;
+  /** The anti-spam checks that run; `[]` (`off`) for trusted clients. @default every check */
+  spamChecks: SpamCheck[];
+  /** How long the spam-check hook may take before the comment is held without its verdict. @default 2000 */
+  spamCheckTimeoutMs: number;
+  /**
+   * Signs the form timestamps. Empty: one is generated on first start and stored in the database,
+   * so every process on that database shares it. @default ''
+   */
+  secret: string;
 }
 
 /** What `createApp` needs of the configuration (the rest is about listening and storage). */
-export type AppConfig = Pick<ServerConfig, 'origins' | 'rateLimit' | 'editWindowMinutes' | 'trustProxy' | 'bodyLimit'>;
+export type AppConfig = Pick<
+  ServerConfig,
+  | 'origins'
+  | 'rateLimit'
+  | 'editWindowMinutes'
+  | 'trustProxy'
+  | 'bodyLimit'
+  | 'moderation'
+  | 'maxLinks'
+  | 'blocklist'
+  | 'moderationWords'
+  | 'minSubmitSeconds'
+  | 'spamChecks'
+  | 'spamCheckTimeoutMs'
+  | 'secret'
+>;
 
 export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   port: 8080,
@@ -40,6 +79,14 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   trustProxy: false,
   bodyLimit: 65_536,
   demoSeed: true,
+  moderation: 'first-time',
+  maxLinks: 2,
+  blocklist: [],
+  moderationWords: [],
+  minSubmitSeconds: 3,
+  spamChecks: [...SPAM_CHECKS],
+  spamCheckTimeoutMs: 2000,
+  secret: '',
 });
 
 type Parse<T> = (raw: string, name: string) => T;
@@ -71,6 +118,13 @@ const list = (raw: string) =>
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
+
+/** A moderation list: comma-separated entries; an address with an impossible prefix is a typo, not a word. */
+const wordList: Parse<string[]> = (raw, name) => {
+  const entries = list(raw);
+  const bad = entries.find(isBadRange);
+  return bad === undefined ? entries : fail(name, `lists "${bad}", which is neither an IP address nor a CIDR range (e.g. 203.0.113.0/24)`);
+};
 
 /** Every option, in the order `colloquy --help` lists them. */
 const options: {
@@ -136,6 +190,58 @@ const options: {
     parse: (raw, name) =>
       /^(?:1|true|yes|on)$/i.test(raw) ? true : /^(?:0|false|no|off)$/i.test(raw) ? false : fail(name, `must be true or false, got "${raw}"`),
   },
+  moderation: {
+    env: 'COLLOQUY_MODERATION',
+    flag: '--moderation',
+    help: 'which new comments wait for approval: none, first-time (until the author has an approved one) or all',
+    parse: (raw, name) =>
+      MODERATION_MODES.includes(raw as ModerationMode) ? (raw as ModerationMode) : fail(name, `must be none, first-time or all, got "${raw}"`),
+  },
+  maxLinks: { env: 'COLLOQUY_MAX_LINKS', flag: '--max-links', help: 'a comment with more links than this is held for moderation', parse: integer(0, 1000) },
+  blocklist: {
+    env: 'COLLOQUY_BLOCKLIST',
+    flag: '--blocklist',
+    help: 'comma-separated words, emails, @domains, domains, IPs or CIDRs whose comments are spam',
+    parse: wordList,
+  },
+  moderationWords: {
+    env: 'COLLOQUY_MODERATION_WORDS',
+    flag: '--moderation-words',
+    help: 'comma-separated entries like the blocklist\'s, whose comments are held for moderation',
+    parse: wordList,
+  },
+  minSubmitSeconds: {
+    env: 'COLLOQUY_MIN_SUBMIT_SECONDS',
+    flag: '--min-submit-seconds',
+    help: 'a form sent sooner than this after the thread was listed is held',
+    parse: integer(0, 3600),
+  },
+  spamChecks: {
+    env: 'COLLOQUY_SPAM_CHECKS',
+    flag: '--spam-checks',
+    help: `anti-spam checks to run: off, or a comma-separated list of ${SPAM_CHECKS.join(', ')}`,
+    parse: (raw, name) => {
+      if (/^(?:off|none|false|0)$/i.test(raw)) return [];
+      if (/^(?:all|on|true)$/i.test(raw)) return [...SPAM_CHECKS];
+      const entries = list(raw).map((entry) => entry.toLowerCase());
+      const bad = entries.find((entry) => !SPAM_CHECKS.includes(entry as SpamCheck));
+      return bad === undefined
+        ? SPAM_CHECKS.filter((check) => entries.includes(check))
+        : fail(name, `must be off, all, or a comma-separated list of ${SPAM_CHECKS.join(', ')}; got "${bad}"`);
+    },
+  },
+  spamCheckTimeoutMs: {
+    env: 'COLLOQUY_SPAM_CHECK_TIMEOUT_MS',
+    flag: '--spam-check-timeout-ms',
+    help: 'milliseconds the spam-check hook may take before the comment is held without it',
+    parse: integer(1, 60_000),
+  },
+  secret: {
+    env: 'COLLOQUY_SECRET',
+    flag: '--secret',
+    help: 'signs form timestamps; give every process the same one (prefer the variable: flags show in ps)',
+    parse: (raw, name) => (raw.length >= 16 ? raw : fail(name, 'must be at least 16 characters long')),
+  },
 };
 
 /** Splits `--name value` and `--name=value` flags; anything else is a mistake worth naming. */
@@ -177,7 +283,8 @@ export function describeServerOptions(): string {
   return Object.entries(options)
     .map(([key, { env, flag, help }]) => {
       const fallback = defaultServerConfig[key as keyof ServerConfig];
-      const shown = Array.isArray(fallback) ? (fallback.length ? fallback.join(',') : 'none') : String(fallback);
+      const shown =
+        key === 'secret' ? 'generated and stored in the database' : Array.isArray(fallback) ? (fallback.length ? fallback.join(',') : 'none') : String(fallback);
       return `  ${`${flag} <value>`.padEnd(32)}${env}\n  ${''.padEnd(32)}${help} (default: ${shown})`;
     })
     .join('\n');

@@ -51,6 +51,8 @@ const labels: Record<string, string> = {
   cursor: 'cursor',
   id: 'Comment id',
   'Idempotency-Key': 'The Idempotency-Key header',
+  formToken: 'formToken',
+  honeypot: 'honeypot',
 };
 
 /** What a field accepts, for messages about wrong types and formats. */
@@ -69,6 +71,8 @@ const expectations: Record<string, string> = {
   cursor: 'must be a cursor from a previous page',
   id: 'must be a comment id',
   'Idempotency-Key': 'must be 1 to 128 printable ASCII characters without spaces',
+  formToken: 'must be the formToken of a listing',
+  honeypot: 'must be text',
 };
 
 /** Maps a request property path to the field name clients see: nested author fields use the form's names. */

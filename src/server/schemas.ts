@@ -20,6 +20,10 @@ export interface CreateCommentBody {
   parentId?: string | null;
   body: string;
   author: { name: string; email: string; url?: string };
+  /** The `formToken` of the listing the form came with (the "too fast" check). */
+  formToken?: string;
+  /** The form's hidden honeypot field: empty from people. */
+  honeypot?: string;
 }
 
 export const createCommentBody = {
@@ -38,6 +42,8 @@ export const createCommentBody = {
       required: ['name', 'email'],
       properties: { name: text(65_536), email: text(65_536), url: text(65_536) },
     },
+    formToken: text(200),
+    honeypot: text(2000),
   },
 } as const;
 
@@ -151,6 +157,7 @@ export const listResponse = {
     },
     comments: { type: 'array', items: comment },
     nextCursor: { type: ['string', 'null'] },
+    formToken: { type: 'string' },
   },
 } as const;
 

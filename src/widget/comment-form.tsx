@@ -65,6 +65,7 @@ export function CommentForm(props: CommentFormProps) {
       parentId: props.replyTo?.id ?? null,
       body,
       author: { name, email, url },
+      honeypot: (event.currentTarget as HTMLFormElement & { website2: HTMLInputElement }).website2.value,
     });
     const problems = validateNewComment(input, props.rules);
     setFailure('');
@@ -111,6 +112,11 @@ export function CommentForm(props: CommentFormProps) {
         <FormField {...field('name')} label={t('name')} autoComplete="name" required />
         <FormField {...field('email')} label={t('email')} type="email" autoComplete="email" hint={t('emailNote')} required={props.rules.requireEmail !== false} />
         <FormField {...field('url')} label={t('website')} type="url" autoComplete="url" />
+        {/* The honeypot: people neither see nor reach it; bots that fill in every field do. */}
+        <p class="visually-hidden" aria-hidden="true">
+          <label for="website2">{t('honeypot')}</label>
+          <input id="website2" name="website2" tabIndex={-1} autoComplete="off" />
+        </p>
         <p class="field-remember">
           <input id="remember" type="checkbox" checked={draft.remember} onChange={(e) => draft.setRemember(e.currentTarget.checked)} />
           <label for="remember">{t('saveDetails')}</label>

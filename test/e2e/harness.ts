@@ -49,14 +49,16 @@ export interface Session {
 }
 
 /**
- * Starts one Chromium for the whole file and, for each test, the real server on a fresh database
- * and a fresh browser context, so no test sees another's comments, localStorage, drafts or cookies.
- * At the end of each test it checks that nothing threw and nothing was logged as an error, unless
- * the test opted out.
+ * Starts one Chromium for the whole file (or describe block) and, for each test, the real server on a
+ * fresh database and a fresh browser context, so no test sees another's comments, localStorage,
+ * drafts or cookies. At the end of each test it checks that nothing threw and nothing was logged as
+ * an error, unless the test opted out. The server publishes comments at once unless `serverFlags`
+ * (`colloquy serve` flags) say otherwise, e.g. `['--moderation', 'first-time']`.
  *
- * Call once at the top level of a test file; read the current test's session through the getter.
+ * Call once at the top level of a test file, or once in each describe block that needs other server
+ * flags; read the current test's session through the getter.
  */
-export function useDemo(contextOptions: BrowserContextOptions = {}): () => Session {
+export function useDemo(contextOptions: BrowserContextOptions = {}, serverFlags: readonly string[] = []): () => Session {
   let browser: Browser;
   let server: RunningServer | undefined;
   let current: (Session & { errorsAllowed: boolean }) | undefined;
@@ -73,8 +75,15 @@ export function useDemo(contextOptions: BrowserContextOptions = {}): () => Sessi
     // The server as `colloquy serve` starts it (same flags parser, migrations and demo seed), on a
     // throwaway in-memory SQLite database: a few tens of milliseconds. No rate limit for a test's
     // burst of posts; the environment is left out so a developer's settings cannot leak in.
+    // Comments are published at once and a test may post within a second of loading the page, but
+    // the form token must still be there and valid (else the comment would be held): the spam
+    // checks stay on. `serverFlags` come last, so they win.
     server = await startServer(
-      resolveServerConfig({}, ['--port', '0', '--host', '127.0.0.1', '--database-url', 'sqlite::memory:', '--rate-limit', '0', '--demo-seed', 'true']),
+      resolveServerConfig({}, [
+        ...['--port', '0', '--host', '127.0.0.1', '--database-url', 'sqlite::memory:', '--rate-limit', '0', '--demo-seed', 'true'],
+        ...['--moderation', 'none', '--min-submit-seconds', '0'],
+        ...serverFlags,
+      ]),
     );
     const origin = server.url.replace(/\/$/, '');
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, ...contextOptions });

@@ -4,10 +4,9 @@ import { commentArticle, field, fillForm, heading, postComment, repliesOf, useDe
 
 /*
  * The demo page through the real server: what only a server makes possible (editing and deleting
- * one's own comment, placeholders, surviving a lost answer) and what a server makes go wrong
- * (errors, being offline). Each test starts with a fresh database holding the post's two responses.
+ * one's own comment, placeholders, surviving a lost answer, moderation) and what a server makes go
+ * wrong (errors, being offline). Each test starts with a fresh database holding the post's two responses.
  */
-const session = useDemo();
 
 const confirmDelete = 'Delete your comment? This cannot be undone.';
 const postButton = (page: Page) => page.getByRole('button', { name: 'Post Comment', exact: true });
@@ -32,6 +31,8 @@ function unexpectedErrors(s: Session) {
 }
 
 describe('the demo through the real server', () => {
+  const session = useDemo();
+
   it('lets the author edit and delete their own comment, and the server keeps the change', async () => {
     const { page, openDemo, reload, listComments } = session();
     await openDemo();
@@ -203,5 +204,47 @@ describe('the demo through the real server', () => {
     expect(await page.getByRole('alert').count()).toBe(0);
     expect((await listComments()).comments.filter((c) => c.body === typed.comment)).toHaveLength(1);
     expect(unexpectedErrors(s)).toEqual([]);
+  });
+});
+
+describe('moderation, with the default policy (first-time)', () => {
+  const session = useDemo({}, ['--moderation', 'first-time']);
+  const awaiting = 'Your comment is awaiting moderation.';
+
+  it("holds a first comment: its author sees it as awaiting moderation, after a reload too; nobody else sees it", async () => {
+    const { page, context, origin, openDemo, reload, listComments } = session();
+    await openDemo();
+    await fillForm(page, { comment: 'My first words here.', name: 'Fay', email: 'fay@example.com' });
+    await postButton(page).click();
+
+    const fay = commentArticle(page, 'Fay');
+    await fay.waitFor();
+    await expect.poll(async () => (await page.getByRole('status').textContent())?.trim()).toBe(awaiting);
+    expect(await fay.getByText(awaiting, { exact: true }).isVisible()).toBe(true);
+    expect(await fay.getByText('My first words here.').isVisible()).toBe(true);
+    // Held comments are not counted, as on WordPress.
+    expect(await heading(page, 2).isVisible()).toBe(true);
+    const { thread, comments } = await listComments();
+    expect(thread.count).toBe(2);
+    expect(comments.map((c) => c.author.name)).toEqual(['T', 'Joe']);
+
+    await reload();
+    await fay.waitFor();
+    expect(await fay.getByText(awaiting, { exact: true }).isVisible()).toBe(true);
+    expect(await fay.getByText('My first words here.').isVisible()).toBe(true);
+    expect(await heading(page, 2).isVisible()).toBe(true);
+    expect(await button(fay, 'Edit').isVisible()).toBe(true);
+
+    const other = await context.browser()!.newContext();
+    try {
+      const stranger = await other.newPage();
+      await stranger.goto(`${origin}/`);
+      await heading(stranger, 2).waitFor();
+      await stranger.getByRole('button', { name: 'Post Comment', exact: true }).waitFor();
+      expect(await commentArticle(stranger, 'Fay').count()).toBe(0);
+      expect(await stranger.getByText(awaiting).count()).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -20,13 +20,19 @@ interface Server {
 
 const open: Server[] = [];
 
-/** A real SQLite store in a temp file behind a fresh app; no rate limit unless a test asks for one. */
+/**
+ * The API's mechanics, posted to as trusted code would: every comment published at once, no spam
+ * checks (moderation-api.test.ts covers those, on every store). No rate limit unless a test asks.
+ */
+const trusted: Partial<AppConfig> = { rateLimit: 0, moderation: 'none', spamChecks: [] };
+
+/** A real SQLite store in a temp file behind a fresh app. */
 async function startServer(config: Partial<AppConfig> = {}): Promise<Server> {
   const db = await createStoreDatabase('sqlite');
   const store = db.open();
   await store.migrate();
   const clock = { now: T0 };
-  const app = createApp({ store, config: { rateLimit: 0, ...config }, now: () => new Date(clock.now) });
+  const app = createApp({ store, config: { ...trusted, ...config }, now: () => new Date(clock.now) });
   const server = { app, store, db, clock };
   open.push(server);
   return server;
@@ -165,7 +171,12 @@ describe('happy paths', () => {
 
   it('GET of an unknown thread is an empty page, not an error', async () => {
     const { app } = await startServer();
-    expect(await list(app, 'thread=nobody-posted-here')).toEqual({ thread: { id: 'nobody-posted-here', title: null, count: 0 }, comments: [], nextCursor: null });
+    expect(await list(app, 'thread=nobody-posted-here')).toEqual({
+      thread: { id: 'nobody-posted-here', title: null, count: 0 },
+      comments: [],
+      nextCursor: null,
+      formToken: expect.stringMatching(/^\d+\.[\w-]{43}$/),
+    });
   });
 
   it('GET /api/counts counts public comments per thread, unknown threads as 0', async () => {
@@ -379,7 +390,7 @@ describe('malformed requests', () => {
     const db = await createStoreDatabase('sqlite');
     const store = db.open();
     await store.migrate();
-    const app = createApp({ store, config: { rateLimit: 0 }, now: () => new Date(T0) });
+    const app = createApp({ store, config: trusted, now: () => new Date(T0) });
     server = { app, store, db, clock: { now: T0 } };
     const mine = await create(app, wire({ title: 'Target' }));
     const other = await create(app, wire({ thread: 'other' }));

@@ -23,7 +23,11 @@ const children: Child[] = [];
 async function serve(database: string): Promise<Child> {
   const child = spawn(
     process.execPath,
-    ['src/server/bin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${database}`, '--rate-limit', '0', '--demo-seed', 'false'],
+    // A load generator is trusted code: every comment public at once, no spam checks.
+    [
+      ...['src/server/bin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${database}`, '--rate-limit', '0', '--demo-seed', 'false'],
+      ...['--moderation', 'none', '--spam-checks', 'off'],
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -13,6 +13,14 @@ describe('resolveServerConfig', () => {
       trustProxy: false,
       bodyLimit: 65_536,
       demoSeed: true,
+      moderation: 'first-time',
+      maxLinks: 2,
+      blocklist: [],
+      moderationWords: [],
+      minSubmitSeconds: 3,
+      spamChecks: ['honeypot', 'timing', 'duplicates', 'links', 'blocklist', 'hook'],
+      spamCheckTimeoutMs: 2000,
+      secret: '',
     });
     expect(resolveServerConfig()).toEqual(defaultServerConfig);
   });
@@ -29,6 +37,14 @@ describe('resolveServerConfig', () => {
         COLLOQUY_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1, ::1, fd00::/8, loopback',
         COLLOQUY_BODY_LIMIT: '131072',
         COLLOQUY_DEMO_SEED: 'false',
+        COLLOQUY_MODERATION: 'all',
+        COLLOQUY_MAX_LINKS: '0',
+        COLLOQUY_BLOCKLIST: 'casino, cheap pills ,spam.example,@junk.example,203.0.113.0/24,2001:db8::1',
+        COLLOQUY_MODERATION_WORDS: 'crypto,',
+        COLLOQUY_MIN_SUBMIT_SECONDS: '5',
+        COLLOQUY_SPAM_CHECKS: 'Hook, honeypot',
+        COLLOQUY_SPAM_CHECK_TIMEOUT_MS: '500',
+        COLLOQUY_SECRET: 'a-long-enough-secret',
       }),
     ).toEqual({
       port: 3000,
@@ -40,7 +56,30 @@ describe('resolveServerConfig', () => {
       trustProxy: ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback'],
       bodyLimit: 131_072,
       demoSeed: false,
+      moderation: 'all',
+      maxLinks: 0,
+      blocklist: ['casino', 'cheap pills', 'spam.example', '@junk.example', '203.0.113.0/24', '2001:db8::1'],
+      moderationWords: ['crypto'],
+      minSubmitSeconds: 5,
+      spamChecks: ['honeypot', 'hook'],
+      spamCheckTimeoutMs: 500,
+      secret: 'a-long-enough-secret',
     });
+  });
+
+  it('reads the moderation options as flags too; off, none and all name the spam checks at once', () => {
+    expect(resolveServerConfig({ COLLOQUY_MODERATION: 'all' }, ['--moderation', 'none', '--spam-checks=off', '--blocklist', 'a,b'])).toMatchObject({
+      moderation: 'none',
+      spamChecks: [],
+      blocklist: ['a', 'b'],
+    });
+    expect(resolveServerConfig({ COLLOQUY_SPAM_CHECKS: 'none' }).spamChecks).toEqual([]);
+    expect(resolveServerConfig({ COLLOQUY_SPAM_CHECKS: 'all' }).spamChecks).toEqual(defaultServerConfig.spamChecks);
+  });
+
+  it('never repeats the secret in its error', () => {
+    expect(() => resolveServerConfig({ COLLOQUY_SECRET: 'short-secret' })).toThrow(/COLLOQUY_SECRET" must be at least 16/);
+    expect(() => resolveServerConfig({ COLLOQUY_SECRET: 'short-secret' })).not.toThrow(/short-secret/);
   });
 
   it('lets flags override the environment, as --flag value or --flag=value', () => {
@@ -73,6 +112,16 @@ describe('resolveServerConfig', () => {
     [{ COLLOQUY_TRUST_PROXY: 'proxy.internal' }, [], 'COLLOQUY_TRUST_PROXY'],
     [{ COLLOQUY_BODY_LIMIT: '100' }, [], 'COLLOQUY_BODY_LIMIT'],
     [{ COLLOQUY_DEMO_SEED: 'maybe' }, [], 'COLLOQUY_DEMO_SEED'],
+    [{ COLLOQUY_MODERATION: 'some' }, [], 'COLLOQUY_MODERATION'],
+    [{ COLLOQUY_MODERATION: 'First-Time' }, [], 'COLLOQUY_MODERATION'],
+    [{ COLLOQUY_MAX_LINKS: '-1' }, [], 'COLLOQUY_MAX_LINKS'],
+    [{ COLLOQUY_BLOCKLIST: 'casino,10.0.0.0/33' }, [], 'COLLOQUY_BLOCKLIST'],
+    [{ COLLOQUY_MODERATION_WORDS: '2001:db8::/200' }, [], 'COLLOQUY_MODERATION_WORDS'],
+    [{ COLLOQUY_MIN_SUBMIT_SECONDS: '2.5' }, [], 'COLLOQUY_MIN_SUBMIT_SECONDS'],
+    [{ COLLOQUY_SPAM_CHECKS: 'honeypot,captcha' }, [], 'COLLOQUY_SPAM_CHECKS'],
+    [{ COLLOQUY_SPAM_CHECK_TIMEOUT_MS: '0' }, [], 'COLLOQUY_SPAM_CHECK_TIMEOUT_MS'],
+    [{ COLLOQUY_SECRET: 'too-short' }, [], 'COLLOQUY_SECRET'],
+    [{}, ['--moderation', 'strict'], '--moderation'],
     [{}, ['--port', 'http'], '--port'],
     [{ PORT: '3000' }, ['--port=99999'], '--port'],
     [{}, ['--port'], '--port'],

@@ -389,6 +389,128 @@ function storeContract(kind: StoreKind) {
       await expect(store.ping()).resolves.toBeUndefined();
     });
 
+    // Far after every other test's comments, so the site-wide lists start with this test's.
+    const later = (seconds: number) => new Date(Date.UTC(2100, 0, 1) + seconds * 1000).toISOString();
+
+    it('lists the newest approved comments with their thread, site-wide or of one thread', async () => {
+      const [a, b] = [thread(), thread()];
+      const first = await create(store, a, { threadTitle: 'Post A', pageUrl: 'https://blog.example/a', createdAt: later(1) });
+      const second = await create(store, b, { createdAt: later(2) });
+      // Equal instants: the larger id comes first, as in a newest-first page.
+      const tieX = await create(store, a, { id: `tie-x-${nanoid(4)}`, createdAt: later(3) });
+      const tieY = await create(store, a, { id: `tie-y-${nanoid(4)}`, createdAt: later(3) });
+      const pending = await create(store, a, { createdAt: later(4) });
+      const spam = await create(store, b, { createdAt: later(5) });
+      const gone = await create(store, a, { createdAt: later(6) });
+      const placeholder = await create(store, b, { createdAt: later(0) });
+      const reply = await create(store, b, { parentId: placeholder.id, createdAt: later(0.5) });
+      await store.setStatus([pending.id], 'pending');
+      await store.setStatus([spam.id], 'spam');
+      await store.setStatus([gone.id, placeholder.id], 'deleted');
+
+      const atA = { title: 'Post A', url: 'https://blog.example/a' };
+      const atB = { title: null, url: null };
+      expect(await store.listRecentApproved({ limit: 4 })).toStrictEqual([
+        { comment: tieY, thread: atA },
+        { comment: tieX, thread: atA },
+        { comment: second, thread: atB },
+        { comment: first, thread: atA },
+      ]);
+      expect(await store.listRecentApproved({ threadId: b, limit: 10 })).toStrictEqual([
+        { comment: second, thread: atB },
+        { comment: reply, thread: atB },
+      ]);
+      expect(await store.listRecentApproved({ threadId: a, limit: 2 })).toStrictEqual([
+        { comment: tieY, thread: atA },
+        { comment: tieX, thread: atA },
+      ]);
+      expect(await store.listRecentApproved({ threadId: thread(), limit: 10 })).toStrictEqual([]);
+      await expect(store.listRecentApproved({ limit: 0 })).rejects.toThrow(RangeError);
+    });
+
+    it('lists comments for the owner, email included, newest first, by status and by thread', async () => {
+      // A store outside the recording: this method is the one that returns emails, on purpose.
+      const owner = db().open();
+      const [a, b] = [thread(), thread()];
+      const approved = await create(store, a, { threadTitle: 'Post A', authorUrl: 'https://ann.example', createdAt: later(10) });
+      const pending = await create(store, a, { createdAt: later(11) });
+      const spam = await create(store, b, { createdAt: later(12) });
+      const parent = await create(store, b, { createdAt: later(13) });
+      const edited = await create(store, b, { parentId: parent.id, createdAt: later(14) });
+      await store.updateBody(edited.id, 'Edited', later(15));
+      await store.setStatus([pending.id], 'pending');
+      await store.setStatus([spam.id], 'spam');
+      await store.setStatus([parent.id], 'deleted');
+
+      const [newest] = await owner.listForModeration({ limit: 1 });
+      expect(newest).toStrictEqual({
+        id: edited.id,
+        threadId: b,
+        threadTitle: null,
+        parentId: parent.id,
+        status: 'approved',
+        body: 'Edited',
+        author: { name: `Author ${edited.id}`, email: `secret-${edited.id}@mail.example`, url: null },
+        createdAt: later(14),
+        updatedAt: later(15),
+      });
+      expect((await owner.listForModeration({ threadId: a, limit: 10 })).map((e) => [e.id, e.status, e.author.email, e.author.url, e.threadTitle])).toEqual([
+        [pending.id, 'pending', `secret-${pending.id}@mail.example`, null, 'Post A'],
+        [approved.id, 'approved', `secret-${approved.id}@mail.example`, 'https://ann.example', 'Post A'],
+      ]);
+      expect((await owner.listForModeration({ status: 'pending', limit: 1 })).map((e) => e.id)).toEqual([pending.id]);
+      expect((await owner.listForModeration({ status: 'spam', threadId: b, limit: 10 })).map((e) => e.id)).toEqual([spam.id]);
+      // A placeholder keeps nothing of its author, for the owner either.
+      expect(await owner.listForModeration({ status: 'deleted', threadId: b, limit: 10 })).toMatchObject([
+        { id: parent.id, status: 'deleted', body: '', author: { name: '', email: '', url: null } },
+      ]);
+      expect(await owner.listForModeration({ threadId: thread(), limit: 10 })).toEqual([]);
+      await expect(owner.listForModeration({ limit: 0 })).rejects.toThrow(RangeError);
+      await expect(owner.listForModeration({ status: 'bogus' as 'spam', limit: 5 })).rejects.toThrow(RangeError);
+    });
+
+    it('sets statuses: approve, hold, spam and delete (placeholder with replies), in order, reporting unknown ids', async () => {
+      const threadId = thread();
+      const one = await create(store, threadId, { createdAt: at(1) });
+      const two = await create(store, threadId, { createdAt: at(2) });
+      const reply = await create(store, threadId, { parentId: two.id, createdAt: at(3) });
+
+      expect(await store.setStatus([one.id, 'no-such-comment', two.id], 'pending')).toStrictEqual([
+        { id: one.id, outcome: 'changed', previous: 'approved' },
+        { id: 'no-such-comment', outcome: 'not-found' },
+        { id: two.id, outcome: 'changed', previous: 'approved' },
+      ]);
+      expect(ids(await listAll(store, threadId))).toEqual([reply.id]);
+      expect((await store.getThread(threadId))?.count).toBe(1);
+
+      expect(await store.setStatus([one.id, two.id], 'approved')).toStrictEqual([
+        { id: one.id, outcome: 'changed', previous: 'pending' },
+        { id: two.id, outcome: 'changed', previous: 'pending' },
+      ]);
+      expect(await store.setStatus([one.id], 'approved')).toStrictEqual([{ id: one.id, outcome: 'unchanged', previous: 'approved' }]);
+      expect(await store.setStatus([one.id], 'spam')).toStrictEqual([{ id: one.id, outcome: 'changed', previous: 'approved' }]);
+      expect(await storedRow(one.id)).toMatchObject({ status: 'spam', body: `Body of ${one.id}`, author_email: `secret-${one.id}@mail.example` });
+      expect(ids(await listAll(store, threadId))).toEqual([two.id, reply.id]);
+
+      expect(await store.setStatus([two.id, one.id, 'no-such-comment'], 'deleted')).toStrictEqual([
+        { id: two.id, outcome: 'placeholder', previous: 'approved' },
+        { id: one.id, outcome: 'removed', previous: 'spam' },
+        { id: 'no-such-comment', outcome: 'not-found' },
+      ]);
+      expect(await storedRow(two.id)).toStrictEqual({ author_email: '', author_name: '', body: '', status: 'deleted' });
+      expect(await storedRow(one.id)).toBeUndefined();
+      expect(ids(await listAll(store, threadId))).toEqual([two.id, reply.id]);
+
+      // A deleted comment's text is gone: it cannot be approved back, and deleting it again changes nothing.
+      expect(await store.setStatus([two.id], 'approved')).toStrictEqual([{ id: two.id, outcome: 'not-found' }]);
+      expect(await store.setStatus([two.id], 'deleted')).toStrictEqual([{ id: two.id, outcome: 'unchanged', previous: 'deleted' }]);
+      // Removing the last reply takes the placeholder with it, as deleteComment does.
+      expect(await store.setStatus([reply.id], 'deleted')).toStrictEqual([{ id: reply.id, outcome: 'removed', previous: 'approved' }]);
+      expect(await storedRow(two.id)).toBeUndefined();
+      expect(await store.setStatus([], 'approved')).toStrictEqual([]);
+      await expect(store.setStatus([reply.id], 'bogus' as 'spam')).rejects.toThrow(RangeError);
+    });
+
     it('never returns an email, from any method, in any test', async () => {
       const threadId = thread();
       const parent = await create(store, threadId, { authorUrl: 'https://ann.example', idempotencyKey: nanoid(), requestHash: 'h' });
@@ -399,6 +521,9 @@ function storeContract(kind: StoreKind) {
       await store.listComments({ threadId, limit: 1, sort: 'newest' });
       await store.getThread(threadId);
       await store.countComments([threadId]);
+      await store.listRecentApproved({ threadId, limit: 5 });
+      await store.listRecentApproved({ limit: 5 });
+      await store.setStatus([reply.id], 'spam');
 
       // This file's earlier tests went through the same recording store.
       expect(returned.length).toBeGreaterThan(100);

@@ -7,6 +7,7 @@ import { encodeCursor } from '../../src/server/store/cursor';
 import { PAGE_INDEX } from '../../src/server/store/migrations';
 import { postgresPageSql } from '../../src/server/store/postgres';
 import { sqlitePageSql } from '../../src/server/store/sqlite';
+import { recentApprovedSql } from '../../src/server/store/shared';
 import type { CommentStore } from '../../src/server/store/types';
 import { POSTGRES_URL, selectedStores, useStoreDatabase } from './stores';
 
@@ -97,6 +98,21 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store with 100,000 c
       expect(text).not.toContain('TEMP B-TREE');
     }
   });
+
+  it('answers the feed queries (site-wide and per thread) from an index: no table scan, no sort', async () => {
+    for (const byThread of [false, true]) {
+      const plan = await db().query<{ detail: string }>(`EXPLAIN QUERY PLAN ${recentApprovedSql(byThread, (name) => `@${name}`)}`, [
+        byThread ? { thread: 'big', limit: 50 } : { limit: 50 },
+      ]);
+      const text = plan.map((row) => row.detail).join('\n');
+      expect(text, byThread ? 'per thread' : 'site-wide').toContain(byThread ? `USING INDEX ${PAGE_INDEX}` : 'USING INDEX comments_status_created');
+      // (Two threads: SQLite may scan that table rather than probe it, which is cheaper at that size.)
+      expect(text).not.toMatch(/\bSCAN c\b/);
+      expect(text).not.toContain('TEMP B-TREE');
+    }
+    const recent = await store.listRecentApproved({ limit: 3 });
+    expect(recent.map(({ comment }) => comment.id)).toEqual(expectedOrder().slice(-3).reverse().map((row) => row.id));
+  });
 });
 
 describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store with 100,000 comments in one thread', () => {
@@ -148,5 +164,29 @@ describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store with 100
     } finally {
       await client.end();
     }
+  });
+
+  it('answers the feed queries (site-wide and per thread) from an index: no sequential scan, no sort', async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${db().schema}` });
+    await client.connect();
+    try {
+      for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+        await client.query(`SET plan_cache_mode = ${mode}`);
+        for (const byThread of [false, true]) {
+          let n = 0;
+          await client.query(`PREPARE feed AS ${recentApprovedSql(byThread, () => `$${++n}`)}`);
+          const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE feed(${byThread ? `'big', 50` : '50'})`);
+          await client.query('DEALLOCATE feed');
+          const text = rows.map((row) => row['QUERY PLAN']).join('\n');
+          const label = `${mode}, ${byThread ? 'per thread' : 'site-wide'}:\n${text}`;
+          expect(text, label).toMatch(new RegExp(`Index Scan (Backward )?using ${byThread ? PAGE_INDEX : 'comments_status_created'} on comments`));
+          expect(text, label).not.toMatch(/Seq Scan on comments|\bSort\b/);
+        }
+      }
+    } finally {
+      await client.end();
+    }
+    const recent = await store.listRecentApproved({ limit: 3 });
+    expect(recent.map(({ comment }) => comment.id)).toEqual(expectedOrder().slice(-3).reverse().map((row) => row.id));
   });
 });

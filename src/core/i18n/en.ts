@@ -18,6 +18,7 @@ export const en = {
   requiredNote: 'Required fields are marked',
   emailNote: 'Your email address will not be published.',
   saveDetails: 'Save my name, email, and website in this browser for the next time I comment.',
+  honeypot: 'Leave this field empty',
   post: 'Post Comment',
   posting: 'Posting…',
   posted: 'Your comment was posted.',

@@ -1,11 +1,23 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
-import type { Comment, NewComment } from '../../core/types';
+import type { Comment, NewComment, SortOrder } from '../../core/types';
 import { isHttpUrl } from '../../core/url';
 import { normalizeNewComment, validateNewComment } from '../../core/validation';
 import type { AppConfig } from '../config';
 import { ApiError, fieldProblemError } from '../errors';
+import { issueFormToken, readFormToken } from '../form-token';
 import { avatarSeedFor, canonicalJson, sha256Hex, tokenMatches } from '../hashing';
+import {
+  decideEditedStatus,
+  decideStatus,
+  type Decision,
+  type ModerationFacts,
+  type ModerationPolicy,
+  type SpamCheck,
+  type SpamCheckComment,
+  type SpamCheckHook,
+  type SpamVerdict,
+} from '../moderation';
 import {
   commentParams,
   commentResponse,
@@ -21,12 +33,140 @@ import {
   type ListQuery,
   type UpdateCommentBody,
 } from '../schemas';
+import { decodeCursor, type CursorPosition } from '../store/cursor';
 import { InvalidCursorError, type CommentStore } from '../store/types';
 
 export interface RouteContext {
   store: CommentStore;
   config: AppConfig;
   now: () => Date;
+  /** The moderation policy, compiled once from the config. */
+  policy: ModerationPolicy;
+  /** The site's own spam check, if it has one. */
+  spamCheck?: SpamCheckHook;
+  /** The secret that signs form tokens (from the config, or stored in the database on first use). */
+  formSecret: () => Promise<string>;
+}
+
+/** How far back duplicate detection looks for the same body in the same thread. */
+const DUPLICATE_WINDOW_MS = 24 * 60 * 60_000;
+/** At most this many `X-Colloquy-Own` entries are checked: a browser holds a few tokens, not hundreds. */
+const MAX_OWN = 20;
+
+/**
+ * What readers are told about a comment's status. Spam is stored as spam but its author hears
+ * `pending`, as with any held comment, so a spammer learns nothing from the answer.
+ */
+const forReaders = (comment: Comment): Comment => (comment.status === 'spam' ? { ...comment, status: 'pending' } : comment);
+
+/** The body as duplicate detection compares it: case, Unicode compatibility forms and runs of whitespace do not matter. */
+const bodyFingerprint = (body: string) => sha256Hex(`colloquy-body:${body.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()}`);
+
+/** The `X-Colloquy-Own: <id>:<editToken>,…` entries that are well formed; the rest are ignored, never an error. */
+function ownEntries(header: string | string[] | undefined): { id: string; token: string }[] {
+  const entries: { id: string; token: string }[] = [];
+  for (const part of String(header ?? '').split(',').slice(0, MAX_OWN)) {
+    const match = /^\s*([^\s:,]{1,64}):([\x21-\x2b\x2d-\x7e]{1,256})\s*$/.exec(part);
+    if (match) entries.push({ id: match[1]!, token: match[2]! });
+  }
+  return entries;
+}
+
+/** The reader's own held comments of the thread: each proven by its edit token (hashed, compared in constant time). */
+async function ownHeldComments(store: CommentStore, threadId: string, header: string | string[] | undefined): Promise<Comment[]> {
+  const found = await Promise.all(
+    ownEntries(header).map(async ({ id, token }) => {
+      const editable = await store.getEditable(id);
+      if (!editable || !tokenMatches(token, editable.editTokenHash)) return null;
+      const { comment } = editable;
+      return comment.threadId === threadId && (comment.status === 'pending' || comment.status === 'spam') ? forReaders(comment) : null;
+    }),
+  );
+  return found.filter((comment): comment is Comment => comment !== null);
+}
+
+const compareKeys = (a: CursorPosition, b: CursorPosition) =>
+  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/**
+ * Puts the reader's own held comments into the page whose (createdAt, id) range holds them, so
+ * paging shows each once, in order: after the cursor, and up to the page's last comment unless
+ * this is the last page.
+ */
+function withOwn(comments: Comment[], own: Comment[], sort: SortOrder, cursor: string | undefined, nextCursor: string | null): Comment[] {
+  if (own.length === 0) return comments;
+  const direction = sort === 'oldest' ? 1 : -1;
+  const after = cursor === undefined ? undefined : decodeCursor(cursor);
+  const last = nextCursor === null ? undefined : comments.at(-1);
+  const mine = own.filter((c) => (!after || direction * compareKeys(c, after) > 0) && (!last || direction * compareKeys(c, last) <= 0));
+  return mine.length ? [...comments, ...mine].sort((a, b) => direction * compareKeys(a, b)) : comments;
+}
+
+/** The hook's verdict within the timeout; a throw, a rejection, a wrong answer or the timeout is `failed`. */
+async function askSpamCheck(
+  hook: SpamCheckHook,
+  comment: SpamCheckComment,
+  request: FastifyRequest,
+  timeoutMs: number,
+): Promise<SpamVerdict | 'failed'> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const context = {
+    ip: request.ip,
+    ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }),
+    ...(request.headers.referer === undefined ? {} : { referrer: request.headers.referer }),
+    signal: controller.signal,
+  };
+  try {
+    // Promise.race subscribes to the hook's promise, so its late rejection is handled, not unhandled.
+    const verdict = await Promise.race([Promise.resolve().then(() => hook(comment, context)), timeout]);
+    if (verdict === 'ham' || verdict === 'spam' || verdict === 'unsure') return verdict;
+    request.log.warn({ verdict: String(verdict) }, verdict === 'timeout' ? 'spam check timed out; holding the comment' : 'spam check answered neither ham, spam nor unsure; holding the comment');
+    return 'failed';
+  } catch (error) {
+    request.log.warn({ err: error }, 'spam check failed; holding the comment');
+    return 'failed';
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+/** Gathers what the policy needs to know (database, clock, hook) and decides. */
+async function moderate(
+  request: FastifyRequest,
+  comment: SpamCheckComment,
+  wire: { formToken?: string; honeypot?: string },
+  fingerprint: string,
+  { store, policy, now, spamCheck, config, formSecret }: RouteContext,
+): Promise<Decision> {
+  const on = (check: SpamCheck) => policy.checks.has(check);
+  const input = { body: comment.body, author: comment.author, ip: request.ip };
+  const [knownAuthor, duplicate, formToken] = await Promise.all([
+    policy.mode === 'first-time' ? store.hasApprovedComment(comment.author.email) : true,
+    on('duplicates')
+      ? store.hasRecentDuplicate({ threadId: comment.threadId, bodyFingerprint: fingerprint, since: new Date(now().getTime() - DUPLICATE_WINDOW_MS).toISOString() })
+      : false,
+    on('timing') ? formSecret().then((secret) => readFormToken(wire.formToken, secret, now())) : undefined,
+  ]);
+  const facts: ModerationFacts = { knownAuthor, duplicate, honeypot: wire.honeypot ?? '', ...(formToken === undefined ? {} : { formToken }) };
+  let decision = decideStatus(input, facts, policy);
+  // Spam already: the hook could only agree, so it is not asked (nor billed, with a paid service).
+  if (spamCheck && on('hook') && decision.status !== 'spam') {
+    facts.hook = await askSpamCheck(spamCheck, comment, request, config.spamCheckTimeoutMs);
+    decision = decideStatus(input, facts, policy);
+  }
+  if (decision.status !== 'approved') request.log.info({ status: decision.status, reasons: decision.reasons }, 'comment held');
+  return decision;
+}
+
+/** Personal answers (the reader's own held comments) are neither stored by caches nor served to others. */
+function markPersonal(reply: FastifyReply) {
+  const vary = reply.getHeader('vary');
+  reply.header('vary', vary ? `${String(vary)}, X-Colloquy-Own` : 'X-Colloquy-Own');
 }
 
 /** Stands in for a field core checks but this request does not carry (an edit sends only the body). */
@@ -61,15 +201,25 @@ async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { 
 }
 
 /** The comment routes: the only place the wire format meets core types. */
-export function commentRoutes(app: FastifyInstance, { store }: RouteContext) {
-  app.get<{ Querystring: ListQuery }>('/comments', { schema: { querystring: listQuery, response: { 200: listResponse } } }, async (request) => {
+export function commentRoutes(app: FastifyInstance, { store, now, formSecret }: RouteContext) {
+  app.get<{ Querystring: ListQuery }>('/comments', { schema: { querystring: listQuery, response: { 200: listResponse } } }, async (request, reply) => {
     const { thread: threadId, limit = '50', sort = 'oldest', cursor } = request.query;
+    const ownHeader = request.headers['x-colloquy-own'];
+    markPersonal(reply);
     try {
-      const [thread, page] = await Promise.all([
+      const [thread, page, secret, own] = await Promise.all([
         store.getThread(threadId),
         store.listComments({ threadId, limit: Number(limit), sort, ...(cursor === undefined ? {} : { cursor }) }),
+        formSecret(),
+        ownHeader === undefined ? [] : ownHeldComments(store, threadId, ownHeader),
       ]);
-      return { thread: { id: threadId, title: thread?.title ?? null, count: thread?.count ?? 0 }, comments: page.comments, nextCursor: page.nextCursor };
+      return {
+        thread: { id: threadId, title: thread?.title ?? null, count: thread?.count ?? 0 },
+        comments: withOwn(page.comments, own, sort, cursor, page.nextCursor),
+        nextCursor: page.nextCursor,
+        // When the form was shown, signed: the comment posted from it carries this back.
+        formToken: issueFormToken(secret, now()),
+      };
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new ApiError(400, 'invalid', 'cursor must be a cursor from a previous page.', 'cursor');
       throw error;
@@ -79,7 +229,7 @@ export function commentRoutes(app: FastifyInstance, { store }: RouteContext) {
 
 /** The routes that change data; registered where the rate limit applies. */
 export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) {
-  const { store, config, now } = context;
+  const { store, config, now, policy } = context;
 
   app.post<{ Body: CreateCommentBody; Headers: { 'idempotency-key'?: string } }>(
     '/comments',
@@ -101,6 +251,16 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
       const { body, author, parentId, threadId } = normalizeNewComment(submitted);
       const title = input.title?.trim() || undefined;
       const key = request.headers['idempotency-key'];
+      const fingerprint = bodyFingerprint(body);
+      const judged: SpamCheckComment = {
+        threadId,
+        parentId,
+        body,
+        author,
+        ...(pageUrl === undefined ? {} : { pageUrl }),
+        ...(title === undefined ? {} : { title }),
+      };
+      const { status } = await moderate(request, judged, input, fingerprint, context);
       const editToken = nanoid(32);
       const result = await store.createComment({
         id: nanoid(),
@@ -115,14 +275,20 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         avatarSeed: avatarSeedFor(author.email, author.name),
         editTokenHash: sha256Hex(editToken),
         createdAt: now().toISOString(),
+        status,
+        bodyFingerprint: fingerprint,
         ...(key === undefined ? {} : { idempotencyKey: key, requestHash: sha256Hex(canonicalJson(input)) }),
       });
       switch (result.kind) {
         case 'created':
-          return reply.code(201).send({ comment: result.comment, editToken, editableUntil: editableUntil(result.comment, config) });
+          // 201 whatever the status: the comment is stored, and `comment.status` says whether it is public yet.
+          return reply.code(201).send({ comment: forReaders(result.comment), editToken, editableUntil: editableUntil(result.comment, config) });
         case 'replayed':
           // The token exists only as a hash, so a replay cannot repeat it: the comment, without it.
-          return reply.code(200).header('idempotent-replayed', 'true').send({ comment: result.comment, editableUntil: editableUntil(result.comment, config) });
+          return reply
+            .code(200)
+            .header('idempotent-replayed', 'true')
+            .send({ comment: forReaders(result.comment), editableUntil: editableUntil(result.comment, config) });
         case 'conflict':
           throw new ApiError(409, 'conflict', 'This Idempotency-Key was already used for a different comment; send a new key.');
         case 'parent-not-found':
@@ -137,9 +303,13 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
     async (request) => {
       const body = checkedBody(request.body.body);
       const comment = await authorize(request, context);
-      const updated = await store.updateBody(comment.id, body, now().toISOString());
+      // An approved comment edited into something the policy holds is held again; a held one stays held.
+      const verdict = comment.status === 'approved' ? decideEditedStatus({ body, author: { ...comment.author, email: '' }, ip: request.ip }, policy) : null;
+      const hold = verdict && verdict.status !== 'approved' ? verdict.status : undefined;
+      const updated = await store.updateBody(comment.id, body, now().toISOString(), hold);
       if (!updated) throw notFound();
-      return { comment: updated, editableUntil: editableUntil(updated, config) };
+      if (hold) request.log.info({ status: hold, reasons: verdict?.reasons }, 'edited comment held');
+      return { comment: forReaders(updated), editableUntil: editableUntil(updated, config) };
     },
   );
 

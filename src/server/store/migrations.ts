@@ -41,6 +41,17 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX comments_parent ON comments (parent_id);
     CREATE INDEX comments_thread_status ON comments (thread_id, status);
     `,
+    // The site-wide feed and the moderation queue: newest comments of one status, read from the index.
+    'CREATE INDEX comments_status_created ON comments (status, created_at, id);',
+    // Moderation and anti-spam: the body fingerprint that duplicate detection looks up per thread;
+    // "has this email an approved comment" (the first-time policy) from a partial index; `settings`
+    // for what every process on the database must share (the form-token secret).
+    `
+    ALTER TABLE comments ADD COLUMN body_fingerprint TEXT;
+    CREATE INDEX comments_thread_fingerprint ON comments (thread_id, body_fingerprint, created_at);
+    CREATE INDEX comments_approved_email ON comments (lower(author_email)) WHERE status = 'approved';
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    `,
   ],
   postgres: [
     `
@@ -71,6 +82,13 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX comments_thread_created ON comments (thread_id, created_at, id);
     CREATE INDEX comments_parent ON comments (parent_id);
     CREATE INDEX comments_thread_status ON comments (thread_id, status);
+    `,
+    'CREATE INDEX comments_status_created ON comments (status, created_at, id);',
+    `
+    ALTER TABLE comments ADD COLUMN body_fingerprint text;
+    CREATE INDEX comments_thread_fingerprint ON comments (thread_id, body_fingerprint, created_at);
+    CREATE INDEX comments_approved_email ON comments (lower(author_email)) WHERE status = 'approved';
+    CREATE TABLE settings (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
     `,
   ],
 };

@@ -3,7 +3,9 @@ import type { PoolClient, QueryConfig } from 'pg';
 import { decodeCursor, toIsoMillis } from './cursor';
 import { migrations } from './migrations';
 import { checkLimit, commentColumns, normalizeInput, pageOf, pageSql, replayOrConflict, toComment, type CommentRow } from './shared';
-import type { CommentStore, CreateResult, EditableComment, ListOptions, ThreadSummary } from './types';
+import { approvedEmailSql, duplicateSql } from './shared';
+import { checkStatus, moderationSql, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow } from './shared';
+import type { CommentStore, CreateResult, EditableComment, ListOptions, ModerationStatus, StatusChange, ThreadSummary } from './types';
 
 export interface PostgresStoreOptions {
   /** A libpq URL, e.g. `postgres://user@host:5432/db`. */
@@ -40,6 +42,9 @@ export function postgresPageSql(sort: 'oldest' | 'newest', after: boolean): stri
 
 const columns = commentColumns();
 
+/** The duplicate query as this store runs it: $1 thread, $2 fingerprint, $3 since. */
+export const postgresDuplicateSql = duplicateSql((name) => (name === 'thread' ? '$1' : name === 'fingerprint' ? '$2' : '$3::timestamptz'));
+
 /** Named statements: pg prepares each once per connection and reuses the plan. */
 const sql = {
   byKey: `SELECT ${columns}, request_hash FROM comments WHERE idempotency_key = $1`,
@@ -51,8 +56,8 @@ const sql = {
   updateThread: `UPDATE threads SET title = coalesce($2, title), url = coalesce($3, url)
     WHERE id = $1 AND (title IS DISTINCT FROM coalesce($2, title) OR url IS DISTINCT FROM coalesce($3, url))`,
   insertComment: `INSERT INTO comments (id, thread_id, parent_id, body, author_name, author_email, author_url, avatar_seed,
-      status, created_at, edit_token_hash, idempotency_key, request_hash)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'approved', $9::timestamptz, $10, $11, $12)
+      status, created_at, edit_token_hash, idempotency_key, request_hash, body_fingerprint)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $13, $9::timestamptz, $10, $11, $12, $14)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING ${columns}`,
   thread: `SELECT id, title, (SELECT count(*)::int FROM comments WHERE thread_id = threads.id AND status = 'approved') AS count
@@ -60,7 +65,12 @@ const sql = {
   counts: `SELECT thread_id, count(*)::int AS count FROM comments
     WHERE thread_id = ANY($1::text[]) AND status = 'approved' GROUP BY thread_id`,
   editable: `SELECT ${columns}, edit_token_hash FROM comments WHERE id = $1 AND status <> 'deleted'`,
-  updateBody: `UPDATE comments SET body = $2, updated_at = $3::timestamptz WHERE id = $1 AND status <> 'deleted' RETURNING ${columns}`,
+  updateBody: `UPDATE comments SET body = $2, updated_at = $3::timestamptz, status = coalesce($4, status)
+    WHERE id = $1 AND status <> 'deleted' RETURNING ${columns}`,
+  approvedEmail: approvedEmailSql('$1'),
+  duplicate: postgresDuplicateSql,
+  insertSetting: 'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+  setting: 'SELECT value FROM settings WHERE key = $1',
   // FOR UPDATE: a concurrent reply (KEY SHARE on its parent) and this delete wait for each other.
   deleteTarget: 'SELECT parent_id, status FROM comments WHERE id = $1 FOR UPDATE',
   hasReplies: 'SELECT 1 FROM comments WHERE parent_id = $1 LIMIT 1',
@@ -73,7 +83,15 @@ const sql = {
     oldestAfter: postgresPageSql('oldest', true),
     newestAfter: postgresPageSql('newest', true),
   },
+  recent: recentApprovedSql(false, () => '$1'),
+  recentOfThread: recentApprovedSql(true, (name) => (name === 'thread' ? '$1' : '$2')),
+  // FOR UPDATE: the status read and the change it decides are one step, even against another moderator.
+  statusOf: 'SELECT status FROM comments WHERE id = $1 FOR UPDATE',
+  setStatus: 'UPDATE comments SET status = $2 WHERE id = $1',
 };
+
+/** pg's moderation row: timestamps as Dates. */
+type PgModerationRow = Omit<ModerationRow, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date | null };
 
 /** Thrown inside a transaction to roll it back and answer `result` instead. */
 class Abort {
@@ -178,6 +196,8 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
               input.editTokenHash,
               input.idempotencyKey,
               input.requestHash,
+              input.status,
+              input.bodyFingerprint,
             ]),
           );
           const row = rows[0];
@@ -227,10 +247,29 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       return row ? { comment: pgComment(row), editTokenHash: row.edit_token_hash } : null;
     },
 
-    async updateBody(id, body, updatedAt) {
-      const { rows } = await pool.query<PgCommentRow>(named('update_body', sql.updateBody, [id, body, toIsoMillis(updatedAt, 'updatedAt')]));
+    async updateBody(id, body, updatedAt, status) {
+      const { rows } = await pool.query<PgCommentRow>(named('update_body', sql.updateBody, [id, body, toIsoMillis(updatedAt, 'updatedAt'), status ?? null]));
       const row = rows[0];
       return row ? pgComment(row) : null;
+    },
+
+    async hasApprovedComment(email) {
+      if (email === '') return false;
+      return (await pool.query(named('approved_email', sql.approvedEmail, [email]))).rows.length > 0;
+    },
+
+    async hasRecentDuplicate({ threadId, bodyFingerprint, since }) {
+      const { rows } = await pool.query(named('duplicate', sql.duplicate, [threadId, bodyFingerprint, toIsoMillis(since, 'since')]));
+      return rows.length > 0;
+    },
+
+    async initSetting(key, value) {
+      // Two statements, not one: under READ COMMITTED the SELECT sees a row a concurrent process committed
+      // after this INSERT's snapshot, which a single INSERT … RETURNING / UNION would not.
+      await pool.query(named('insert_setting', sql.insertSetting, [key, value]));
+      const { rows } = await pool.query<{ value: string }>(named('setting', sql.setting, [key]));
+      if (!rows[0]) throw new Error(`[colloquy] the setting ${key} was not stored`);
+      return rows[0].value;
     },
 
     async deleteComment(id) {
@@ -254,6 +293,54 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
         }
         return 'removed';
       });
+    },
+
+    async listRecentApproved({ threadId, limit }) {
+      checkLimit(limit);
+      const query =
+        threadId === undefined ? named('recent', sql.recent, [limit]) : named('recent_of_thread', sql.recentOfThread, [threadId, limit]);
+      const { rows } = await pool.query<PgCommentRow & { thread_title: string | null; thread_url: string | null }>(query);
+      return rows.map((row) => toRecentComment({ ...toRow(row), thread_title: row.thread_title, thread_url: row.thread_url }));
+    },
+
+    async listForModeration({ status, threadId, limit }) {
+      checkLimit(limit);
+      if (status !== undefined) checkStatus(status);
+      const filters = { status: status !== undefined, thread: threadId !== undefined };
+      let n = 0;
+      const text = moderationSql(filters, () => `$${++n}`);
+      const values = [...(status === undefined ? [] : [status]), ...(threadId === undefined ? [] : [threadId]), limit];
+      const { rows } = await pool.query<PgModerationRow>(named(`moderation_${Number(filters.status)}${Number(filters.thread)}`, text, values));
+      return rows.map((row) =>
+        toModerationEntry({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at?.toISOString() ?? null }),
+      );
+    },
+
+    async setStatus(ids, status) {
+      checkStatus(status);
+      const changes: StatusChange[] = [];
+      for (const id of ids) {
+        if (status === 'deleted') {
+          const previous = (await pool.query<{ status: ModerationStatus }>('SELECT status FROM comments WHERE id = $1', [id])).rows[0]?.status;
+          if (previous === undefined) changes.push({ id, outcome: 'not-found' });
+          else if (previous === 'deleted') changes.push({ id, outcome: 'unchanged', previous });
+          else {
+            const outcome = await this.deleteComment(id);
+            changes.push(outcome === 'not-found' ? { id, outcome } : { id, outcome, previous });
+          }
+          continue;
+        }
+        changes.push(
+          await transaction(async (client): Promise<StatusChange> => {
+            const previous = (await client.query<{ status: ModerationStatus }>(named('status_of', sql.statusOf, [id]))).rows[0]?.status;
+            if (previous === undefined || previous === 'deleted') return { id, outcome: 'not-found' };
+            if (previous === status) return { id, outcome: 'unchanged', previous };
+            await client.query(named('set_status', sql.setStatus, [id, status]));
+            return { id, outcome: 'changed', previous };
+          }),
+        );
+      }
+      return changes;
     },
 
     async close() {

@@ -1,7 +1,7 @@
 /** What both stores share: the public row shape, the page query, input normalization, paging. */
 import type { Comment, CommentStatus } from '../../core/types';
 import { encodeCursor, toIsoMillis } from './cursor';
-import type { CommentRecordInput, CreateResult } from './types';
+import type { CommentRecordInput, CreateResult, ModerationEntry, ModerationStatus, RecentComment } from './types';
 
 /**
  * The public columns of a comment, as both engines select them. There is deliberately no
@@ -87,6 +87,8 @@ export interface NormalizedInput {
   createdAt: string;
   idempotencyKey: string | null;
   requestHash: string | null;
+  status: string;
+  bodyFingerprint: string | null;
 }
 
 export function normalizeInput(input: CommentRecordInput): NormalizedInput {
@@ -105,6 +107,8 @@ export function normalizeInput(input: CommentRecordInput): NormalizedInput {
     createdAt: toIsoMillis(input.createdAt, 'createdAt'),
     idempotencyKey: input.idempotencyKey ?? null,
     requestHash: input.requestHash ?? null,
+    status: input.status ?? 'approved',
+    bodyFingerprint: input.bodyFingerprint ?? null,
   };
 }
 
@@ -124,3 +128,89 @@ export function pageOf(comments: Comment[], limit: number): { comments: Comment[
   const last = page[page.length - 1];
   return { comments: page, nextCursor: last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
 }
+
+/** A comment row with its thread's title and page address, for feeds. */
+export interface RecentRow extends CommentRow {
+  thread_title: string | null;
+  thread_url: string | null;
+}
+
+/**
+ * The newest approved comments, site-wide or of one thread, read backwards from an index so that a
+ * feed costs about 50 index entries however large the site: `comments_status_created` site-wide,
+ * the page index per thread. Per thread the status test is written `c.status || ''` so that no
+ * engine can pick the status index instead and walk the whole site's comments to find one thread's.
+ */
+export function recentApprovedSql(byThread: boolean, param: (name: 'thread' | 'limit') => string): string {
+  return [
+    `SELECT ${commentColumns('c')}, t.title AS thread_title, t.url AS thread_url`,
+    'FROM comments c JOIN threads t ON t.id = c.thread_id',
+    byThread ? `WHERE c.thread_id = ${param('thread')} AND c.status || '' = 'approved'` : `WHERE c.status = 'approved'`,
+    'ORDER BY c.created_at DESC, c.id DESC',
+    `LIMIT ${param('limit')}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export const toRecentComment = (row: RecentRow): RecentComment => ({
+  comment: toComment(row),
+  thread: { title: row.thread_title, url: row.thread_url },
+});
+
+/** What the owner-only moderation list selects: unlike CommentRow, it has the email. */
+export interface ModerationRow {
+  id: string;
+  thread_id: string;
+  thread_title: string | null;
+  parent_id: string | null;
+  status: string;
+  body: string;
+  author_name: string;
+  author_email: string;
+  author_url: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** The moderation list's SQL; a filter that is not given is left out, so each variant can use its index. */
+export function moderationSql(filters: { status: boolean; thread: boolean }, param: (name: 'status' | 'thread' | 'limit') => string): string {
+  const where = [filters.status ? `c.status = ${param('status')}` : '', filters.thread ? `c.thread_id = ${param('thread')}` : ''].filter(Boolean);
+  return [
+    'SELECT c.id, c.thread_id, t.title AS thread_title, c.parent_id, c.status, c.body, c.author_name, c.author_email, c.author_url,',
+    '  c.created_at, c.updated_at',
+    'FROM comments c JOIN threads t ON t.id = c.thread_id',
+    where.length ? `WHERE ${where.join(' AND ')}` : '',
+    'ORDER BY c.created_at DESC, c.id DESC',
+    `LIMIT ${param('limit')}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
+  id: row.id,
+  threadId: row.thread_id,
+  threadTitle: row.thread_title,
+  parentId: row.parent_id,
+  status: row.status as ModerationStatus,
+  body: row.body,
+  author: { name: row.author_name, email: row.author_email, url: row.author_url },
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const moderationStatuses: readonly string[] = ['approved', 'pending', 'spam', 'deleted'];
+
+/** Rejects a status the schema's CHECK would refuse, before any SQL runs. */
+export function checkStatus(status: string): void {
+  if (!moderationStatuses.includes(status)) throw new RangeError(`[colloquy] status must be one of ${moderationStatuses.join(', ')}, got ${JSON.stringify(status)}`);
+}
+
+/** "Has this email an approved comment?" (the first-time policy), answered from the partial index comments_approved_email. */
+export const approvedEmailSql = (email: string) =>
+  `SELECT 1 AS one FROM comments WHERE lower(author_email) = lower(${email}) AND status = 'approved' LIMIT 1`;
+
+/** A comment of the thread, not deleted, posted since then with this body fingerprint: answered from comments_thread_fingerprint. */
+export const duplicateSql = (param: (name: 'thread' | 'fingerprint' | 'since') => string) =>
+  `SELECT 1 AS one FROM comments WHERE thread_id = ${param('thread')} AND body_fingerprint = ${param('fingerprint')} AND created_at >= ${param('since')} AND status <> 'deleted' LIMIT 1`;

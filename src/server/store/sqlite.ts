@@ -4,7 +4,9 @@ import Database from 'better-sqlite3';
 import { decodeCursor, toIsoMillis } from './cursor';
 import { migrations } from './migrations';
 import { checkLimit, commentColumns, pageOf, pageSql, replayOrConflict, normalizeInput, toComment, type CommentRow, type NormalizedInput } from './shared';
-import type { CommentRecordInput, CommentStore, CreateResult, EditableComment, ListOptions, ThreadSummary } from './types';
+import { approvedEmailSql, duplicateSql } from './shared';
+import { checkStatus, moderationSql, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow, type RecentRow } from './shared';
+import type { CommentRecordInput, CommentStore, CreateResult, EditableComment, ListOptions, ModerationStatus, SettableStatus, StatusChange, ThreadSummary } from './types';
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. `':memory:'` gives a private, throwaway database. */
@@ -37,9 +39,9 @@ function prepareStatements(db: Database.Database) {
     ),
     insertComment: db.prepare<[NormalizedInput], CommentRow>(
       `INSERT INTO comments (id, thread_id, parent_id, body, author_name, author_email, author_url, avatar_seed,
-         status, created_at, edit_token_hash, idempotency_key, request_hash)
+         status, created_at, edit_token_hash, idempotency_key, request_hash, body_fingerprint)
        VALUES (@id, @threadId, @parentId, @body, @authorName, @authorEmail, @authorUrl, @avatarSeed,
-         'approved', @createdAt, @editTokenHash, @idempotencyKey, @requestHash)
+         @status, @createdAt, @editTokenHash, @idempotencyKey, @requestHash, @bodyFingerprint)
        RETURNING ${columns}`,
     ),
     page: {
@@ -61,9 +63,14 @@ function prepareStatements(db: Database.Database) {
     editable: db.prepare<[string], CommentRow & { edit_token_hash: string }>(
       `SELECT ${columns}, edit_token_hash FROM comments WHERE id = ? AND status <> 'deleted'`,
     ),
-    updateBody: db.prepare<[{ id: string; body: string; updatedAt: string }], CommentRow>(
-      `UPDATE comments SET body = @body, updated_at = @updatedAt WHERE id = @id AND status <> 'deleted' RETURNING ${columns}`,
+    updateBody: db.prepare<[{ id: string; body: string; updatedAt: string; status: string | null }], CommentRow>(
+      `UPDATE comments SET body = @body, updated_at = @updatedAt, status = coalesce(@status, status)
+       WHERE id = @id AND status <> 'deleted' RETURNING ${columns}`,
     ),
+    approvedEmail: db.prepare<[string], { one: number }>(approvedEmailSql('?')),
+    duplicate: db.prepare<[{ thread: string; fingerprint: string; since: string }], { one: number }>(duplicateSql((name) => `@${name}`)),
+    insertSetting: db.prepare<[string, string]>('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
+    setting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
     deleteTarget: db.prepare<[string], { parent_id: string | null; status: string }>('SELECT parent_id, status FROM comments WHERE id = ?'),
     hasReplies: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM comments WHERE parent_id = ? LIMIT 1'),
     toPlaceholder: db.prepare<[string]>(
@@ -71,6 +78,11 @@ function prepareStatements(db: Database.Database) {
        WHERE id = ?`,
     ),
     remove: db.prepare<[string]>('DELETE FROM comments WHERE id = ?'),
+    recent: db.prepare<[{ limit: number }], RecentRow>(recentApprovedSql(false, (name) => `@${name}`)),
+    recentOfThread: db.prepare<[{ thread: string; limit: number }], RecentRow>(recentApprovedSql(true, (name) => `@${name}`)),
+    // Four variants (with or without each filter), prepared when first asked for.
+    moderation: new Map<string, Database.Statement<[Record<string, unknown>], ModerationRow>>(),
+    setStatus: db.prepare<[{ id: string; status: string }]>('UPDATE comments SET status = @status WHERE id = @id'),
   };
 }
 
@@ -144,6 +156,24 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
     return 'removed';
   });
 
+  const initSetting = db.transaction((key: string, value: string): string => {
+    const s = st();
+    s.insertSetting.run(key, value);
+    return s.setting.get(key)!.value;
+  });
+
+  const changeStatus = db.transaction((ids: string[], status: SettableStatus): StatusChange[] =>
+    ids.map((id): StatusChange => {
+      const s = st();
+      const previous = s.deleteTarget.get(id)?.status as ModerationStatus | undefined;
+      if (previous === undefined || (previous === 'deleted' && status !== 'deleted')) return { id, outcome: 'not-found' };
+      if (previous === status) return { id, outcome: 'unchanged', previous };
+      if (status === 'deleted') return { id, outcome: remove(id) as 'removed' | 'placeholder', previous };
+      s.setStatus.run({ id, status });
+      return { id, outcome: 'changed', previous };
+    }),
+  );
+
   return {
     async migrate() {
       migrate.immediate();
@@ -177,12 +207,42 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
       const row = st().editable.get(id);
       return row ? { comment: toComment(row), editTokenHash: row.edit_token_hash } : null;
     },
-    async updateBody(id, body, updatedAt) {
-      const row = st().updateBody.get({ id, body, updatedAt: toIsoMillis(updatedAt, 'updatedAt') });
+    async updateBody(id, body, updatedAt, status) {
+      const row = st().updateBody.get({ id, body, updatedAt: toIsoMillis(updatedAt, 'updatedAt'), status: status ?? null });
       return row ? toComment(row) : null;
+    },
+    async hasApprovedComment(email) {
+      return email !== '' && st().approvedEmail.get(email) !== undefined;
+    },
+    async hasRecentDuplicate({ threadId, bodyFingerprint, since }) {
+      return st().duplicate.get({ thread: threadId, fingerprint: bodyFingerprint, since: toIsoMillis(since, 'since') }) !== undefined;
+    },
+    async initSetting(key, value) {
+      return initSetting.immediate(key, value);
     },
     async deleteComment(id) {
       return remove.immediate(id);
+    },
+    async listRecentApproved({ threadId, limit }) {
+      checkLimit(limit);
+      const s = st();
+      const rows = threadId === undefined ? s.recent.all({ limit }) : s.recentOfThread.all({ thread: threadId, limit });
+      return rows.map(toRecentComment);
+    },
+    async listForModeration({ status, threadId, limit }) {
+      checkLimit(limit);
+      if (status !== undefined) checkStatus(status);
+      const filters = { status: status !== undefined, thread: threadId !== undefined };
+      const key = `${filters.status}:${filters.thread}`;
+      const cache = st().moderation;
+      let statement = cache.get(key);
+      if (!statement) cache.set(key, (statement = db.prepare(moderationSql(filters, (name) => `@${name}`))));
+      const params = { limit, ...(status === undefined ? {} : { status }), ...(threadId === undefined ? {} : { thread: threadId }) };
+      return statement.all(params).map(toModerationEntry);
+    },
+    async setStatus(ids, status) {
+      checkStatus(status);
+      return changeStatus.immediate(ids, status);
     },
     async close() {
       if (!db.open) return;

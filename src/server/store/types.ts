@@ -1,4 +1,4 @@
-import type { Comment, SortOrder } from '../../core/types';
+import type { Comment, CommentStatus, SortOrder } from '../../core/types';
 
 /** A new comment as the API hands it to a store: already validated, normalized and given an id. */
 export interface CommentRecordInput {
@@ -22,6 +22,10 @@ export interface CommentRecordInput {
   idempotencyKey?: string;
   /** SHA-256 hex of the request body, to tell a retry (same body) from a conflict (another body). */
   requestHash?: string;
+  /** What moderation decided. @default 'approved' */
+  status?: 'approved' | 'pending' | 'spam';
+  /** SHA-256 hex of the body as duplicate detection compares it (see `hasRecentDuplicate`). */
+  bodyFingerprint?: string;
 }
 
 export type CreateResult =
@@ -79,8 +83,80 @@ export interface CommentStore {
   /** Public comments per thread; unknown threads count 0. */
   countComments(threadIds: string[]): Promise<Record<string, number>>;
   getEditable(id: string): Promise<EditableComment | null>;
-  updateBody(id: string, body: string, updatedAt: string): Promise<Comment | null>;
+  /** Changes the body; `status` also holds an edited comment (an edit never approves one). */
+  updateBody(id: string, body: string, updatedAt: string, status?: 'pending' | 'spam'): Promise<Comment | null>;
+  /** Whether a comment by this email (compared case-insensitively) is approved; '' never is. */
+  hasApprovedComment(email: string): Promise<boolean>;
+  /** Whether a comment of the thread, not deleted, created at or after `since`, has this body fingerprint. */
+  hasRecentDuplicate(query: { threadId: string; bodyFingerprint: string; since: string }): Promise<boolean>;
+  /** Stores `value` under `key` unless a value is there already; answers the stored one (first writer wins, across processes). */
+  initSetting(key: string, value: string): Promise<string>;
   /** Removes the comment, or keeps it as a 'deleted' placeholder (empty body and author) when it has replies. */
   deleteComment(id: string): Promise<'removed' | 'placeholder' | 'not-found'>;
+  /**
+   * The newest approved comments, site-wide or of one thread, with their thread's title and page
+   * address: what the Atom feeds show. Newest first by (createdAt, id). Public: never an email.
+   */
+  listRecentApproved(options: RecentApprovedOptions): Promise<RecentComment[]>;
+  /**
+   * OWNER-ONLY: comments of any status, newest first by (createdAt, id), with the author's email.
+   * For the `colloquy moderate` CLI; no public route may call it.
+   */
+  listForModeration(options: ModerationListOptions): Promise<ModerationEntry[]>;
+  /**
+   * Moves each comment to `status`, one id at a time (each change is atomic; a batch is not one
+   * transaction). `'deleted'` follows `deleteComment`'s rules. A deleted comment is gone for good:
+   * any other status reports it as `not-found`. Outcomes come back in the order of `ids`.
+   */
+  setStatus(ids: string[], status: SettableStatus): Promise<StatusChange[]>;
   close(): Promise<void>;
 }
+
+export interface RecentApprovedOptions {
+  /** One thread's comments; all threads when absent. */
+  threadId?: string;
+  limit: number;
+}
+
+/** An approved comment and where it was posted. */
+export interface RecentComment {
+  comment: Comment;
+  thread: { title: string | null; url: string | null };
+}
+
+/** Every status a stored comment can have (`'spam'` is kept in the store but is never public). */
+export type ModerationStatus = CommentStatus | 'spam';
+
+/** What the site owner can set a comment to. */
+export type SettableStatus = 'approved' | 'pending' | 'spam' | 'deleted';
+
+export interface ModerationListOptions {
+  /** Only comments with this status; every status when absent. */
+  status?: ModerationStatus;
+  threadId?: string;
+  limit: number;
+}
+
+/**
+ * A comment as the site owner sees it, email included. Deliberately not a `Comment`: no code that
+ * serves readers should be able to pass one along by mistake.
+ */
+export interface ModerationEntry {
+  id: string;
+  threadId: string;
+  threadTitle: string | null;
+  parentId: string | null;
+  status: ModerationStatus;
+  body: string;
+  author: { name: string; email: string; url: string | null };
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+/**
+ * One id's result: `changed` (from `previous`), `unchanged` (it already had that status),
+ * `removed` / `placeholder` (deleted, as `deleteComment` answers), or `not-found`.
+ */
+export type StatusChange =
+  | { id: string; outcome: 'changed' | 'unchanged' | 'removed' | 'placeholder'; previous: ModerationStatus }
+  | { id: string; outcome: 'not-found' };

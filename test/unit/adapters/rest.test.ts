@@ -171,6 +171,61 @@ describe('createComment', () => {
   });
 });
 
+describe('anti-spam fields and held comments', () => {
+  /** A listing answered with `formToken`, recording each request. */
+  function serveList(formToken: (n: number) => string | undefined) {
+    const { requests, record } = recorded();
+    server.use(
+      http.get(`${API}/comments`, ({ request }) => {
+        record(request);
+        const token = formToken(requests.length);
+        return HttpResponse.json({ thread: { id: 'post', title: null, count: 0 }, comments: [], nextCursor: null, ...(token ? { formToken: token } : {}) });
+      }),
+    );
+    return requests;
+  }
+  const query = { threadId: 'post', limit: 50, sort: 'oldest' } as const;
+
+  it("sends the first listing's form token with every comment, and a honeypot only when it is filled in", async () => {
+    serveList((n) => `token-of-listing-${n}`);
+    const posts = serveCreate();
+    const rest = adapter();
+    await rest.listComments(query, live());
+    await rest.listComments({ ...query, cursor: 'next' }, live());
+    await rest.createComment({ ...input, honeypot: '' }, live());
+    await rest.createComment({ ...input, honeypot: 'https://bot.example' }, live());
+
+    const [first, second] = await Promise.all(posts.map((r) => r.json()));
+    expect(first).toMatchObject({ formToken: 'token-of-listing-1' });
+    expect(first).not.toHaveProperty('honeypot');
+    expect(second).toMatchObject({ formToken: 'token-of-listing-1', honeypot: 'https://bot.example' });
+  });
+
+  it('posts without a form token when it has listed nothing (or the server sent none)', async () => {
+    serveList(() => undefined);
+    const posts = serveCreate();
+    const rest = adapter();
+    await rest.createComment(input, live());
+    await rest.listComments(query, live());
+    await rest.createComment(input, live());
+    for (const request of posts) expect(await request.json()).not.toHaveProperty('formToken');
+  });
+
+  it('lists with X-Colloquy-Own naming the comments it holds unexpired edit tokens for, and without it otherwise', async () => {
+    const lists = serveList(() => 'token');
+    serveCreate();
+    localStorage.setItem('colloquy:edit-tokens', JSON.stringify({ old: { token: 'x', until: Date.now() - 1 }, kept: { token: 'tk', until: Date.now() + 60_000 } }));
+    const rest = adapter();
+    await rest.listComments(query, live());
+    await rest.createComment(input, live());
+    await rest.listComments(query, live());
+    localStorage.clear();
+    await adapter().listComments(query, live());
+
+    expect(lists.map((r) => r.headers.get('X-Colloquy-Own'))).toEqual(['kept:tk', 'kept:tk,new-1:token-1', null]);
+  });
+});
+
 describe('retries', () => {
   it('retries a 500 with the same Idempotency-Key, so the comment is created once', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });

@@ -172,6 +172,7 @@ describe('posting a comment', () => {
       parentId: null,
       body: 'Lovely **post**.',
       author: { name: 'Dee', email: 'dee@example.com', url: 'https://dee.example/' },
+      honeypot: '',
     });
 
     release.open();
@@ -187,6 +188,26 @@ describe('posting a comment', () => {
     expect(field.email(ui).value).toBe('dee@example.com');
     expect(field.website(ui).value).toBe('https://dee.example/');
     await waitFor(() => expect(focused(host)).toBe(article));
+  });
+
+  it('has a honeypot field that people neither see nor reach, and sends what a bot typed into it', async () => {
+    const { adapter } = spyAdapter();
+    const { host, ui } = mountWidget({ adapter });
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    // Hidden from assistive technology, so not a textbox anyone is offered…
+    expect(ui.queryByRole('textbox', { name: 'Leave this field empty' })).toBeNull();
+    const trap = host.shadowRoot!.querySelector<HTMLInputElement>('input[name="website2"]')!;
+    const wrapper = trap.closest('[aria-hidden="true"]')!;
+    expect(wrapper.className).toBe('visually-hidden');
+    expect(trap.tabIndex).toBe(-1);
+    expect(trap.getAttribute('autocomplete')).toBe('off');
+    expect(host.shadowRoot!.querySelector(`label[for="${trap.id}"]`)?.textContent).toBe('Leave this field empty');
+    // …but a bot that fills in every input fills it in.
+    fillForm(ui);
+    trap.value = 'https://bot.example';
+    fireEvent.click(postButton(ui));
+    await waitFor(() => expect(adapter.createComment).toHaveBeenCalledTimes(1));
+    expect(adapter.createComment.mock.calls[0]?.[0]).toMatchObject({ honeypot: 'https://bot.example' });
   });
 
   it('does not keep the details when “save my details” is unchecked', async () => {

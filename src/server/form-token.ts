@@ -1,0 +1,32 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FormTokenFact } from './moderation';
+
+/**
+ * The signed timestamp behind the "too fast" check: the listing hands out `<issuedAt ms>.<HMAC>`,
+ * the form sends it back with the comment, and the server learns how long the form was open
+ * without keeping any state. Several processes verify each other's tokens when they share the
+ * secret (COLLOQUY_SECRET, or the one stored in the database).
+ */
+const mac = (secret: string, issuedAt: number) => createHmac('sha256', secret).update(`colloquy-form:${issuedAt}`).digest('base64url');
+
+/** Clocks of processes sharing a database may disagree a little; a token from further ahead is forged. */
+const MAX_CLOCK_SKEW_MS = 60_000;
+
+export function issueFormToken(secret: string, now: Date): string {
+  const issuedAt = now.getTime();
+  return `${issuedAt}.${mac(secret, issuedAt)}`;
+}
+
+/** How old the token is, or why it cannot be read. Constant-time on the signature. */
+export function readFormToken(token: string | undefined, secret: string, now: Date): FormTokenFact {
+  if (token === undefined || token === '') return 'missing';
+  const match = /^(\d{1,15})\.([\w-]{43})$/.exec(token);
+  if (!match) return 'invalid';
+  const issuedAt = Number(match[1]);
+  const given = Buffer.from(match[2]!);
+  const expected = Buffer.from(mac(secret, issuedAt));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+  const age = now.getTime() - issuedAt;
+  if (age < -MAX_CLOCK_SKEW_MS) return 'invalid';
+  return { ageSeconds: Math.max(0, age) / 1000 };
+}
