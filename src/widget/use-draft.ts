@@ -13,9 +13,9 @@ const empty: DraftValues = { body: '', name: '', email: '', url: '' };
 const isDraft = (value: unknown): value is Partial<DraftValues> =>
   typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
 
-export const draftKey = (threadId: string) => `colloquy:draft:${threadId}`;
+const draftKey = (threadId: string) => `colloquy:draft:${threadId}`;
 /** Where "Save my name, email, and website in this browser" keeps the details, for every thread. */
-export const authorKey = 'colloquy:author';
+const authorKey = 'colloquy:author';
 
 /**
  * The form's values, written to the browser as the reader types so that a reload, a crash or a

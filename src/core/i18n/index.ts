@@ -15,9 +15,6 @@ export function registerLocale(tag: string, messages: Messages): void {
   locales[tag.toLowerCase()] = messages;
 }
 
-/** The languages registered so far. */
-export const supportedLocales = () => Object.keys(locales);
-
 /** The translation functions the widget uses; one per mounted widget. */
 export interface Translator {
   locale: string;
