@@ -1,11 +1,12 @@
 import { defineConfig } from 'vite';
 
 // One IIFE per script-tag file (an IIFE build takes one entry): the widget, and each locale pack
-// (`--mode ar`) and the browser-only adapters (`--mode adapters`); `--mode lib` is the npm ES module, which leaves Preact and nanoid to the app's bundler.
+// (`--mode ar`), the browser-only adapters (`--mode adapters`) and the moderation dashboard (`--mode admin`); `--mode lib` is the npm ES module, which leaves Preact and nanoid to the app's bundler.
 const libraries = {
   production: { entry: 'src/embed/index.ts', formats: ['iife' as const], name: 'ColloquyEmbed', fileName: () => 'colloquy.js' },
   ar: { entry: 'src/embed/locale-ar.ts', formats: ['iife' as const], name: 'ColloquyArabic', fileName: () => 'colloquy-ar.js' },
   adapters: { entry: 'src/embed/adapter-pack.ts', formats: ['iife' as const], name: 'ColloquyLocal', fileName: () => 'colloquy-local.js' },
+  admin: { entry: 'src/embed/admin.tsx', formats: ['iife' as const], name: 'ColloquyAdmin', fileName: () => 'colloquy-admin.js' },
   lib: { entry: 'src/index.ts', formats: ['es' as const], fileName: () => 'colloquy.mjs' },
 };
 

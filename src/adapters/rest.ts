@@ -115,9 +115,9 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         undefined, undefined, own ? { 'X-Colloquy-Own': own } : undefined);
     },
 
-    async createComment({ threadId, title, pageUrl, parentId, body, author, honeypot }, signal) {
+    async createComment({ threadId, title, pageUrl, parentId, body, author, honeypot, notify }, signal) {
       // JSON leaves undefined values out: the server rejects fields it does not know, null ones too.
-      const wire = { thread: threadId, title, url: pageUrl, parentId: parentId || undefined, body, author, formToken, honeypot: honeypot || undefined };
+      const wire = { thread: threadId, title, url: pageUrl, parentId: parentId || undefined, body, author, formToken, honeypot: honeypot || undefined, notify: notify || undefined };
       const { comment, editToken, editableUntil } = await request('comments', signal, (d) => commentOf(d) && d, 'POST', wire, {
         'Idempotency-Key': nanoid(),
       });

@@ -30,6 +30,8 @@ export interface CommentAuthor {
   url?: string;
   /** Opaque value the identicon is drawn from (a hash, never the email itself). */
   avatarSeed: string;
+  /** Set on replies the site owner wrote (shown with an "Owner" badge); absent otherwise. */
+  isOwner?: true;
 }
 
 /** What a reader submits through the form. */
@@ -51,6 +53,8 @@ export interface NewComment {
    * do not. Sent to servers that check it; adapters without spam checks ignore it.
    */
   honeypot?: string;
+  /** "Notify me of follow-up comments by email": servers that send mail subscribe the author to the thread. Others ignore it. */
+  notify?: boolean;
 }
 
 /** One page of a thread, in the requested order. */

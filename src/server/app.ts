@@ -7,6 +7,10 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import { defaultServerConfig, type AppConfig } from './config';
 import { ApiError, toApiError } from './errors';
 import { createModerationPolicy, type SpamCheckHook } from './moderation';
+import { createNotifier } from './notifications';
+import { mailLinkRoutes } from './routes/mail-links';
+import { adminPage } from './admin-page';
+import { adminRoutes } from './routes/admin';
 import { commentRoutes, commentWriteRoutes, type RouteContext } from './routes/comments';
 import { countsRoute } from './routes/counts';
 import { feedRoute } from './routes/feed';
@@ -34,6 +38,8 @@ export interface AppOptions {
    * @default none
    */
   spamCheck?: SpamCheckHook;
+  /** Timing of the notification mail outbox (with `smtpUrl` set); tests shorten it. @default { retryBaseMs: 30000, pollMs: 30000 } */
+  mail?: { retryBaseMs?: number; pollMs?: number };
 }
 
 const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
@@ -47,7 +53,7 @@ function sendError(reply: FastifyReply, error: ApiError) {
  * The reference server as a Fastify instance that never listens: `main` listens, tests call
  * `inject()` (or `listen({ port: 0 })`). Serves the API under /api, and demo/ and dist/ at /.
  */
-export function createApp({ store, config: overrides = {}, now = () => new Date(), root = projectRoot, logger = false, spamCheck }: AppOptions): FastifyInstance {
+export function createApp({ store, config: overrides = {}, now = () => new Date(), root = projectRoot, logger = false, spamCheck, mail }: AppOptions): FastifyInstance {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   const config: AppConfig = { ...defaultServerConfig, ...defined };
   let secret: Promise<string> | undefined;
@@ -71,6 +77,16 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allowUnionTypes: true } },
     frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error, config.bodyLimit)),
   });
+
+  if (config.smtpUrl) {
+    const notifier = createNotifier({ store, config, secret: formSecret, log: app.log, ...mail });
+    context.notifier = notifier;
+    app.addHook('onReady', async () => notifier.start());
+    app.addHook('onClose', async () => notifier.stop());
+  } else {
+    // A warning, so that it shows at the level `colloquy serve` logs at.
+    app.addHook('onReady', async () => app.log.warn('notifications by email are off: COLLOQUY_SMTP_URL is not set'));
+  }
 
   // JSON only: with text/plain gone, a cross-site form or `no-cors` fetch cannot post (415), and any
   // real cross-origin write needs a CORS preflight, which only allowlisted origins pass.
@@ -113,6 +129,9 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
       countsRoute(api, context);
       feedRoute(api, context);
       healthRoute(api, context);
+      // Its own plugin: these pages accept form posts, which the rest of the API refuses.
+      api.register(async (links) => mailLinkRoutes(links, context));
+      api.register((admin) => adminRoutes(admin, context), { prefix: '/admin' });
       api.register(async (writes) => {
         if (config.rateLimit > 0) {
           // One budget per client address for all writes, counted before the body is read.
@@ -136,6 +155,9 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
       ['/', join(root, 'dist')],
     ],
   });
+  app.get('/admin', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', adminPage.csp).send(adminPage.html),
+  );
   app.get('/*', async (request, reply) => {
     const file = isApi(request.url) ? null : await staticFiles(request.url);
     if (!file) return reply.callNotFound();

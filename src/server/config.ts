@@ -49,6 +49,22 @@ export interface ServerConfig {
    * so every process on that database shares it. @default ''
    */
   secret: string;
+  /**
+   * The site owner's password for the moderation dashboard at /admin (at least 12 characters).
+   * Empty: the dashboard and /api/admin/ are off. @default ''
+   */
+  adminPassword: string;
+  /**
+   * The mail server for notifications: `smtp://user:password@host:587` (STARTTLS when offered) or
+   * `smtps://…:465`. Empty: no mails are sent. @default ''
+   */
+  smtpUrl: string;
+  /** The From address of notification mails, e.g. `Blog comments <comments@blog.example>`. Needed with `smtpUrl`. @default '' */
+  mailFrom: string;
+  /** Where new comments are announced, with approve / spam / delete links. Empty: no owner mails. @default '' */
+  ownerEmail: string;
+  /** The server's public address, for the links in mails (e.g. `https://comments.blog.example`). Needed with `smtpUrl`. @default '' */
+  publicUrl: string;
 }
 
 /** What `createApp` needs of the configuration (the rest is about listening and storage). */
@@ -67,6 +83,11 @@ export type AppConfig = Pick<
   | 'spamChecks'
   | 'spamCheckTimeoutMs'
   | 'secret'
+  | 'adminPassword'
+  | 'smtpUrl'
+  | 'mailFrom'
+  | 'ownerEmail'
+  | 'publicUrl'
 >;
 
 export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
@@ -87,6 +108,11 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   spamChecks: [...SPAM_CHECKS],
   spamCheckTimeoutMs: 2000,
   secret: '',
+  adminPassword: '',
+  smtpUrl: '',
+  mailFrom: '',
+  ownerEmail: '',
+  publicUrl: '',
 });
 
 type Parse<T> = (raw: string, name: string) => T;
@@ -242,6 +268,37 @@ const options: {
     help: 'signs form timestamps; give every process the same one (prefer the variable: flags show in ps)',
     parse: (raw, name) => (raw.length >= 16 ? raw : fail(name, 'must be at least 16 characters long')),
   },
+  adminPassword: {
+    env: 'COLLOQUY_ADMIN_PASSWORD',
+    flag: '--admin-password',
+    help: 'turns on the moderation dashboard at /admin with this password (prefer the variable: flags show in ps)',
+    parse: (raw, name) => (raw.length >= 12 ? raw : fail(name, 'must be at least 12 characters long')),
+  },
+  smtpUrl: {
+    env: 'COLLOQUY_SMTP_URL',
+    flag: '--smtp-url',
+    help: 'mail server for notifications: smtp://user:password@host:587 or smtps://user:password@host:465',
+    // A query passes nodemailer options (e.g. ?tls.servername=…); a password with / ? # must be percent-encoded.
+    parse: (raw, name) => (/^smtps?:\/\/[^\s/?#]+\/?(?:\?\S*)?$/.test(raw) ? raw : fail(name, 'must look like smtp://user:password@host:587 or smtps://host:465')),
+  },
+  mailFrom: {
+    env: 'COLLOQUY_MAIL_FROM',
+    flag: '--mail-from',
+    help: 'From address of notification mails, e.g. "Blog comments <comments@blog.example>"',
+    parse: (raw, name) => (/^[^\r\n]*@[^\r\n]*$/.test(raw) ? raw : fail(name, `must be an email address, got "${raw}"`)),
+  },
+  ownerEmail: {
+    env: 'COLLOQUY_OWNER_EMAIL',
+    flag: '--owner-email',
+    help: 'where new comments are announced, with approve/spam/delete links',
+    parse: (raw, name) => (/^[^\s@]+@[^\s@]+$/.test(raw) ? raw : fail(name, `must be an email address, got "${raw}"`)),
+  },
+  publicUrl: {
+    env: 'COLLOQUY_PUBLIC_URL',
+    flag: '--public-url',
+    help: "the server's public address, for links in mails (https://comments.blog.example)",
+    parse: (raw, name) => (/^https?:\/\/[^\s]+$/.test(raw) && !/[?#]/.test(raw) ? raw.replace(/\/+$/, '') : fail(name, `must be an http(s) address without query, got "${raw}"`)),
+  },
 };
 
 /** Splits `--name value` and `--name=value` flags; anything else is a mistake worth naming. */
@@ -275,6 +332,8 @@ export function resolveServerConfig(env: Record<string, string | undefined> = {}
     if (raw === undefined || raw.trim() === '') continue;
     config[key] = (parse as Parse<unknown>)(raw.trim(), fromFlag === undefined ? variable : flag);
   }
+  if (config.smtpUrl && !config.mailFrom) fail('COLLOQUY_MAIL_FROM', 'is needed with COLLOQUY_SMTP_URL: the From address of notification mails');
+  if (config.smtpUrl && !config.publicUrl) fail('COLLOQUY_PUBLIC_URL', 'is needed with COLLOQUY_SMTP_URL: the links in notification mails point there');
   return config as ServerConfig;
 }
 
@@ -284,7 +343,7 @@ export function describeServerOptions(): string {
     .map(([key, { env, flag, help }]) => {
       const fallback = defaultServerConfig[key as keyof ServerConfig];
       const shown =
-        key === 'secret' ? 'generated and stored in the database' : Array.isArray(fallback) ? (fallback.length ? fallback.join(',') : 'none') : String(fallback);
+        key === 'secret' ? 'generated and stored in the database' : key === 'adminPassword' ? 'none: /admin is off' : Array.isArray(fallback) ? (fallback.length ? fallback.join(',') : 'none') : String(fallback) || 'none';
       return `  ${`${flag} <value>`.padEnd(32)}${env}\n  ${''.padEnd(32)}${help} (default: ${shown})`;
     })
     .join('\n');

@@ -24,6 +24,8 @@ export interface CreateCommentBody {
   formToken?: string;
   /** The form's hidden honeypot field: empty from people. */
   honeypot?: string;
+  /** "Notify me of follow-up comments by email". */
+  notify?: boolean;
 }
 
 export const createCommentBody = {
@@ -44,6 +46,7 @@ export const createCommentBody = {
     },
     formToken: text(200),
     honeypot: text(2000),
+    notify: { type: 'boolean' },
   },
 } as const;
 
@@ -113,7 +116,7 @@ const comment = {
     author: {
       type: 'object',
       required: ['name', 'avatarSeed'],
-      properties: { name: { type: 'string' }, url: { type: 'string' }, avatarSeed: { type: 'string' } },
+      properties: { name: { type: 'string' }, url: { type: 'string' }, avatarSeed: { type: 'string' }, isOwner: { type: 'boolean' } },
     },
     body: { type: 'string' },
     createdAt: { type: 'string' },

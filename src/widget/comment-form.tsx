@@ -58,6 +58,7 @@ export function CommentForm(props: CommentFormProps) {
     event.preventDefault();
     if (posting) return;
     const { body, name, email, url } = draft.values;
+    const form = event.currentTarget as HTMLFormElement & { website2: HTMLInputElement; notify: HTMLInputElement };
     const input = normalizeNewComment({
       threadId: props.threadId,
       title: props.title,
@@ -65,7 +66,8 @@ export function CommentForm(props: CommentFormProps) {
       parentId: props.replyTo?.id ?? null,
       body,
       author: { name, email, url },
-      honeypot: (event.currentTarget as HTMLFormElement & { website2: HTMLInputElement }).website2.value,
+      honeypot: form.website2.value,
+      notify: form.notify.checked,
     });
     const problems = validateNewComment(input, props.rules);
     setFailure('');
@@ -120,6 +122,10 @@ export function CommentForm(props: CommentFormProps) {
         <p class="field-remember">
           <input id="remember" type="checkbox" checked={draft.remember} onChange={(e) => draft.setRemember(e.currentTarget.checked)} />
           <label for="remember">{t('saveDetails')}</label>
+        </p>
+        <p class="field-remember">
+          <input id="notify" type="checkbox" />
+          <label for="notify">{t('notify')}</label>
         </p>
         {failure && (
           <p class="form-error" role="alert">

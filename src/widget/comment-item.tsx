@@ -46,6 +46,7 @@ export function CommentItem({ comment, translator, highlighted, actions, childre
               <Avatar seed={author.avatarSeed} />
               <span class="author">
                 {website ? <a href={website} rel="nofollow ugc noopener" class="author-name">{author.name}</a> : <b class="author-name">{author.name}</b>}{' '}
+                {author.isOwner && <><span class="owner">{t('owner')}</span>{' '}</>}
                 <span class="says">{t('says')}</span>
               </span>
               <a class="permalink" href={`#${anchor}`}>

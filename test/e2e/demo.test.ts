@@ -304,6 +304,9 @@ describe('the demo page', () => {
     await page.keyboard.press('Tab');
     expect(await focusedElement(page)).toMatchObject({ tag: 'input', type: 'checkbox' });
     await page.keyboard.press('Tab');
+    expect(await focusedElement(page)).toMatchObject({ tag: 'input', id: 'notify', type: 'checkbox' });
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab');
     expect(await focusedElement(page)).toMatchObject({ tag: 'button', text: 'Post Comment' });
     await page.keyboard.press('Enter');
 

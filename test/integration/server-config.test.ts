@@ -21,6 +21,11 @@ describe('resolveServerConfig', () => {
       spamChecks: ['honeypot', 'timing', 'duplicates', 'links', 'blocklist', 'hook'],
       spamCheckTimeoutMs: 2000,
       secret: '',
+      adminPassword: '',
+      smtpUrl: '',
+      mailFrom: '',
+      ownerEmail: '',
+      publicUrl: '',
     });
     expect(resolveServerConfig()).toEqual(defaultServerConfig);
   });
@@ -45,6 +50,11 @@ describe('resolveServerConfig', () => {
         COLLOQUY_SPAM_CHECKS: 'Hook, honeypot',
         COLLOQUY_SPAM_CHECK_TIMEOUT_MS: '500',
         COLLOQUY_SECRET: 'a-long-enough-secret',
+        COLLOQUY_ADMIN_PASSWORD: ' a long admin password ',
+        COLLOQUY_SMTP_URL: 'smtps://user:pass@mail.example:465',
+        COLLOQUY_MAIL_FROM: 'Blog comments <comments@blog.example>',
+        COLLOQUY_OWNER_EMAIL: 'owner@blog.example',
+        COLLOQUY_PUBLIC_URL: 'https://comments.blog.example/',
       }),
     ).toEqual({
       port: 3000,
@@ -64,6 +74,24 @@ describe('resolveServerConfig', () => {
       spamChecks: ['honeypot', 'hook'],
       spamCheckTimeoutMs: 500,
       secret: 'a-long-enough-secret',
+      adminPassword: 'a long admin password',
+      smtpUrl: 'smtps://user:pass@mail.example:465',
+      mailFrom: 'Blog comments <comments@blog.example>',
+      ownerEmail: 'owner@blog.example',
+      publicUrl: 'https://comments.blog.example',
+    });
+  });
+
+  it('needs a From address and a public address with an SMTP server, and refuses malformed mail settings', () => {
+    const smtp = { COLLOQUY_SMTP_URL: 'smtp://mail.example:587' };
+    expect(() => resolveServerConfig(smtp)).toThrow(/COLLOQUY_MAIL_FROM/);
+    expect(() => resolveServerConfig({ ...smtp, COLLOQUY_MAIL_FROM: 'a@b.example' })).toThrow(/COLLOQUY_PUBLIC_URL/);
+    expect(() => resolveServerConfig({ COLLOQUY_SMTP_URL: 'http://mail.example' })).toThrow(/COLLOQUY_SMTP_URL/);
+    expect(() => resolveServerConfig({ COLLOQUY_OWNER_EMAIL: 'not an address' })).toThrow(/COLLOQUY_OWNER_EMAIL/);
+    expect(() => resolveServerConfig({}, ['--public-url', 'https://x.example/?a=1'])).toThrow(/--public-url/);
+    expect(resolveServerConfig({ ...smtp, COLLOQUY_MAIL_FROM: 'a@b.example' }, ['--public-url', 'http://localhost:8080'])).toMatchObject({
+      smtpUrl: 'smtp://mail.example:587',
+      publicUrl: 'http://localhost:8080',
     });
   });
 
@@ -75,6 +103,10 @@ describe('resolveServerConfig', () => {
     });
     expect(resolveServerConfig({ COLLOQUY_SPAM_CHECKS: 'none' }).spamChecks).toEqual([]);
     expect(resolveServerConfig({ COLLOQUY_SPAM_CHECKS: 'all' }).spamChecks).toEqual(defaultServerConfig.spamChecks);
+  });
+
+  it('refuses an admin password shorter than 12 characters, naming the variable', () => {
+    expect(() => resolveServerConfig({ COLLOQUY_ADMIN_PASSWORD: 'short' })).toThrow(/COLLOQUY_ADMIN_PASSWORD.*at least 12/);
   });
 
   it('never repeats the secret in its error', () => {

@@ -18,6 +18,7 @@ export const en = {
   requiredNote: 'Required fields are marked',
   emailNote: 'Your email address will not be published.',
   saveDetails: 'Save my name, email, and website in this browser for the next time I comment.',
+  notify: 'Notify me of follow-up comments by email.',
   honeypot: 'Leave this field empty',
   post: 'Post Comment',
   posting: 'Posting…',
@@ -32,6 +33,8 @@ export const en = {
   confirmDelete: 'Delete your comment? This cannot be undone.',
   replyTo: 'Reply to {name}',
   says: 'says:',
+  /** The badge beside the name on the site owner's replies. */
+  owner: 'Owner',
   awaitingModeration: 'Your comment is awaiting moderation.',
   deleted: 'This comment was deleted.',
   loading: 'Loading comments…',

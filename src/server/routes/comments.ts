@@ -35,6 +35,7 @@ import {
 } from '../schemas';
 import { decodeCursor, type CursorPosition } from '../store/cursor';
 import { InvalidCursorError, type CommentStore } from '../store/types';
+import type { Notifier } from '../notifications';
 
 export interface RouteContext {
   store: CommentStore;
@@ -46,6 +47,8 @@ export interface RouteContext {
   spamCheck?: SpamCheckHook;
   /** The secret that signs form tokens (from the config, or stored in the database on first use). */
   formSecret: () => Promise<string>;
+  /** Queues notification mails; absent without SMTP settings. */
+  notifier?: Notifier;
 }
 
 /** How far back duplicate detection looks for the same body in the same thread. */
@@ -281,6 +284,13 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
       });
       switch (result.kind) {
         case 'created':
+          // Only queued here (one quick write, failures logged, never thrown): sending happens off the request path.
+          await context.notifier?.commentCreated({
+            comment: result.comment,
+            authorEmail: author.email,
+            notify: input.notify === true,
+            thread: { ...(title === undefined ? {} : { title }), ...(pageUrl === undefined ? {} : { url: pageUrl }) },
+          });
           // 201 whatever the status: the comment is stored, and `comment.status` says whether it is public yet.
           return reply.code(201).send({ comment: forReaders(result.comment), editToken, editableUntil: editableUntil(result.comment, config) });
         case 'replayed':

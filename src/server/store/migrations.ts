@@ -52,6 +52,29 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX comments_approved_email ON comments (lower(author_email)) WHERE status = 'approved';
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
     `,
+    // Version 4: replies the site owner writes from the dashboard carry an owner badge (0/1 in both engines).
+    'ALTER TABLE comments ADD COLUMN is_owner INTEGER NOT NULL DEFAULT 0;',
+    // Notifications: the mail outbox (claimed by due time, which doubles as the lease), thread
+    // subscriptions ("notify me of follow-up comments") and the addresses confirmed by double opt-in.
+    `
+    CREATE TABLE mail_outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      message TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at TEXT NOT NULL,
+      last_error TEXT
+    ) STRICT;
+    CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at);
+    CREATE TABLE subscriptions (
+      id TEXT PRIMARY KEY,
+      email TEXT NOT NULL,
+      thread_id TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      unsubscribed_at TEXT,
+      UNIQUE (thread_id, email)
+    ) STRICT;
+    CREATE TABLE confirmed_emails (email TEXT PRIMARY KEY, confirmed_at TEXT NOT NULL) STRICT;
+    `,
   ],
   postgres: [
     `
@@ -89,6 +112,26 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX comments_thread_fingerprint ON comments (thread_id, body_fingerprint, created_at);
     CREATE INDEX comments_approved_email ON comments (lower(author_email)) WHERE status = 'approved';
     CREATE TABLE settings (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+    `,
+    'ALTER TABLE comments ADD COLUMN is_owner smallint NOT NULL DEFAULT 0;',
+    `
+    CREATE TABLE mail_outbox (
+      id bigserial PRIMARY KEY,
+      message text NOT NULL,
+      attempts integer NOT NULL DEFAULT 0,
+      next_attempt_at timestamptz(3) NOT NULL,
+      last_error text
+    );
+    CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at);
+    CREATE TABLE subscriptions (
+      id text COLLATE "C" PRIMARY KEY,
+      email text NOT NULL,
+      thread_id text COLLATE "C" NOT NULL,
+      created_at timestamptz(3) NOT NULL,
+      unsubscribed_at timestamptz(3),
+      UNIQUE (thread_id, email)
+    );
+    CREATE TABLE confirmed_emails (email text PRIMARY KEY, confirmed_at timestamptz(3) NOT NULL);
     `,
   ],
 };

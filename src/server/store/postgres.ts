@@ -4,8 +4,9 @@ import { decodeCursor, toIsoMillis } from './cursor';
 import { migrations } from './migrations';
 import { checkLimit, commentColumns, normalizeInput, pageOf, pageSql, replayOrConflict, toComment, type CommentRow } from './shared';
 import { approvedEmailSql, duplicateSql } from './shared';
-import { checkStatus, moderationSql, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow } from './shared';
+import { checkStatus, moderationSql, searchPattern, statusCounts, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow } from './shared';
 import type { CommentStore, CreateResult, EditableComment, ListOptions, ModerationStatus, StatusChange, ThreadSummary } from './types';
+import type { OutboxMail, Subscription } from './types';
 
 export interface PostgresStoreOptions {
   /** A libpq URL, e.g. `postgres://user@host:5432/db`. */
@@ -56,8 +57,8 @@ const sql = {
   updateThread: `UPDATE threads SET title = coalesce($2, title), url = coalesce($3, url)
     WHERE id = $1 AND (title IS DISTINCT FROM coalesce($2, title) OR url IS DISTINCT FROM coalesce($3, url))`,
   insertComment: `INSERT INTO comments (id, thread_id, parent_id, body, author_name, author_email, author_url, avatar_seed,
-      status, created_at, edit_token_hash, idempotency_key, request_hash, body_fingerprint)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $13, $9::timestamptz, $10, $11, $12, $14)
+      status, created_at, edit_token_hash, idempotency_key, request_hash, body_fingerprint, is_owner)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $13, $9::timestamptz, $10, $11, $12, $14, $15)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING ${columns}`,
   thread: `SELECT id, title, (SELECT count(*)::int FROM comments WHERE thread_id = threads.id AND status = 'approved') AS count
@@ -88,6 +89,32 @@ const sql = {
   // FOR UPDATE: the status read and the change it decides are one step, even against another moderator.
   statusOf: 'SELECT status FROM comments WHERE id = $1 FOR UPDATE',
   setStatus: 'UPDATE comments SET status = $2 WHERE id = $1',
+  statusCounts: 'SELECT status, count(*)::int AS count FROM comments GROUP BY status',
+};
+
+/** Notifications: the mail outbox and thread subscriptions. */
+const mailSql = {
+  enqueue: 'INSERT INTO mail_outbox (message, next_attempt_at) SELECT unnest($1::text[]), $2::timestamptz',
+  // SKIP LOCKED: processes claiming at once take different mails instead of waiting for each other.
+  claim: `UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $2::timestamptz
+    WHERE id IN (SELECT id FROM mail_outbox WHERE next_attempt_at <= $1::timestamptz ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+    RETURNING id, message, attempts`,
+  sent: 'DELETE FROM mail_outbox WHERE id = $1',
+  retry: 'UPDATE mail_outbox SET next_attempt_at = $2::timestamptz, last_error = $3 WHERE id = $1',
+  // The row lock of the upsert orders concurrent subscribes; `active` is what the row said before it.
+  subscribe: `WITH before AS (SELECT unsubscribed_at IS NULL AS active FROM subscriptions WHERE thread_id = $3 AND email = $2)
+    INSERT INTO subscriptions (id, email, thread_id, created_at) VALUES ($1, $2, $3, $4::timestamptz)
+    ON CONFLICT (thread_id, email) DO UPDATE SET unsubscribed_at = NULL
+    RETURNING id, coalesce((SELECT active FROM before), false) AS active,
+      EXISTS (SELECT 1 FROM confirmed_emails WHERE email = $2) AS confirmed`,
+  confirm: `WITH target AS (SELECT email FROM subscriptions WHERE id = $1),
+      inserted AS (INSERT INTO confirmed_emails (email, confirmed_at) SELECT email, $2::timestamptz FROM target ON CONFLICT (email) DO NOTHING)
+    SELECT count(*)::int AS found FROM target`,
+  unsubscribe: 'UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, $2::timestamptz) WHERE id = $1',
+  forNotification: `SELECT ${commentColumns('c')}, c.author_email, t.title AS thread_title, t.url AS thread_url
+    FROM comments c JOIN threads t ON t.id = c.thread_id WHERE c.id = $1 AND c.status <> 'deleted'`,
+  subscribers: `SELECT s.id, s.email FROM subscriptions s JOIN confirmed_emails c ON c.email = s.email
+    WHERE s.thread_id = $1 AND s.unsubscribed_at IS NULL ORDER BY s.created_at, s.id`,
 };
 
 /** pg's moderation row: timestamps as Dates. */
@@ -198,6 +225,7 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
               input.requestHash,
               input.status,
               input.bodyFingerprint,
+              input.isOwner,
             ]),
           );
           const row = rows[0];
@@ -303,14 +331,32 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       return rows.map((row) => toRecentComment({ ...toRow(row), thread_title: row.thread_title, thread_url: row.thread_url }));
     },
 
-    async listForModeration({ status, threadId, limit }) {
+    async listForModeration({ status, threadId, q, before, limit }) {
       checkLimit(limit);
       if (status !== undefined) checkStatus(status);
-      const filters = { status: status !== undefined, thread: threadId !== undefined };
-      let n = 0;
-      const text = moderationSql(filters, () => `$${++n}`);
-      const values = [...(status === undefined ? [] : [status]), ...(threadId === undefined ? [] : [threadId]), limit];
-      const { rows } = await pool.query<PgModerationRow>(named(`moderation_${Number(filters.status)}${Number(filters.thread)}`, text, values));
+      const search = q === undefined || q === '' ? undefined : searchPattern(q);
+      const filters = { status: status !== undefined, thread: threadId !== undefined, search: search !== undefined, before: before !== undefined };
+      const given: Record<string, unknown> = {
+        status,
+        thread: threadId,
+        search,
+        createdAt: before && toIsoMillis(before.createdAt, 'before'),
+        id: before?.id,
+        limit,
+      };
+      // Each name gets one $n, however often the SQL uses it.
+      const numbers = new Map<string, number>();
+      const values: unknown[] = [];
+      const text = moderationSql(filters, (name) => {
+        let n = numbers.get(name);
+        if (n === undefined) {
+          values.push(given[name]);
+          numbers.set(name, (n = values.length));
+        }
+        return `$${n}${name === 'createdAt' ? '::timestamptz' : ''}`;
+      });
+      const variant = Object.values(filters).map(Number).join('');
+      const { rows } = await pool.query<PgModerationRow>(named(`moderation_${variant}`, text, values));
       return rows.map((row) =>
         toModerationEntry({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at?.toISOString() ?? null }),
       );
@@ -343,6 +389,48 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       return changes;
     },
 
+    async countByStatus() {
+      const { rows } = await pool.query<{ status: string; count: number }>(named('status_counts', sql.statusCounts, []));
+      return statusCounts(rows);
+    },
+    async enqueueMail(messages, at) {
+      if (messages.length) await pool.query(mailSql.enqueue, [messages, toIsoMillis(at, 'at')]);
+    },
+    async claimMail(now, leaseUntil, limit): Promise<OutboxMail[]> {
+      const { rows } = await pool.query<{ id: string; message: string; attempts: number }>(mailSql.claim, [
+        toIsoMillis(now, 'now'),
+        toIsoMillis(leaseUntil, 'leaseUntil'),
+        limit,
+      ]);
+      // bigserial arrives as a string; an outbox never holds 2^53 mails.
+      return rows.map((row) => ({ id: Number(row.id), message: row.message, attempts: row.attempts }));
+    },
+    async finishMail(id, outcome) {
+      if ('sent' in outcome) await pool.query(mailSql.sent, [id]);
+      else await pool.query(mailSql.retry, [id, toIsoMillis(outcome.retryAt, 'retryAt'), outcome.error.slice(0, 1000)]);
+    },
+    async subscribe({ id, email, threadId, at }): Promise<Subscription> {
+      const { rows } = await pool.query<{ id: string; active: boolean; confirmed: boolean }>(mailSql.subscribe, [id, email.toLowerCase(), threadId, toIsoMillis(at, 'at')]);
+      const row = rows[0]!;
+      return { id: row.id, confirmed: row.confirmed, started: !row.active };
+    },
+    async confirmSubscription(id, at) {
+      const { rows } = await pool.query<{ found: number }>(mailSql.confirm, [id, toIsoMillis(at, 'at')]);
+      return (rows[0]?.found ?? 0) > 0;
+    },
+    async unsubscribe(id, at) {
+      const { rowCount } = await pool.query(mailSql.unsubscribe, [id, toIsoMillis(at, 'at')]);
+      return (rowCount ?? 0) > 0;
+    },
+    async listSubscribers(threadId) {
+      const { rows } = await pool.query<{ id: string; email: string }>(mailSql.subscribers, [threadId]);
+      return rows;
+    },
+    async getForNotification(id) {
+      const { rows } = await pool.query<PgCommentRow & { author_email: string; thread_title: string | null; thread_url: string | null }>(mailSql.forNotification, [id]);
+      const row = rows[0];
+      return row ? { comment: pgComment(row), authorEmail: row.author_email, thread: { title: row.thread_title, url: row.thread_url } } : null;
+    },
     async close() {
       if (closed) return;
       closed = true;

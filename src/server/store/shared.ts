@@ -18,12 +18,14 @@ export interface CommentRow {
   status: string;
   created_at: string;
   updated_at: string | null;
+  /** 1 for a reply the site owner wrote from the dashboard. */
+  is_owner: number;
 }
 
 /** Column list for `SELECT`s that produce a CommentRow (optionally qualified by a table alias). */
 export function commentColumns(alias?: string): string {
   const prefix = alias ? `${alias}.` : '';
-  return ['id', 'thread_id', 'parent_id', 'body', 'author_name', 'author_url', 'avatar_seed', 'status', 'created_at', 'updated_at']
+  return ['id', 'thread_id', 'parent_id', 'body', 'author_name', 'author_url', 'avatar_seed', 'status', 'created_at', 'updated_at', 'is_owner']
     .map((column) => prefix + column)
     .join(', ');
 }
@@ -42,6 +44,7 @@ export function toComment(row: CommentRow): Comment {
   };
   if (row.author_url !== null && !deleted) comment.author.url = row.author_url;
   if (row.updated_at !== null) comment.updatedAt = row.updated_at;
+  if (row.is_owner === 1 && !deleted) comment.author.isOwner = true;
   return comment;
 }
 
@@ -89,6 +92,7 @@ export interface NormalizedInput {
   requestHash: string | null;
   status: string;
   bodyFingerprint: string | null;
+  isOwner: number;
 }
 
 export function normalizeInput(input: CommentRecordInput): NormalizedInput {
@@ -109,6 +113,7 @@ export function normalizeInput(input: CommentRecordInput): NormalizedInput {
     requestHash: input.requestHash ?? null,
     status: input.status ?? 'approved',
     bodyFingerprint: input.bodyFingerprint ?? null,
+    isOwner: input.isOwner ? 1 : 0,
   };
 }
 
@@ -171,14 +176,26 @@ export interface ModerationRow {
   author_url: string | null;
   created_at: string;
   updated_at: string | null;
+  is_owner: number;
 }
 
 /** The moderation list's SQL; a filter that is not given is left out, so each variant can use its index. */
-export function moderationSql(filters: { status: boolean; thread: boolean }, param: (name: 'status' | 'thread' | 'limit') => string): string {
-  const where = [filters.status ? `c.status = ${param('status')}` : '', filters.thread ? `c.thread_id = ${param('thread')}` : ''].filter(Boolean);
+export function moderationSql(
+  filters: { status: boolean; thread: boolean; search?: boolean; before?: boolean },
+  param: (name: 'status' | 'thread' | 'search' | 'createdAt' | 'id' | 'limit') => string,
+): string {
+  const where = [
+    filters.status ? `c.status = ${param('status')}` : '',
+    filters.thread ? `c.thread_id = ${param('thread')}` : '',
+    // One parameter used three times: written once per use so positional engines bind it each time.
+    filters.search
+      ? `(lower(c.body) LIKE ${param('search')} ESCAPE '\\' OR lower(c.author_name) LIKE ${param('search')} ESCAPE '\\' OR lower(c.author_email) LIKE ${param('search')} ESCAPE '\\')`
+      : '',
+    filters.before ? `(c.created_at, c.id) < (${param('createdAt')}, ${param('id')})` : '',
+  ].filter(Boolean);
   return [
     'SELECT c.id, c.thread_id, t.title AS thread_title, c.parent_id, c.status, c.body, c.author_name, c.author_email, c.author_url,',
-    '  c.created_at, c.updated_at',
+    '  c.created_at, c.updated_at, c.is_owner',
     'FROM comments c JOIN threads t ON t.id = c.thread_id',
     where.length ? `WHERE ${where.join(' AND ')}` : '',
     'ORDER BY c.created_at DESC, c.id DESC',
@@ -198,7 +215,11 @@ export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
   author: { name: row.author_name, email: row.author_email, url: row.author_url },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  ...(row.is_owner === 1 ? { isOwner: true as const } : {}),
 });
+
+/** A search term as a case-insensitive LIKE pattern matching it anywhere, with LIKE's wildcards taken literally. */
+export const searchPattern = (q: string) => `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 const moderationStatuses: readonly string[] = ['approved', 'pending', 'spam', 'deleted'];
 
@@ -214,3 +235,10 @@ export const approvedEmailSql = (email: string) =>
 /** A comment of the thread, not deleted, posted since then with this body fingerprint: answered from comments_thread_fingerprint. */
 export const duplicateSql = (param: (name: 'thread' | 'fingerprint' | 'since') => string) =>
   `SELECT 1 AS one FROM comments WHERE thread_id = ${param('thread')} AND body_fingerprint = ${param('fingerprint')} AND created_at >= ${param('since')} AND status <> 'deleted' LIMIT 1`;
+
+/** Every status with its count, zeros included. */
+export function statusCounts(rows: { status: string; count: number }[]): Record<ModerationStatus, number> {
+  const counts: Record<ModerationStatus, number> = { pending: 0, approved: 0, spam: 0, deleted: 0 };
+  for (const row of rows) if (row.status in counts) counts[row.status as ModerationStatus] = Number(row.count);
+  return counts;
+}

@@ -5,8 +5,9 @@ import { decodeCursor, toIsoMillis } from './cursor';
 import { migrations } from './migrations';
 import { checkLimit, commentColumns, pageOf, pageSql, replayOrConflict, normalizeInput, toComment, type CommentRow, type NormalizedInput } from './shared';
 import { approvedEmailSql, duplicateSql } from './shared';
-import { checkStatus, moderationSql, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow, type RecentRow } from './shared';
+import { checkStatus, moderationSql, searchPattern, statusCounts, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow, type RecentRow } from './shared';
 import type { CommentRecordInput, CommentStore, CreateResult, EditableComment, ListOptions, ModerationStatus, SettableStatus, StatusChange, ThreadSummary } from './types';
+import type { OutboxMail, Subscription } from './types';
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. `':memory:'` gives a private, throwaway database. */
@@ -39,9 +40,9 @@ function prepareStatements(db: Database.Database) {
     ),
     insertComment: db.prepare<[NormalizedInput], CommentRow>(
       `INSERT INTO comments (id, thread_id, parent_id, body, author_name, author_email, author_url, avatar_seed,
-         status, created_at, edit_token_hash, idempotency_key, request_hash, body_fingerprint)
+         status, created_at, edit_token_hash, idempotency_key, request_hash, body_fingerprint, is_owner)
        VALUES (@id, @threadId, @parentId, @body, @authorName, @authorEmail, @authorUrl, @avatarSeed,
-         @status, @createdAt, @editTokenHash, @idempotencyKey, @requestHash, @bodyFingerprint)
+         @status, @createdAt, @editTokenHash, @idempotencyKey, @requestHash, @bodyFingerprint, @isOwner)
        RETURNING ${columns}`,
     ),
     page: {
@@ -83,6 +84,34 @@ function prepareStatements(db: Database.Database) {
     // Four variants (with or without each filter), prepared when first asked for.
     moderation: new Map<string, Database.Statement<[Record<string, unknown>], ModerationRow>>(),
     setStatus: db.prepare<[{ id: string; status: string }]>('UPDATE comments SET status = @status WHERE id = @id'),
+    statusCounts: db.prepare<[], { status: string; count: number }>('SELECT status, count(*) AS count FROM comments GROUP BY status'),
+    enqueueMail: db.prepare<[string, string]>('INSERT INTO mail_outbox (message, next_attempt_at) VALUES (?, ?)'),
+    dueMail: db.prepare<[string, number], { id: number }>('SELECT id FROM mail_outbox WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?'),
+    leaseMail: db.prepare<[string, number], OutboxMail>(
+      'UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? RETURNING id, message, attempts',
+    ),
+    sentMail: db.prepare<[number]>('DELETE FROM mail_outbox WHERE id = ?'),
+    retryMail: db.prepare<[string, string, number]>('UPDATE mail_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?'),
+    subscription: db.prepare<[string, string], { id: string; unsubscribed_at: string | null }>(
+      'SELECT id, unsubscribed_at FROM subscriptions WHERE thread_id = ? AND email = ?',
+    ),
+    insertSubscription: db.prepare<[string, string, string, string]>('INSERT INTO subscriptions (id, email, thread_id, created_at) VALUES (?, ?, ?, ?)'),
+    resubscribe: db.prepare<[string]>('UPDATE subscriptions SET unsubscribed_at = NULL WHERE id = ?'),
+    confirmed: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM confirmed_emails WHERE email = ?'),
+    confirm: db.prepare<[string, string], { email: string }>(
+      `INSERT INTO confirmed_emails (email, confirmed_at) SELECT email, ? FROM subscriptions WHERE id = ?
+       ON CONFLICT (email) DO NOTHING`,
+    ),
+    subscriptionExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM subscriptions WHERE id = ?'),
+    unsubscribe: db.prepare<[string, string]>('UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE id = ?'),
+    forNotification: db.prepare<[string], CommentRow & { author_email: string; thread_title: string | null; thread_url: string | null }>(
+      `SELECT ${commentColumns('c')}, c.author_email, t.title AS thread_title, t.url AS thread_url
+       FROM comments c JOIN threads t ON t.id = c.thread_id WHERE c.id = ? AND c.status <> 'deleted'`,
+    ),
+    subscribers: db.prepare<[string], { id: string; email: string }>(
+      `SELECT s.id, s.email FROM subscriptions s JOIN confirmed_emails c ON c.email = s.email
+       WHERE s.thread_id = ? AND s.unsubscribed_at IS NULL ORDER BY s.created_at, s.id`,
+    ),
   };
 }
 
@@ -174,6 +203,20 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
     }),
   );
 
+  const claimMail = db.transaction((now: string, leaseUntil: string, limit: number): OutboxMail[] => {
+    const s = st();
+    return s.dueMail.all(now, limit).map(({ id }) => s.leaseMail.get(leaseUntil, id)!);
+  });
+
+  const subscribe = db.transaction(({ id, email, threadId, at }: { id: string; email: string; threadId: string; at: string }): Subscription => {
+    const s = st();
+    const address = email.toLowerCase();
+    const existing = s.subscription.get(threadId, address);
+    if (!existing) s.insertSubscription.run(id, address, threadId, at);
+    else if (existing.unsubscribed_at !== null) s.resubscribe.run(existing.id);
+    return { id: existing?.id ?? id, confirmed: s.confirmed.get(address) !== undefined, started: !existing || existing.unsubscribed_at !== null };
+  });
+
   return {
     async migrate() {
       migrate.immediate();
@@ -229,20 +272,60 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
       const rows = threadId === undefined ? s.recent.all({ limit }) : s.recentOfThread.all({ thread: threadId, limit });
       return rows.map(toRecentComment);
     },
-    async listForModeration({ status, threadId, limit }) {
+    async listForModeration({ status, threadId, q, before, limit }) {
       checkLimit(limit);
       if (status !== undefined) checkStatus(status);
-      const filters = { status: status !== undefined, thread: threadId !== undefined };
-      const key = `${filters.status}:${filters.thread}`;
+      const search = q === undefined || q === '' ? undefined : searchPattern(q);
+      const filters = { status: status !== undefined, thread: threadId !== undefined, search: search !== undefined, before: before !== undefined };
+      const key = `${filters.status}:${filters.thread}:${filters.search}:${filters.before}`;
       const cache = st().moderation;
       let statement = cache.get(key);
       if (!statement) cache.set(key, (statement = db.prepare(moderationSql(filters, (name) => `@${name}`))));
-      const params = { limit, ...(status === undefined ? {} : { status }), ...(threadId === undefined ? {} : { thread: threadId }) };
+      const params = {
+        limit,
+        ...(status === undefined ? {} : { status }),
+        ...(threadId === undefined ? {} : { thread: threadId }),
+        ...(search === undefined ? {} : { search }),
+        ...(before === undefined ? {} : { createdAt: toIsoMillis(before.createdAt, 'before'), id: before.id }),
+      };
       return statement.all(params).map(toModerationEntry);
     },
     async setStatus(ids, status) {
       checkStatus(status);
       return changeStatus.immediate(ids, status);
+    },
+    async enqueueMail(messages, at) {
+      const s = st();
+      db.transaction(() => messages.forEach((message) => s.enqueueMail.run(message, toIsoMillis(at, 'at')))).immediate();
+    },
+    async claimMail(now, leaseUntil, limit) {
+      return claimMail.immediate(toIsoMillis(now, 'now'), toIsoMillis(leaseUntil, 'leaseUntil'), limit);
+    },
+    async finishMail(id, outcome) {
+      if ('sent' in outcome) st().sentMail.run(id);
+      else st().retryMail.run(toIsoMillis(outcome.retryAt, 'retryAt'), outcome.error.slice(0, 1000), id);
+    },
+    async subscribe(input) {
+      return subscribe.immediate({ ...input, at: toIsoMillis(input.at, 'at') });
+    },
+    async confirmSubscription(id, at) {
+      const s = st();
+      if (!s.subscriptionExists.get(id)) return false;
+      s.confirm.run(toIsoMillis(at, 'at'), id);
+      return true;
+    },
+    async unsubscribe(id, at) {
+      return st().unsubscribe.run(toIsoMillis(at, 'at'), id).changes > 0;
+    },
+    async listSubscribers(threadId) {
+      return st().subscribers.all(threadId);
+    },
+    async getForNotification(id) {
+      const row = st().forNotification.get(id);
+      return row ? { comment: toComment(row), authorEmail: row.author_email, thread: { title: row.thread_title, url: row.thread_url } } : null;
+    },
+    async countByStatus() {
+      return statusCounts(st().statusCounts.all());
     },
     async close() {
       if (!db.open) return;

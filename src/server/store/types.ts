@@ -26,6 +26,8 @@ export interface CommentRecordInput {
   status?: 'approved' | 'pending' | 'spam';
   /** SHA-256 hex of the body as duplicate detection compares it (see `hasRecentDuplicate`). */
   bodyFingerprint?: string;
+  /** A reply the site owner wrote from the dashboard: shown with an owner badge. @default false */
+  isOwner?: boolean;
 }
 
 export type CreateResult =
@@ -109,7 +111,51 @@ export interface CommentStore {
    * any other status reports it as `not-found`. Outcomes come back in the order of `ids`.
    */
   setStatus(ids: string[], status: SettableStatus): Promise<StatusChange[]>;
+  /** OWNER-ONLY: how many comments have each status (deleted ones are placeholders kept for their replies). */
+  countByStatus(): Promise<Record<ModerationStatus, number>>;
+  /** Adds rendered mails (JSON) to the outbox, due at `at`. */
+  enqueueMail(messages: string[], at: string): Promise<void>;
+  /**
+   * Takes up to `limit` mails due at `now` for sending: each gets one more attempt and is not due
+   * again before `leaseUntil`, so another process (or a crash) never loses or doubles it. Safe
+   * across processes (a write transaction on SQLite, SKIP LOCKED on PostgreSQL).
+   */
+  claimMail(now: string, leaseUntil: string, limit: number): Promise<OutboxMail[]>;
+  /** Removes a sent mail, or makes a failed one due again at `retryAt`. */
+  finishMail(id: number, outcome: { sent: true } | { retryAt: string; error: string }): Promise<void>;
+  /** Subscribes (or re-subscribes) an email to a thread's new comments; the email is compared lowercased. */
+  subscribe(input: { id: string; email: string; threadId: string; at: string }): Promise<Subscription>;
+  /** Marks the subscription's email as confirmed (double opt-in), for every thread. False if unknown. */
+  confirmSubscription(id: string, at: string): Promise<boolean>;
+  /** Ends a subscription. False if unknown. */
+  unsubscribe(id: string, at: string): Promise<boolean>;
+  /** OWNER-ONLY: the confirmed, active subscriptions of a thread, with emails. */
+  listSubscribers(threadId: string): Promise<{ id: string; email: string }[]>;
+  /** OWNER-ONLY: a comment (any status but deleted) with its author's email and its thread, for notification mails. */
+  getForNotification(id: string): Promise<NotificationSubject | null>;
   close(): Promise<void>;
+}
+
+export interface NotificationSubject {
+  comment: Comment;
+  authorEmail: string;
+  thread: { title: string | null; url: string | null };
+}
+
+export interface OutboxMail {
+  id: number;
+  /** The mail as JSON: nodemailer's message fields. */
+  message: string;
+  /** Including this one. */
+  attempts: number;
+}
+
+export interface Subscription {
+  id: string;
+  /** Whether the email was confirmed (by this or another subscription). */
+  confirmed: boolean;
+  /** Whether this call created or reactivated it (false when it was already active). */
+  started: boolean;
 }
 
 export interface RecentApprovedOptions {
@@ -134,6 +180,10 @@ export interface ModerationListOptions {
   /** Only comments with this status; every status when absent. */
   status?: ModerationStatus;
   threadId?: string;
+  /** Only comments whose body, author name or author email contains this text (case-insensitive). */
+  q?: string;
+  /** Only comments older than this position in the newest-first order (the previous page's last one). */
+  before?: { createdAt: string; id: string };
   limit: number;
 }
 
@@ -151,6 +201,8 @@ export interface ModerationEntry {
   author: { name: string; email: string; url: string | null };
   createdAt: string;
   updatedAt: string | null;
+  /** Written by the site owner from the dashboard. */
+  isOwner?: true;
 }
 
 /**

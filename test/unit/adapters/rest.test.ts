@@ -201,6 +201,16 @@ describe('anti-spam fields and held comments', () => {
     expect(second).toMatchObject({ formToken: 'token-of-listing-1', honeypot: 'https://bot.example' });
   });
 
+  it('sends notify only when the reader asked for follow-up mails', async () => {
+    const posts = serveCreate();
+    const rest = adapter();
+    await rest.createComment({ ...input, notify: true }, live());
+    await rest.createComment({ ...input, notify: false }, live());
+    const [first, second] = await Promise.all(posts.map((r) => r.json()));
+    expect(first).toMatchObject({ notify: true });
+    expect(second).not.toHaveProperty('notify');
+  });
+
   it('posts without a form token when it has listed nothing (or the server sent none)', async () => {
     serveList(() => undefined);
     const posts = serveCreate();

@@ -173,6 +173,7 @@ describe('posting a comment', () => {
       body: 'Lovely **post**.',
       author: { name: 'Dee', email: 'dee@example.com', url: 'https://dee.example/' },
       honeypot: '',
+      notify: false,
     });
 
     release.open();
@@ -208,6 +209,19 @@ describe('posting a comment', () => {
     fireEvent.click(postButton(ui));
     await waitFor(() => expect(adapter.createComment).toHaveBeenCalledTimes(1));
     expect(adapter.createComment.mock.calls[0]?.[0]).toMatchObject({ honeypot: 'https://bot.example' });
+  });
+
+  it('sends “notify me of follow-up comments” as the reader ticked it', async () => {
+    const { adapter } = spyAdapter();
+    const { ui } = mountWidget({ adapter });
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    const notify = ui.getByRole('checkbox', { name: 'Notify me of follow-up comments by email.' }) as HTMLInputElement;
+    expect(notify.checked).toBe(false);
+    fillForm(ui);
+    fireEvent.click(notify);
+    fireEvent.click(postButton(ui));
+    await waitFor(() => expect(adapter.createComment).toHaveBeenCalledTimes(1));
+    expect(adapter.createComment.mock.calls[0]?.[0]).toMatchObject({ notify: true });
   });
 
   it('does not keep the details when “save my details” is unchecked', async () => {

@@ -1,0 +1,84 @@
+/**
+ * The dashboard's client for /api/admin/ (same origin, session cookie): framework-free, like the
+ * REST adapter, and the one place the admin wire format is read in the browser. Each failure is
+ * an `AdminError` carrying the server's message, so the dashboard can show it as is.
+ */
+
+export type AdminStatus = 'pending' | 'approved' | 'spam' | 'deleted';
+export type AdminAction = 'approve' | 'spam' | 'delete';
+
+/** A comment as the site owner sees it (email included). */
+export interface AdminComment {
+  id: string;
+  threadId: string;
+  threadTitle: string | null;
+  parentId: string | null;
+  status: AdminStatus;
+  body: string;
+  author: { name: string; email: string; url: string | null };
+  createdAt: string;
+  updatedAt: string | null;
+  isOwner?: true;
+}
+
+export interface AdminQuery {
+  status: AdminStatus | 'all';
+  thread?: string;
+  q?: string;
+  cursor?: string;
+}
+
+export class AdminError extends Error {
+  override readonly name = 'AdminError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AdminClient {
+  signIn(password: string): Promise<void>;
+  signOut(): Promise<void>;
+  counts(): Promise<Record<AdminStatus, number>>;
+  list(query: AdminQuery): Promise<{ comments: AdminComment[]; nextCursor: string | null }>;
+  act(ids: string[], action: AdminAction): Promise<void>;
+  edit(id: string, body: string): Promise<void>;
+  reply(id: string, body: string): Promise<void>;
+}
+
+export function createAdminClient(base = '/api/admin', send: typeof fetch = (...args) => fetch(...args)): AdminClient {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await send(base + path, {
+        method,
+        credentials: 'same-origin',
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch {
+      throw new AdminError(0, 'The server cannot be reached. Check your connection and try again.');
+    }
+    if (response.status === 204) return undefined as T;
+    const data = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    if (!response.ok) throw new AdminError(response.status, data?.error?.message ?? `The server answered ${response.status}.`);
+    return data as T;
+  }
+  return {
+    signIn: (password) => call('POST', '/session', { password }),
+    signOut: () => call('DELETE', '/session'),
+    counts: async () => (await call<{ counts: Record<AdminStatus, number> }>('GET', '/counts')).counts,
+    list: ({ status, thread, q, cursor }) => {
+      const params = new URLSearchParams({ status });
+      if (thread) params.set('thread', thread);
+      if (q) params.set('q', q);
+      if (cursor) params.set('cursor', cursor);
+      return call('GET', `/comments?${params}`);
+    },
+    act: (ids, action) => call('POST', '/comments/actions', { ids, action }),
+    edit: (id, body) => call('PATCH', `/comments/${encodeURIComponent(id)}`, { body }),
+    reply: (id, body) => call('POST', `/comments/${encodeURIComponent(id)}/reply`, { body }),
+  };
+}

@@ -1,0 +1,205 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { nanoid } from 'nanoid';
+import { normalizeNewComment, validateNewComment } from '../../core/validation';
+import { createAdminPassword, isValidSession, issueSession, readCookie, SESSION_COOKIE, sessionCookie } from '../admin-session';
+import { ApiError, fieldProblemError } from '../errors';
+import { avatarSeedFor, sha256Hex } from '../hashing';
+import { decodeCursor, encodeCursor } from '../store/cursor';
+import { InvalidCursorError, type ModerationStatus } from '../store/types';
+import type { RouteContext } from './comments';
+
+/** Sign-in attempts per minute per client address: enough for typos, too few for guessing. */
+export const SIGN_IN_ATTEMPTS_PER_MINUTE = 5;
+/** The name owner replies appear under unless the dashboard sends another. */
+const OWNER_NAME = 'Site owner';
+
+const statuses = ['pending', 'approved', 'spam', 'deleted'] as const;
+const commentId = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const body = { type: 'string', maxLength: 65_536 } as const;
+
+const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: commentId } } as const;
+
+interface ListAdminQuery {
+  status?: ModerationStatus | 'all';
+  thread?: string;
+  q?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+const listAdminQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: [...statuses, 'all'] },
+    thread: { type: 'string', minLength: 1, maxLength: 200 },
+    q: { type: 'string', maxLength: 200 },
+    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
+    cursor: { type: 'string', minLength: 1, maxLength: 512 },
+  },
+} as const;
+
+interface ActionBody {
+  ids: string[];
+  action: 'approve' | 'spam' | 'delete' | 'pending';
+}
+
+const actionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ids', 'action'],
+  properties: {
+    ids: { type: 'array', minItems: 1, maxItems: 100, items: commentId },
+    action: { type: 'string', enum: ['approve', 'spam', 'delete', 'pending'] },
+  },
+} as const;
+
+const actionStatus = { approve: 'approved', spam: 'spam', delete: 'deleted', pending: 'pending' } as const;
+
+const editBody = { type: 'object', additionalProperties: false, required: ['body'], properties: { body } } as const;
+const replyBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['body'],
+  properties: { body, name: { type: 'string', maxLength: 200 } },
+} as const;
+
+const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
+const notFound = () => new ApiError(404, 'not-found', 'This comment does not exist, or it was deleted.');
+
+/** The body as the public create rules judge it: the owner writes under the same limits as readers. */
+function checkedBody(text: string, name = OWNER_NAME): { body: string; name: string } {
+  const input = { threadId: 'x', parentId: null, body: text, author: { name, email: '' } };
+  const problem = validateNewComment(input).find((p) => p.field === 'body' || p.field === 'name');
+  if (problem) throw fieldProblemError(problem);
+  const normalized = normalizeNewComment(input);
+  return { body: normalized.body, name: normalized.author.name };
+}
+
+/**
+ * A write is accepted only from the dashboard's own origin. SameSite=Strict already keeps the
+ * cookie off cross-site requests; this refuses them even if a browser sends it anyway, and a
+ * request that says nothing about where it comes from (no Origin, no Sec-Fetch-Site) is refused too.
+ */
+function checkSameOrigin(request: FastifyRequest) {
+  const origin = request.headers.origin;
+  const site = request.headers['sec-fetch-site'];
+  const own = `${request.protocol}://${request.host}`;
+  if (origin !== undefined && origin !== own) throw new ApiError(403, 'forbidden', 'Admin changes are accepted only from the dashboard itself.');
+  if (site !== undefined && site !== 'same-origin') throw new ApiError(403, 'forbidden', 'Admin changes are accepted only from the dashboard itself.');
+  if (origin === undefined && site === undefined) throw new ApiError(403, 'forbidden', 'Admin changes need an Origin header.');
+}
+
+/**
+ * The site owner's API behind the dashboard, under /api/admin/: sign-in, the moderation queue,
+ * counts, bulk status changes, edits and replies as the owner. Every route but sign-in answers
+ * 401 without a valid session; every write must come from the same origin.
+ */
+export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret }: RouteContext) {
+  const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
+  const disabled = 'The moderation dashboard is off: start the server with COLLOQUY_ADMIN_PASSWORD set.';
+
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, { ttl }) =>
+      new ApiError(429, 'rate-limited', `Too many sign-in attempts: please wait ${Math.max(1, Math.ceil(ttl / 1000))} seconds and try again.`),
+  });
+
+  const isWrite = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD';
+  const signInRoute = (request: FastifyRequest) => request.method === 'POST' && request.routeOptions.url === '/api/admin/session';
+
+  // onRequest: before the body is read or validated, so a request without a session learns nothing else.
+  app.addHook('onRequest', async (request) => {
+    if (!password) throw unauthorized(disabled);
+    if (!signInRoute(request)) {
+      const session = readCookie(request.headers.cookie, SESSION_COOKIE);
+      if (!isValidSession(session, await formSecret(), now())) throw unauthorized('Sign in to the dashboard first.');
+    }
+    if (isWrite(request)) checkSameOrigin(request);
+  });
+
+  // Owner-only answers (emails among them) are never stored by a cache.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+
+  const setSession = (request: FastifyRequest, reply: FastifyReply, value: string, expires: Date) =>
+    reply.header('set-cookie', sessionCookie(value, expires, request.protocol === 'https'));
+
+  app.post<{ Body: { password: string } }>(
+    '/session',
+    {
+      config: { rateLimit: { max: SIGN_IN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000 } },
+      schema: { body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 1024 } } } },
+    },
+    async (request, reply) => {
+      if (!(await password!.matches(request.body.password))) throw unauthorized('Wrong password.');
+      const session = issueSession(await formSecret(), now());
+      return setSession(request, reply, session.value, session.expires).code(204).send();
+    },
+  );
+
+  app.delete('/session', async (request, reply) => setSession(request, reply, '', new Date(0)).code(204).send());
+
+  app.get('/counts', async () => ({ counts: await store.countByStatus() }));
+
+  app.get<{ Querystring: ListAdminQuery }>('/comments', { schema: { querystring: listAdminQuery } }, async (request) => {
+    const { status = 'pending', thread, q, limit = '50', cursor } = request.query;
+    let before: { createdAt: string; id: string } | undefined;
+    try {
+      before = cursor === undefined ? undefined : decodeCursor(cursor);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new ApiError(400, 'invalid', 'cursor must be a cursor from a previous page.', 'cursor');
+      throw error;
+    }
+    const size = Number(limit);
+    const entries = await store.listForModeration({
+      limit: size + 1,
+      ...(status === 'all' ? {} : { status }),
+      ...(thread === undefined ? {} : { threadId: thread }),
+      ...(q === undefined || q.trim() === '' ? {} : { q: q.trim() }),
+      ...(before === undefined ? {} : { before }),
+    });
+    const page = entries.slice(0, size);
+    const last = page.at(-1);
+    return { comments: page, nextCursor: entries.length > size && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+  });
+
+  app.post<{ Body: ActionBody }>('/comments/actions', { schema: { body: actionBody } }, async (request) => ({
+    results: await store.setStatus([...new Set(request.body.ids)], actionStatus[request.body.action]),
+  }));
+
+  app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: idParams, body: editBody } }, async (request) => {
+    const { body: text } = checkedBody(request.body.body);
+    const updated = await store.updateBody(request.params.id, text, now().toISOString());
+    if (!updated) throw notFound();
+    return { comment: updated };
+  });
+
+  app.post<{ Params: { id: string }; Body: { body: string; name?: string } }>(
+    '/comments/:id/reply',
+    { schema: { params: idParams, body: replyBody } },
+    async (request, reply) => {
+      const { body: text, name } = checkedBody(request.body.body, request.body.name?.trim() || OWNER_NAME);
+      const parent = await store.getEditable(request.params.id);
+      if (!parent || parent.comment.status === 'deleted') throw notFound();
+      const result = await store.createComment({
+        id: nanoid(),
+        threadId: parent.comment.threadId,
+        parentId: parent.comment.id,
+        body: text,
+        authorName: name,
+        authorEmail: '',
+        avatarSeed: avatarSeedFor('', name),
+        // The owner edits through the dashboard, never with a token: this one is never handed out.
+        editTokenHash: sha256Hex(nanoid(32)),
+        createdAt: now().toISOString(),
+        status: 'approved',
+        isOwner: true,
+      });
+      if (result.kind !== 'created') throw notFound();
+      return reply.code(201).send({ comment: result.comment });
+    },
+  );
+}

@@ -1,0 +1,164 @@
+import { useEffect, useState } from 'preact/hooks';
+import { AdminError, type AdminAction, type AdminClient, type AdminComment, type AdminQuery, type AdminStatus } from '../../adapters/admin-client';
+import { CommentRow } from './comment-row';
+import { SignIn } from './sign-in';
+
+const statuses: AdminStatus[] = ['pending', 'approved', 'spam', 'deleted'];
+const done: Record<AdminAction, string> = { approve: 'approved', spam: 'marked as spam', delete: 'deleted' };
+const plural = (n: number) => `${n} comment${n === 1 ? '' : 's'}`;
+
+/**
+ * The moderation dashboard: sign-in, then the pending queue first, with counts per status,
+ * filters, search, per-comment and bulk actions. Every result is announced in one polite live
+ * region, so a keyboard and screen-reader user hears what each action did.
+ */
+export function Dashboard({ client }: { client: AdminClient }) {
+  const [signedIn, setSignedIn] = useState<boolean | null>(null);
+  const [notice, setNotice] = useState('');
+  const [announcement, setAnnouncement] = useState('');
+  const [query, setQuery] = useState<AdminQuery>({ status: 'pending' });
+  const [thread, setThread] = useState('');
+  const [search, setSearch] = useState('');
+  const [counts, setCounts] = useState<Record<AdminStatus, number> | null>(null);
+  const [comments, setComments] = useState<AdminComment[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+
+  const fail = (error: unknown) => {
+    if (error instanceof AdminError && error.status === 401) {
+      setNotice(error.message);
+      setSignedIn(false);
+    } else setAnnouncement(error instanceof Error ? error.message : String(error));
+  };
+
+  const load = async (more = false) => {
+    try {
+      const [page, newCounts] = await Promise.all([client.list({ ...query, ...(more && nextCursor ? { cursor: nextCursor } : {}) }), client.counts()]);
+      setComments(more ? [...comments, ...page.comments] : page.comments);
+      setNextCursor(page.nextCursor);
+      setCounts(newCounts);
+      setSignedIn(true);
+      if (!more) setSelected(new Set());
+      return page.comments.length;
+    } catch (error) {
+      fail(error);
+      return null;
+    }
+  };
+
+  useEffect(() => {
+    void load().then((n) => n !== null && setAnnouncement(`${plural(n)} ${query.status === 'all' ? 'in all statuses' : query.status} shown.`));
+  }, [query, signedIn === true]);
+
+  const act = async (ids: string[], action: AdminAction) => {
+    try {
+      await client.act(ids, action);
+      await load();
+      setAnnouncement(`${plural(ids.length)} ${done[action]}.`);
+    } catch (error) {
+      fail(error);
+    }
+  };
+  const write = async (run: () => Promise<void>, message: string) => {
+    try {
+      await run();
+      await load();
+      setAnnouncement(message);
+      return true;
+    } catch (error) {
+      fail(error);
+      return false;
+    }
+  };
+
+  if (signedIn === false) return <SignIn client={client} notice={notice} onSignedIn={() => setSignedIn(true)} />;
+
+  const allSelected = comments.length > 0 && comments.every((c) => selected.has(c.id));
+  const toggle = (id: string, on: boolean) => {
+    const next = new Set(selected);
+    if (on) next.add(id);
+    else next.delete(id);
+    setSelected(next);
+  };
+  const chosen = comments.filter((c) => selected.has(c.id)).map((c) => c.id);
+
+  return (
+    <div class="dashboard">
+      <header class="admin-header">
+        <h1>Moderation</h1>
+        <button type="button" class="reply" onClick={() => void client.signOut().then(() => (setNotice('Signed out.'), setSignedIn(false)), fail)}>
+          Sign out
+        </button>
+      </header>
+      <nav aria-label="Comments by status">
+        <ul class="status-tabs">
+          {[...statuses, 'all' as const].map((status) => (
+            <li key={status}>
+              <button
+                type="button"
+                class={query.status === status ? 'submit' : ''}
+                aria-pressed={query.status === status}
+                onClick={() => setQuery({ ...query, status })}
+              >
+                {status === 'all' ? 'All' : status[0]!.toUpperCase() + status.slice(1)}
+                {counts && status !== 'all' ? ` (${counts[status]})` : ''}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <form
+        role="search"
+        class="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setQuery({ status: query.status, ...(thread.trim() ? { thread: thread.trim() } : {}), ...(search.trim() ? { q: search.trim() } : {}) });
+        }}
+      >
+        <label>
+          Thread <input value={thread} onInput={(e) => setThread(e.currentTarget.value)} placeholder="any" />
+        </label>{' '}
+        <label>
+          Search text or author <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+        </label>{' '}
+        <button type="submit">Filter</button>
+      </form>
+      <div class="bulk" role="group" aria-label="Bulk actions">
+        <label>
+          <input type="checkbox" checked={allSelected} disabled={!comments.length} onChange={(e) => setSelected(new Set(e.currentTarget.checked ? comments.map((c) => c.id) : []))} /> Select all
+        </label>{' '}
+        <button type="button" disabled={!chosen.length} onClick={() => void act(chosen, 'approve')}>
+          Approve selected
+        </button>{' '}
+        <button type="button" disabled={!chosen.length} onClick={() => void act(chosen, 'spam')}>
+          Mark selected as spam
+        </button>{' '}
+        <button type="button" disabled={!chosen.length} onClick={() => void act(chosen, 'delete')}>
+          Delete selected
+        </button>
+      </div>
+      <p class="status" role="status" aria-live="polite">
+        {announcement}
+      </p>
+      {comments.length === 0 && signedIn && <p class="notes">No comments here.</p>}
+      <ul class="comment-list">
+        {comments.map((comment) => (
+          <CommentRow
+            key={comment.id}
+            comment={comment}
+            selected={selected.has(comment.id)}
+            onSelect={(on) => toggle(comment.id, on)}
+            onAct={(action) => void act([comment.id], action)}
+            onEdit={(body) => write(() => client.edit(comment.id, body), 'Comment saved.')}
+            onReply={(body) => write(() => client.reply(comment.id, body), 'Reply posted.')}
+          />
+        ))}
+      </ul>
+      {nextCursor && (
+        <button type="button" onClick={() => void load(true)}>
+          Load more
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,116 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { commentArticle, demoThreadId, focusedElement, useDemo, type Session } from './harness';
+
+const PASSWORD = 'correct horse battery staple';
+
+/** Posts through the API as the widget would (with the listing's form token): held, since the server holds everything. */
+async function postPending(session: Session, name: string, body: string) {
+  const listing = await fetch(`${session.origin}/api/comments?thread=${demoThreadId}`).then((r) => r.json() as Promise<{ formToken: string }>);
+  const response = await fetch(`${session.origin}/api/comments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ thread: demoThreadId, body, author: { name, email: `${name.toLowerCase()}@example.com` }, formToken: listing.formToken }),
+  });
+  const { comment } = (await response.json()) as { comment: { id: string; status: string } };
+  expect(comment.status).toBe('pending');
+  return comment.id;
+}
+
+/** The dashboard asks whether it is signed in by loading; the browser logs that first 401 as an error, which is expected. */
+function checkErrors(session: Session) {
+  expect(session.errors.filter((error) => !/status of 401/.test(error))).toEqual([]);
+  session.allowErrors();
+}
+
+const status = (page: Page) => page.getByRole('status');
+
+describe('the moderation dashboard', () => {
+  const session = useDemo({}, ['--moderation', 'all', '--admin-password', PASSWORD]);
+
+  it('signs in, approves a comment that then shows in the widget, marks one as spam, bulk-deletes two', async () => {
+    const s = session();
+    const { page } = s;
+    await postPending(s, 'Ann', 'Please approve me.');
+    await postPending(s, 'Spammer', 'Cheap watches here.');
+    await postPending(s, 'Dee', 'Delete me, one.');
+    await postPending(s, 'Eve', 'Delete me, two.');
+
+    await page.goto(`${s.origin}/admin`);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong password.');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.getByRole('button', { name: 'Pending (4)' }).waitFor();
+    await page.getByRole('button', { name: 'Approve the comment by Ann' }).click();
+    await expect.poll(() => status(page).textContent()).toBe('1 comment approved.');
+    await page.getByRole('button', { name: 'Spam the comment by Spammer' }).click();
+    await expect.poll(() => status(page).textContent()).toBe('1 comment marked as spam.');
+
+    await page.getByRole('checkbox', { name: 'Select the comment by Dee' }).check();
+    await page.getByRole('checkbox', { name: 'Select the comment by Eve' }).check();
+    await page.getByRole('button', { name: 'Delete selected' }).click();
+    await expect.poll(() => status(page).textContent()).toBe('2 comments deleted.');
+    await page.getByText('No comments here.').waitFor();
+    await page.getByRole('button', { name: 'Spam (1)' }).waitFor();
+
+    await s.openDemo();
+    await commentArticle(page, 'Ann').waitFor();
+    await expect(page.getByText('Please approve me.').isVisible()).resolves.toBe(true);
+    const { comments } = await s.listComments();
+    expect(comments.map((c) => c.author.name)).not.toContain('Spammer');
+    expect(comments.map((c) => c.author.name)).not.toContain('Dee');
+    checkErrors(s);
+  });
+
+  it('replies as the owner; the reply shows in the widget with the Owner badge', async () => {
+    const s = session();
+    const { page } = s;
+    await postPending(s, 'Ann', 'A question?');
+    await page.goto(`${s.origin}/admin`);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Approve the comment by Ann' }).click();
+    await page.getByRole('button', { name: 'Approved (3)' }).click();
+    await page.getByRole('button', { name: 'Reply to Ann' }).click();
+    await page.getByLabel('Reply to Ann as the owner').fill('An answer.');
+    await page.getByRole('button', { name: 'Post reply' }).click();
+    await expect.poll(() => status(page).textContent()).toBe('Reply posted.');
+
+    await s.openDemo();
+    const reply = commentArticle(page, 'Site owner');
+    await reply.waitFor();
+    await expect(reply.getByText('Owner', { exact: true }).isVisible()).resolves.toBe(true);
+    checkErrors(s);
+  });
+
+  it('works with the keyboard only: sign in and approve', async () => {
+    const s = session();
+    const { page } = s;
+    await postPending(s, 'Kay', 'Approve me by keyboard.');
+    await page.goto(`${s.origin}/admin`);
+    await page.getByLabel('Password').waitFor();
+    await page.keyboard.press('Tab');
+    expect((await focusedElement(page))?.id).toBe('admin-password');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Approve the comment by Kay' }).waitFor();
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => {
+        let element = document.activeElement;
+        while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+        return element?.getAttribute('aria-label') === 'Approve the comment by Kay';
+      });
+    }
+    expect(reached, 'Tab reaches the Approve button').toBe(true);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => status(page).textContent()).toBe('1 comment approved.');
+    const { comments } = await s.listComments();
+    expect(comments.map((c) => c.author.name)).toContain('Kay');
+    checkErrors(s);
+  });
+});

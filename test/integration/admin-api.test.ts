@@ -1,0 +1,281 @@
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/server/app';
+import type { AppConfig } from '../../src/server/config';
+import type { CommentStore } from '../../src/server/store/types';
+import { createStoreDatabase, selectedStores, type StoreDatabase } from './stores';
+
+const PASSWORD = 'correct horse battery staple';
+const ORIGIN = 'http://localhost:80';
+const base: Partial<AppConfig> = { rateLimit: 0, moderation: 'all', spamChecks: [], adminPassword: PASSWORD, secret: 'a-test-secret-of-some-length' };
+
+/** Every admin route and method, with a body that would be valid: without a session each answers 401. */
+const adminRoutes: InjectOptions[] = [
+  { method: 'POST', url: '/api/admin/session', payload: { password: 'wrong' } },
+  { method: 'DELETE', url: '/api/admin/session' },
+  { method: 'GET', url: '/api/admin/comments' },
+  { method: 'GET', url: '/api/admin/comments?status=all&q=x' },
+  { method: 'GET', url: '/api/admin/counts' },
+  { method: 'POST', url: '/api/admin/comments/actions', payload: { ids: ['x'], action: 'approve' } },
+  { method: 'PATCH', url: '/api/admin/comments/x', payload: { body: 'Edited.' } },
+  { method: 'POST', url: '/api/admin/comments/x/reply', payload: { body: 'Thanks!' } },
+];
+
+interface Server {
+  app: FastifyInstance;
+  store: CommentStore;
+  db: StoreDatabase;
+}
+
+async function start(kind: 'sqlite' | 'postgres', config: Partial<AppConfig> = {}): Promise<Server> {
+  const db = await createStoreDatabase(kind);
+  const store = db.open();
+  await store.migrate();
+  const app = createApp({ store, config: { ...base, ...config } });
+  return { app, store, db };
+}
+
+const stop = async ({ app, db }: Server) => {
+  await app.close();
+  await db.destroy();
+};
+
+/** Headers of a same-origin write from the dashboard (inject's Host is localhost:80). */
+const sameOrigin = { origin: ORIGIN, 'sec-fetch-site': 'same-origin' };
+
+async function signIn(app: FastifyInstance): Promise<string> {
+  const response = await app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: sameOrigin });
+  expect(response.statusCode, response.body).toBe(204);
+  const cookie = String(response.headers['set-cookie']);
+  expect(cookie).toMatch(/HttpOnly/);
+  expect(cookie).toMatch(/SameSite=Strict/);
+  expect(cookie).not.toMatch(/Secure/); // plain http here
+  return cookie.split(';')[0]!;
+}
+
+async function postComment(app: FastifyInstance, body: string, author = { name: 'Ann', email: 'ann@example.com' }, parentId?: string) {
+  const response = await app.inject({ method: 'POST', url: '/api/comments', payload: { thread: 't', body, author, ...(parentId ? { parentId } : {}) } });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json().comment as { id: string; status: string };
+}
+
+describe.each(selectedStores())('admin API on %s', (kind) => {
+  let server: Server;
+  let cookie: string;
+  beforeAll(async () => {
+    server = await start(kind);
+    cookie = await signIn(server.app);
+  });
+  afterAll(async () => {
+    if (server) await stop(server);
+  });
+
+  const admin = (options: InjectOptions) =>
+    server.app.inject({ ...options, headers: { cookie, ...(options.method && options.method !== 'GET' ? sameOrigin : {}), ...options.headers } });
+
+  it.each(adminRoutes.filter((route) => !(route.method === 'POST' && route.url === '/api/admin/session')))(
+    'answers 401 without a session: $method $url',
+    async (route) => {
+      const response = await server.app.inject({ ...route, headers: sameOrigin });
+      expect(response.statusCode, response.body).toBe(401);
+      expect(response.json().error.code).toBe('unauthorized');
+    },
+  );
+
+  it.each(['colloquy_admin=', 'colloquy_admin=99999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'colloquy_admin=1.x'])(
+    'answers 401 with a forged or empty session cookie (%s)',
+    async (forged) => {
+      const response = await server.app.inject({ method: 'GET', url: '/api/admin/comments', headers: { cookie: forged } });
+      expect(response.statusCode).toBe(401);
+    },
+  );
+
+  it('refuses a wrong password and signs in with the right one', async () => {
+    const wrong = await server.app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: 'guess' }, headers: sameOrigin });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    const counts = await admin({ method: 'GET', url: '/api/admin/counts' });
+    expect(counts.statusCode, counts.body).toBe(200);
+    expect(counts.headers['cache-control']).toBe('no-store');
+  });
+
+  it.each([
+    ['Origin of another site', { origin: 'https://evil.example' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['neither Origin nor Sec-Fetch-Site', {}],
+  ])('refuses a write with %s even with a valid session cookie', async (_name, headers) => {
+    const comment = await postComment(server.app, `Held for the CSRF test ${JSON.stringify(headers)}.`);
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/api/admin/comments/actions',
+      payload: { ids: [comment.id], action: 'approve' },
+      headers: { cookie, ...headers },
+    });
+    expect(response.statusCode, response.body).toBe(403);
+    const [entry] = (await server.store.listForModeration({ status: 'pending', limit: 100 })).filter((e) => e.id === comment.id);
+    expect(entry?.status).toBe('pending');
+  });
+
+  it('refuses a cross-site sign-in', async () => {
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/api/admin/session',
+      payload: { password: PASSWORD },
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('refuses a form-encoded write (JSON only)', async () => {
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/api/admin/comments/actions',
+      payload: 'ids=x&action=approve',
+      headers: { cookie, ...sameOrigin, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.statusCode).toBe(415);
+  });
+
+  it('lists the pending queue by default, with emails, and searches by text, name and email', async () => {
+    const a = await postComment(server.app, 'Searchable needle about gardening.', { name: 'Gwen', email: 'gwen@garden.example' });
+    const b = await postComment(server.app, 'Another one, 100% literal.', { name: 'Hal', email: 'hal@example.com' });
+    const listed = await admin({ method: 'GET', url: '/api/admin/comments' });
+    expect(listed.statusCode, listed.body).toBe(200);
+    const ids = listed.json().comments.map((c: { id: string }) => c.id);
+    expect(ids).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect(listed.json().comments.every((c: { status: string }) => c.status === 'pending')).toBe(true);
+    expect(listed.json().comments.find((c: { id: string }) => c.id === a.id).author.email).toBe('gwen@garden.example');
+
+    for (const q of ['NEEDLE', 'gwen', 'garden.example']) {
+      const found = await admin({ method: 'GET', url: `/api/admin/comments?status=all&q=${encodeURIComponent(q)}` });
+      expect(found.json().comments.map((c: { id: string }) => c.id)).toEqual([a.id]);
+    }
+    // LIKE wildcards are literal: "%" finds only the body that has one.
+    const percent = await admin({ method: 'GET', url: `/api/admin/comments?status=all&q=${encodeURIComponent('0%')}` });
+    expect(percent.json().comments.map((c: { id: string }) => c.id)).toEqual([b.id]);
+  });
+
+  it('pages the queue with a cursor', async () => {
+    const first = await admin({ method: 'GET', url: '/api/admin/comments?status=all&limit=2' });
+    expect(first.json().comments).toHaveLength(2);
+    const cursor = first.json().nextCursor as string;
+    expect(cursor).toBeTruthy();
+    const second = await admin({ method: 'GET', url: `/api/admin/comments?status=all&limit=2&cursor=${encodeURIComponent(cursor)}` });
+    const seen = new Set(first.json().comments.map((c: { id: string }) => c.id));
+    expect(second.json().comments.length).toBeGreaterThan(0);
+    for (const c of second.json().comments) expect(seen.has(c.id)).toBe(false);
+  });
+
+  it('approves, marks spam and deletes, one by one and in bulk, and counts per status', async () => {
+    const [one, two, three, four] = [
+      await postComment(server.app, 'Approve me.'),
+      await postComment(server.app, 'Buy cheap things.'),
+      await postComment(server.app, 'Bulk one.'),
+      await postComment(server.app, 'Bulk two.'),
+    ];
+    const before = (await admin({ method: 'GET', url: '/api/admin/counts' })).json().counts;
+
+    const approve = await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [one!.id], action: 'approve' } });
+    expect(approve.statusCode, approve.body).toBe(200);
+    expect(approve.json().results).toEqual([{ id: one!.id, outcome: 'changed', previous: 'pending' }]);
+    const spam = await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [two!.id], action: 'spam' } });
+    expect(spam.json().results[0].outcome).toBe('changed');
+    const bulk = await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [three!.id, four!.id], action: 'delete' } });
+    expect(bulk.json().results.map((r: { outcome: string }) => r.outcome)).toEqual(['removed', 'removed']);
+
+    const after = (await admin({ method: 'GET', url: '/api/admin/counts' })).json().counts;
+    expect(after).toEqual({ ...before, pending: before.pending - 4, approved: before.approved + 1, spam: before.spam + 1 });
+
+    const page = (await server.app.inject({ url: '/api/comments?thread=t' })).json();
+    const publicIds = page.comments.map((c: { id: string }) => c.id);
+    expect(publicIds).toContain(one!.id);
+    expect(publicIds).not.toContain(two!.id);
+    expect(publicIds).not.toContain(three!.id);
+  });
+
+  it('edits a body', async () => {
+    const comment = await postComment(server.app, 'Teh typo.');
+    const edited = await admin({ method: 'PATCH', url: `/api/admin/comments/${comment.id}`, payload: { body: 'The typo, fixed.' } });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect(edited.json().comment.body).toBe('The typo, fixed.');
+    const missing = await admin({ method: 'PATCH', url: '/api/admin/comments/nope', payload: { body: 'x' } });
+    expect(missing.statusCode).toBe(404);
+    const empty = await admin({ method: 'PATCH', url: `/api/admin/comments/${comment.id}`, payload: { body: '   ' } });
+    expect(empty.statusCode).toBe(400);
+  });
+
+  it('replies as the owner: approved at once, badged in the public listing, never with an email', async () => {
+    const question = await postComment(server.app, 'A question for the owner?');
+    await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [question.id], action: 'approve' } });
+    const reply = await admin({ method: 'POST', url: `/api/admin/comments/${question.id}/reply`, payload: { body: 'An answer.' } });
+    expect(reply.statusCode, reply.body).toBe(201);
+    expect(reply.json().comment).toMatchObject({ parentId: question.id, status: 'approved', author: { name: 'Site owner', isOwner: true } });
+
+    const response = await server.app.inject({ url: '/api/comments?thread=t' });
+    const listed = response.json().comments.find((c: { id: string }) => c.id === reply.json().comment.id);
+    expect(listed.author.isOwner).toBe(true);
+    expect(response.body).not.toMatch(/@example\.com|email/i);
+    const reader = response.json().comments.find((c: { id: string }) => c.id === question.id);
+    expect(reader.author.isOwner).toBeUndefined();
+
+    const orphan = await admin({ method: 'POST', url: '/api/admin/comments/nope/reply', payload: { body: 'x' } });
+    expect(orphan.statusCode).toBe(404);
+  });
+
+  it('signs out: the cookie is cleared', async () => {
+    const other = await signIn(server.app);
+    const out = await server.app.inject({ method: 'DELETE', url: '/api/admin/session', headers: { cookie: other, ...sameOrigin } });
+    expect(out.statusCode, out.body).toBe(204);
+    expect(String(out.headers['set-cookie'])).toMatch(/^colloquy_admin=;.*Expires=Thu, 01 Jan 1970/);
+  });
+});
+
+describe('admin sign-in', () => {
+  it('is rate limited per address', async () => {
+    const server = await start('sqlite');
+    try {
+      const attempt = () => server.app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: 'guess' }, headers: sameOrigin });
+      for (let i = 0; i < 5; i++) expect((await attempt()).statusCode).toBe(401);
+      const limited = await attempt();
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json().error.code).toBe('rate-limited');
+      // The right password is refused too while limited: guessing cannot continue.
+      const right = await server.app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: sameOrigin });
+      expect(right.statusCode).toBe(429);
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it('is off without COLLOQUY_ADMIN_PASSWORD: every admin route answers 401 saying so', async () => {
+    const server = await start('sqlite', { adminPassword: '' });
+    try {
+      for (const route of adminRoutes) {
+        const response = await server.app.inject({ ...route, headers: sameOrigin });
+        expect(response.statusCode, `${route.method} ${route.url}`).toBe(401);
+        expect(response.json().error.message).toMatch(/COLLOQUY_ADMIN_PASSWORD/);
+      }
+      const page = await server.app.inject({ url: '/admin' });
+      expect(page.statusCode).toBe(200);
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it('sets Secure on the cookie behind https', async () => {
+    const server = await start('sqlite', { trustProxy: ['127.0.0.1'] });
+    try {
+      const response = await server.app.inject({
+        method: 'POST',
+        url: '/api/admin/session',
+        payload: { password: PASSWORD },
+        headers: { origin: 'https://localhost:80', 'x-forwarded-proto': 'https' },
+      });
+      expect(response.statusCode, response.body).toBe(204);
+      expect(String(response.headers['set-cookie'])).toMatch(/; Secure/);
+    } finally {
+      await stop(server);
+    }
+  });
+});
