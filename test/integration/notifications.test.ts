@@ -318,6 +318,27 @@ function notificationSuite(kind: StoreKind) {
       expect(server.mailsTo(victim)).toEqual([]);
     });
 
+    it('tells followers when the dashboard approves a held comment, too', async () => {
+      const server = await start({ moderation: 'all', adminPassword: 'a long admin password' });
+      const thread = `t-${nanoid(8)}`;
+      const follower = `follower-${nanoid(6)}@example.test`;
+      const first = await server.create({ thread, email: follower, notify: true });
+      await server.drained();
+      await server.send({ method: 'POST', url: linkIn(server.mailsTo(follower)[0]!.raw, /subscriptions\/[\w-]+\/confirm/) });
+      const held = await server.create({ thread, name: 'Held', email: `held-${nanoid(6)}@example.test`, parentId: first });
+      await server.drained();
+      expect(server.mailsTo(follower)).toHaveLength(1);
+
+      const sameOrigin = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' };
+      const signIn = await server.send({ method: 'POST', url: '/api/admin/session', payload: { password: 'a long admin password' }, headers: sameOrigin });
+      const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+      const approve = { method: 'POST' as const, url: '/api/admin/comments/actions', payload: { ids: [held], action: 'approve' }, headers: { ...sameOrigin, cookie } };
+      expect((await server.send(approve)).statusCode).toBe(200);
+      expect((await server.send(approve)).statusCode).toBe(200);
+      await server.drained();
+      expect(server.mailsTo(follower).slice(1).map((mail) => header(mail.raw, 'subject')[0])).toEqual(['New comment on "A post" by Held']);
+    });
+
     it('hands each outbox mail to one process at a time, and a failed one back only when due', async () => {
       const [a, b] = [db().open(), db().open()];
       const t0 = Date.UTC(2030, 0, 1);

@@ -96,7 +96,7 @@ function checkSameOrigin(request: FastifyRequest) {
  * counts, bulk status changes, edits and replies as the owner. Every route but sign-in answers
  * 401 without a valid session; every write must come from the same origin.
  */
-export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret }: RouteContext) {
+export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, notifier }: RouteContext) {
   const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
   const disabled = 'The moderation dashboard is off: start the server with COLLOQUY_ADMIN_PASSWORD set.';
 
@@ -166,9 +166,13 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     return { comments: page, nextCursor: entries.length > size && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
   });
 
-  app.post<{ Body: ActionBody }>('/comments/actions', { schema: { body: actionBody } }, async (request) => ({
-    results: await store.setStatus([...new Set(request.body.ids)], actionStatus[request.body.action]),
-  }));
+  app.post<{ Body: ActionBody }>('/comments/actions', { schema: { body: actionBody } }, async (request) => {
+    const status = actionStatus[request.body.action];
+    const results = await store.setStatus([...new Set(request.body.ids)], status);
+    // Followers hear of a held comment once it is approved, here as through the mail's link.
+    if (status === 'approved') for (const result of results) if (result.outcome === 'changed') await notifier?.commentApproved(result.id);
+    return { results };
+  });
 
   app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: idParams, body: editBody } }, async (request) => {
     const { body: text } = checkedBody(request.body.body);
