@@ -4,16 +4,9 @@
  * escaped here, and every tag comes from the tree's fixed set, so a comment cannot add markup;
  * link targets pass `safeUrl` again, so a tree built elsewhere cannot smuggle in a `javascript:` URL.
  */
-import { parseMarkdown, type MarkdownNode } from './markdown';
+import { markdownTags as tags, parseMarkdown, type MarkdownNode } from './markdown';
 import { safeUrl } from './url';
 
-const tags = {
-  paragraph: 'p',
-  emphasis: 'em',
-  strong: 'strong',
-  blockquote: 'blockquote',
-  'list-item': 'li',
-} as const;
 
 const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -26,6 +26,19 @@ export type MarkdownNode =
   | { type: 'link'; href: string; children: MarkdownNode[] }
   | { type: 'break' };
 
+/** The element each node becomes (lists pick `ol` or `ul` by `ordered`), wherever the tree is rendered. */
+export const markdownTags = {
+  paragraph: 'p',
+  emphasis: 'em',
+  strong: 'strong',
+  blockquote: 'blockquote',
+  'list-item': 'li',
+  code: 'code',
+  'code-block': 'pre',
+  link: 'a',
+  break: 'br',
+} as const;
+
 /** A block-level node: never a bare string. */
 type Block = Exclude<MarkdownNode, string>;
 

@@ -1,18 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { parseMarkdown, type MarkdownNode } from '../core/markdown';
-
-const tags = {
-  paragraph: 'p',
-  emphasis: 'em',
-  strong: 'strong',
-  blockquote: 'blockquote',
-  'list-item': 'li',
-  code: 'code',
-  'code-block': 'pre',
-  link: 'a',
-  break: 'br',
-} as const;
+import { markdownTags as tags, parseMarkdown, type MarkdownNode } from '../core/markdown';
 
 // Elements only, never an HTML string: text in a comment can never become markup.
 function render(node: MarkdownNode): ComponentChildren {

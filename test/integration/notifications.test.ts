@@ -290,8 +290,8 @@ function notificationSuite(kind: StoreKind) {
       expect(header(after[0]!.raw, 'list-unsubscribe')[0]).not.toContain(/subscriptions\/([\w-]+)\//.exec(unsubscribe)![1]!);
     });
 
-    it('tells followers of a held comment once the owner approves it, and subscribes no spam', async () => {
-      const server = await start({ moderation: 'all', blocklist: ['casino'], spamChecks: ['blocklist'] });
+    /** A confirmed follower's comment and a held reply to it: the follower has had only the confirmation mail. */
+    async function heldReplyToFollower(server: Awaited<ReturnType<typeof start>>) {
       const thread = `t-${nanoid(8)}`;
       const follower = `follower-${nanoid(6)}@example.test`;
       const first = await server.create({ thread, email: follower, notify: true });
@@ -300,6 +300,12 @@ function notificationSuite(kind: StoreKind) {
       const held = await server.create({ thread, name: 'Held', email: `held-${nanoid(6)}@example.test`, parentId: first });
       await server.drained();
       expect(server.mailsTo(follower)).toHaveLength(1);
+      return { thread, follower, held };
+    }
+
+    it('tells followers of a held comment once the owner approves it, and subscribes no spam', async () => {
+      const server = await start({ moderation: 'all', blocklist: ['casino'], spamChecks: ['blocklist'] });
+      const { thread, follower, held } = await heldReplyToFollower(server);
 
       const ownerMail = server.mailsTo('owner@blog.test').find((mail) => decoded(mail.raw).includes(`/moderate/${held}/`))!;
       const approve = linkIn(ownerMail.raw, new RegExp(`moderate/${held}/approve`));
@@ -320,14 +326,7 @@ function notificationSuite(kind: StoreKind) {
 
     it('tells followers when the dashboard approves a held comment, too', async () => {
       const server = await start({ moderation: 'all', adminPassword: 'a long admin password' });
-      const thread = `t-${nanoid(8)}`;
-      const follower = `follower-${nanoid(6)}@example.test`;
-      const first = await server.create({ thread, email: follower, notify: true });
-      await server.drained();
-      await server.send({ method: 'POST', url: linkIn(server.mailsTo(follower)[0]!.raw, /subscriptions\/[\w-]+\/confirm/) });
-      const held = await server.create({ thread, name: 'Held', email: `held-${nanoid(6)}@example.test`, parentId: first });
-      await server.drained();
-      expect(server.mailsTo(follower)).toHaveLength(1);
+      const { follower, held } = await heldReplyToFollower(server);
 
       const sameOrigin = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' };
       const signIn = await server.send({ method: 'POST', url: '/api/admin/session', payload: { password: 'a long admin password' }, headers: sameOrigin });
