@@ -7,7 +7,9 @@ const usage = `Usage: colloquy serve [options]
        colloquy moderate list|approve|spam|delete … (see colloquy moderate --help)
 
 Starts the Colloquy server: the comment API under /api, the script-tag bundle and the demo page.
-Every option is also an environment variable (flags win):
+Every option is also an environment variable, and a key of the JSON file that --config PATH
+(or COLLOQUY_CONFIG) names, e.g. {"origins": ["https://blog.example"], "rateLimit": 20}.
+Flags win over variables, variables over the file:
 
 ${describeServerOptions()}
 `;

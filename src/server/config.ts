@@ -317,20 +317,33 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
   return flags;
 }
 
+/** A config file's value as the text a variable would hold: lists become comma lists. */
+function fileValue(key: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.join(',');
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return fail(`${key} (config file)`, 'must be a string, number, boolean or list of strings');
+}
+
 /**
- * The server's configuration from environment variables and command-line flags (flags win).
- * Pure: pass `process.env` and `process.argv.slice(2)` (after the `serve` command). An empty
- * variable counts as unset. A bad value throws one `[colloquy]` error naming the variable or flag.
+ * The server's configuration from command-line flags, environment variables and a config file
+ * (read by `readConfigFile`), in that order of precedence. Pure: pass `process.env` and
+ * `process.argv.slice(2)` (after the `serve` command). An empty variable counts as unset. A bad
+ * value throws one `[colloquy]` error naming the flag, variable or file key.
  */
-export function resolveServerConfig(env: Record<string, string | undefined> = {}, argv: readonly string[] = []): ServerConfig {
+export function resolveServerConfig(env: Record<string, string | undefined> = {}, argv: readonly string[] = [], file: Record<string, unknown> = {}): ServerConfig {
   const flags = parseFlags(argv);
+  const unknown = Object.keys(file).find((key) => !(key in options));
+  if (unknown) fail(`${unknown} (config file)`, `is not an option; the keys are ${Object.keys(options).join(', ')}`);
   const config = { ...defaultServerConfig } as Record<keyof ServerConfig, unknown>;
   for (const key of Object.keys(options) as (keyof ServerConfig)[]) {
     const { env: variable, flag, parse } = options[key];
     const fromFlag = flags.get(flag);
-    const raw = fromFlag ?? env[variable];
+    const fromEnv = env[variable]?.trim() ? env[variable] : undefined;
+    const raw = fromFlag ?? fromEnv ?? fileValue(key, file[key]);
     if (raw === undefined || raw.trim() === '') continue;
-    config[key] = (parse as Parse<unknown>)(raw.trim(), fromFlag === undefined ? variable : flag);
+    const source = fromFlag !== undefined ? flag : fromEnv !== undefined ? variable : `${key} (config file)`;
+    config[key] = (parse as Parse<unknown>)(raw.trim(), source);
   }
   if (config.smtpUrl && !config.mailFrom) fail('COLLOQUY_MAIL_FROM', 'is needed with COLLOQUY_SMTP_URL: the From address of notification mails');
   if (config.smtpUrl && !config.publicUrl) fail('COLLOQUY_PUBLIC_URL', 'is needed with COLLOQUY_SMTP_URL: the links in notification mails point there');
@@ -344,7 +357,7 @@ export function describeServerOptions(): string {
       const fallback = defaultServerConfig[key as keyof ServerConfig];
       const shown =
         key === 'secret' ? 'generated and stored in the database' : key === 'adminPassword' ? 'none: /admin is off' : Array.isArray(fallback) ? (fallback.length ? fallback.join(',') : 'none') : String(fallback) || 'none';
-      return `  ${`${flag} <value>`.padEnd(32)}${env}\n  ${''.padEnd(32)}${help} (default: ${shown})`;
+      return `  ${`${flag} <value>`.padEnd(32)}${env}, file key "${key}"\n  ${''.padEnd(32)}${help} (default: ${shown})`;
     })
     .join('\n');
 }

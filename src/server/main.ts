@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { ColloquyConfigError } from '../core/errors';
 import { createApp } from './app';
 import { resolveServerConfig, type ServerConfig } from './config';
+import { readConfigFile } from './config-file';
 import { seedDemo } from './demo-seed';
 import { createStoreFromUrl } from './store';
 import type { CommentStore } from './store/types';
@@ -53,7 +54,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 export async function main(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let server: RunningServer;
   try {
-    server = await startServer(resolveServerConfig(env, argv));
+    const { file, argv: flags } = readConfigFile(env, argv);
+    server = await startServer(resolveServerConfig(env, flags, file));
   } catch (error) {
     console.error(error instanceof ColloquyConfigError ? error.message : error);
     process.exit(1);

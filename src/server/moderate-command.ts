@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ColloquyConfigError } from '../core/errors';
 import { resolveServerConfig } from './config';
+import { readConfigFile } from './config-file';
 import { createStoreFromUrl } from './store';
 import type { CommentStore, ModerationEntry, ModerationStatus, SettableStatus, StatusChange } from './store/types';
 
@@ -72,7 +73,7 @@ function parseCommand(argv: readonly string[], env: Record<string, string | unde
   }
   // The server's own resolver, so that DATABASE_URL and --database-url mean exactly what they mean to `serve`.
   const dbFlag = values['database-url'];
-  const { databaseUrl } = resolveServerConfig(env, dbFlag === undefined ? [] : ['--database-url', dbFlag]);
+  const { databaseUrl } = resolveServerConfig(env, dbFlag === undefined ? [] : ['--database-url', dbFlag], readConfigFile(env, []).file);
   return {
     action,
     ids: [...new Set(ids)],
