@@ -338,6 +338,30 @@ function notificationSuite(kind: StoreKind) {
       expect(server.mailsTo(follower).slice(1).map((mail) => header(mail.raw, 'subject')[0])).toEqual(['New comment on "A post" by Held']);
     });
 
+    it('tells followers when the owner replies from the dashboard', async () => {
+      const server = await start({ adminPassword: 'a long admin password' });
+      const thread = `t-${nanoid(8)}`;
+      const follower = `follower-${nanoid(6)}@example.test`;
+      const first = await server.create({ thread, email: follower, notify: true });
+      await server.drained();
+      await server.send({ method: 'POST', url: linkIn(server.mailsTo(follower)[0]!.raw, /subscriptions\/[\w-]+\/confirm/) });
+
+      const sameOrigin = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' };
+      const signIn = await server.send({ method: 'POST', url: '/api/admin/session', payload: { password: 'a long admin password' }, headers: sameOrigin });
+      const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+      const answer = await server.send({
+        method: 'POST',
+        url: `/api/admin/comments/${first}/reply`,
+        payload: { body: 'Thanks for writing.' },
+        headers: { ...sameOrigin, cookie },
+      });
+      expect(answer.statusCode, answer.body).toBe(201);
+      await server.drained();
+      const notices = server.mailsTo(follower).slice(1);
+      expect(notices).toHaveLength(1);
+      expect(decoded(notices[0]!.raw)).toContain('Thanks for writing.');
+    });
+
     it('hands each outbox mail to one process at a time, and a failed one back only when due', async () => {
       const [a, b] = [db().open(), db().open()];
       const t0 = Date.UTC(2030, 0, 1);

@@ -203,6 +203,9 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
         isOwner: true,
       });
       if (result.kind !== 'created') throw notFound();
+      // Followers of the thread hear of the owner's answer like any other approved reply; the
+      // mail is built from the stored thread, never from this request.
+      await notifier?.commentApproved(result.comment.id);
       return reply.code(201).send({ comment: result.comment });
     },
   );
