@@ -70,12 +70,13 @@ export interface NewCommentEvent {
   authorEmail: string;
   /** The author ticked "Notify me of follow-up comments by email". */
   notify: boolean;
+  /** The stored thread's title and address (the notifier reads them; see commentCreated). */
   thread: { title?: string; url?: string };
 }
 
 export interface Notifier {
   /** Queues the mails a stored comment causes. Never throws: a failure is logged, the comment stands. */
-  commentCreated(event: NewCommentEvent): Promise<void>;
+  commentCreated(event: Omit<NewCommentEvent, 'thread'>): Promise<void>;
   /** Queues the follow-up mails of a held comment the owner just approved. Never throws. */
   commentApproved(id: string): Promise<void>;
   /** Sends what is due now (also runs on a timer). */
@@ -96,6 +97,12 @@ export interface NotifierOptions {
   /** How often the outbox is checked for due mails. @default 30000 */
   pollMs?: number;
 }
+
+/** A stored thread's title and address, as the mails use them (absent rather than null). */
+const storedThread = ({ thread }: { thread: { title: string | null; url: string | null } }) => ({
+  ...(thread.title ? { title: thread.title } : {}),
+  ...(thread.url ? { url: thread.url } : {}),
+});
 
 const paragraph = (text: string) => `<p>${escapeHtml(text)}</p>`;
 const link = (href: string, text: string) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
@@ -258,13 +265,15 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   }
 
   return {
-    commentCreated: (event) => enqueue(collect(event, true)),
+    // The thread's title and address come from the store, never from the request that brought the
+    // comment: a commenter must not choose the subject and link of mails sent from the site.
+    commentCreated: (event) =>
+      enqueue(store.getForNotification(event.comment.id).then((found) => collect({ ...event, thread: found ? storedThread(found) : {} }, true))),
     commentApproved: (id) =>
       enqueue(
         store.getForNotification(id).then(async (found) => {
           if (!found || found.comment.status !== 'approved') return [];
-          const thread = { ...(found.thread.title ? { title: found.thread.title } : {}), ...(found.thread.url ? { url: found.thread.url } : {}) };
-          return collect({ comment: found.comment, authorEmail: found.authorEmail, notify: false, thread }, false);
+          return collect({ comment: found.comment, authorEmail: found.authorEmail, notify: false, thread: storedThread(found) }, false);
         }),
       ),
     kick,

@@ -338,6 +338,20 @@ function notificationSuite(kind: StoreKind) {
       expect(server.mailsTo(follower).slice(1).map((mail) => header(mail.raw, 'subject')[0])).toEqual(['New comment on "A post" by Held']);
     });
 
+    it('takes the subject and link of follow-up mails from the stored thread, not from the reply', async () => {
+      const server = await start();
+      const thread = `t-${nanoid(8)}`;
+      const follower = `follower-${nanoid(6)}@example.test`;
+      const first = await server.create({ thread, email: follower, notify: true, title: 'A post' });
+      await server.drained();
+      await server.send({ method: 'POST', url: linkIn(server.mailsTo(follower)[0]!.raw, /subscriptions\/[\w-]+\/confirm/) });
+      await server.create({ thread, name: 'Mallory', email: `m-${nanoid(6)}@example.test`, parentId: first, title: 'Your account is locked' });
+      await server.drained();
+      const [notice] = server.mailsTo(follower).slice(1);
+      expect(header(notice!.raw, 'subject')[0]).toBe('New comment on "A post" by Mallory');
+      expect(decoded(notice!.raw)).not.toContain('Your account is locked');
+    });
+
     it('tells followers when the owner replies from the dashboard', async () => {
       const server = await start({ adminPassword: 'a long admin password' });
       const thread = `t-${nanoid(8)}`;

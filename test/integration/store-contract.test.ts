@@ -197,17 +197,20 @@ function storeContract(kind: StoreKind) {
       await expect(store.listComments({ threadId: thread(), limit: 0, sort: 'oldest' })).rejects.toThrow(RangeError);
     });
 
-    it('reports a thread: its title (updated when given) and its approved comments', async () => {
+    it('reports a thread: its first title (later comments cannot rename it) and its approved comments', async () => {
       const threadId = thread();
       expect(await store.getThread(threadId)).toBeNull();
       await create(store, threadId, { threadTitle: 'First title' });
       await create(store, threadId);
       expect(await store.getThread(threadId)).toStrictEqual({ id: threadId, title: 'First title', count: 2 });
-      await create(store, threadId, { threadTitle: 'Renamed' });
-      expect(await store.getThread(threadId)).toStrictEqual({ id: threadId, title: 'Renamed', count: 3 });
+      await create(store, threadId, { threadTitle: 'Renamed by a commenter' });
+      expect(await store.getThread(threadId)).toStrictEqual({ id: threadId, title: 'First title', count: 3 });
       const untitled = thread();
       await create(store, untitled);
       expect(await store.getThread(untitled)).toStrictEqual({ id: untitled, title: null, count: 1 });
+      // A thread without a title takes the first one that comes.
+      await create(store, untitled, { threadTitle: 'Late title' });
+      expect(await store.getThread(untitled)).toStrictEqual({ id: untitled, title: 'Late title', count: 2 });
     });
 
     it('counts approved comments per thread in one call, 0 for unknown threads', async () => {

@@ -289,7 +289,6 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
             comment: result.comment,
             authorEmail: author.email,
             notify: input.notify === true,
-            thread: { ...(title === undefined ? {} : { title }), ...(pageUrl === undefined ? {} : { url: pageUrl }) },
           });
           // 201 whatever the status: the comment is stored, and `comment.status` says whether it is public yet.
           return reply.code(201).send({ comment: forReaders(result.comment), editToken, editableUntil: editableUntil(result.comment, config) });

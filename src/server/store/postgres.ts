@@ -53,9 +53,9 @@ const sql = {
   parentThread: 'SELECT thread_id FROM comments WHERE id = $1 FOR KEY SHARE',
   // DO NOTHING, not DO UPDATE: an upsert locks the thread row, which would serialize every comment on a thread.
   insertThread: 'INSERT INTO threads (id, title, url, created_at) VALUES ($1, $2, $3, $4::timestamptz) ON CONFLICT (id) DO NOTHING',
-  // Touches (and so locks) the row only when the title or address actually changes.
-  updateThread: `UPDATE threads SET title = coalesce($2, title), url = coalesce($3, url)
-    WHERE id = $1 AND (title IS DISTINCT FROM coalesce($2, title) OR url IS DISTINCT FROM coalesce($3, url))`,
+  // Fills a missing title or address only (see CommentRecordInput), and touches (so locks) the row only then.
+  updateThread: `UPDATE threads SET title = coalesce(title, $2::text), url = coalesce(url, $3::text)
+    WHERE id = $1 AND ((title IS NULL AND $2::text IS NOT NULL) OR (url IS NULL AND $3::text IS NOT NULL))`,
   insertComment: `INSERT INTO comments (id, thread_id, parent_id, body, author_name, author_email, author_url, avatar_seed,
       status, created_at, edit_token_hash, idempotency_key, request_hash, body_fingerprint, is_owner)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $13, $9::timestamptz, $10, $11, $12, $14, $15)

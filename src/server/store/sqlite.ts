@@ -36,7 +36,7 @@ function prepareStatements(db: Database.Database) {
     parentThread: db.prepare<[string], { thread_id: string }>('SELECT thread_id FROM comments WHERE id = ?'),
     upsertThread: db.prepare<[{ id: string; title: string | null; url: string | null; createdAt: string }]>(
       `INSERT INTO threads (id, title, url, created_at) VALUES (@id, @title, @url, @createdAt)
-       ON CONFLICT (id) DO UPDATE SET title = coalesce(excluded.title, title), url = coalesce(excluded.url, url)`,
+       ON CONFLICT (id) DO UPDATE SET title = coalesce(title, excluded.title), url = coalesce(url, excluded.url)`,
     ),
     insertComment: db.prepare<[NormalizedInput], CommentRow>(
       `INSERT INTO comments (id, thread_id, parent_id, body, author_name, author_email, author_url, avatar_seed,

@@ -4,8 +4,12 @@ import type { Comment, CommentStatus, SortOrder } from '../../core/types';
 export interface CommentRecordInput {
   id: string;
   threadId: string;
-  /** Labels the thread the first time it is seen; later titles update it. */
+  /**
+   * Labels the thread the first time it is seen (or while it has no title). Later comments never
+   * change it: any commenter sends these, and feeds and mails show them.
+   */
   threadTitle?: string;
+  /** The page's address, kept by the same rule as the title. */
   pageUrl?: string;
   parentId: string | null;
   body: string;
