@@ -27,6 +27,9 @@ export function createAdminPassword(password: string): AdminPassword {
   return { matches: async (candidate) => timingSafeEqual(await scryptAsync(candidate.normalize('NFC'), salt, 32), stored) };
 }
 
+/** The key sessions are signed with: the shared secret bound to the current password. */
+export const sessionSigningKey = (secret: string, password: string) => createHmac('sha256', secret).update(`colloquy-admin-password:${password}`).digest('base64url');
+
 const mac = (secret: string, expires: number) => createHmac('sha256', secret).update(`colloquy-admin:${expires}`).digest('base64url');
 
 export function issueSession(secret: string, now: Date): { value: string; expires: Date } {

@@ -90,6 +90,18 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     },
   );
 
+  it('keeps a session valid in every process with the same password, and in none after a password change', async () => {
+    const sameSecret = (adminPassword: string) => createApp({ store: server.store, config: { ...base, adminPassword } });
+    const [twin, changed] = [sameSecret(PASSWORD), sameSecret('a brand new long password')];
+    try {
+      const ask = (app: FastifyInstance) => app.inject({ method: 'GET', url: '/api/admin/counts', headers: { cookie } });
+      expect((await ask(twin)).statusCode).toBe(200);
+      expect((await ask(changed)).statusCode).toBe(401);
+    } finally {
+      await Promise.all([twin.close(), changed.close()]);
+    }
+  });
+
   it('refuses a wrong password and signs in with the right one', async () => {
     const wrong = await server.app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: 'guess' }, headers: sameOrigin });
     expect(wrong.statusCode).toBe(401);

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
 import { normalizeNewComment, validateNewComment } from '../../core/validation';
-import { createAdminPassword, isValidSession, issueSession, readCookie, SESSION_COOKIE, sessionCookie } from '../admin-session';
+import { createAdminPassword, isValidSession, issueSession, readCookie, SESSION_COOKIE, sessionCookie, sessionSigningKey } from '../admin-session';
 import { ApiError, fieldProblemError } from '../errors';
 import { avatarSeedFor, sha256Hex } from '../hashing';
 import { decodeCursor, encodeCursor } from '../store/cursor';
@@ -98,6 +98,9 @@ function checkSameOrigin(request: FastifyRequest) {
  */
 export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, notifier }: RouteContext) {
   const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
+  // Sessions are signed with a key bound to the password too, so changing the password signs
+  // every dashboard out, in every process.
+  const sessionKey = async () => sessionSigningKey(await formSecret(), config.adminPassword);
   const disabled = 'The moderation dashboard is off: start the server with COLLOQUY_ADMIN_PASSWORD set.';
 
   await app.register(rateLimit, {
@@ -114,7 +117,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     if (!password) throw unauthorized(disabled);
     if (!signInRoute(request)) {
       const session = readCookie(request.headers.cookie, SESSION_COOKIE);
-      if (!isValidSession(session, await formSecret(), now())) throw unauthorized('Sign in to the dashboard first.');
+      if (!isValidSession(session, await sessionKey(), now())) throw unauthorized('Sign in to the dashboard first.');
     }
     if (isWrite(request)) checkSameOrigin(request);
   });
@@ -135,7 +138,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     },
     async (request, reply) => {
       if (!(await password!.matches(request.body.password))) throw unauthorized('Wrong password.');
-      const session = issueSession(await formSecret(), now());
+      const session = issueSession(await sessionKey(), now());
       return setSession(request, reply, session.value, session.expires).code(204).send();
     },
   );
