@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretSource } from './form-token';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
@@ -56,15 +56,8 @@ function sendError(reply: FastifyReply, error: ApiError) {
 export function createApp({ store, config: overrides = {}, now = () => new Date(), root = projectRoot, logger = false, spamCheck, mail }: AppOptions): FastifyInstance {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   const config: AppConfig = { ...defaultServerConfig, ...defined };
-  let secret: Promise<string> | undefined;
   // Read (or generated and stored) on first use, so createApp stays synchronous and never touches the store.
-  const formSecret = () =>
-    (secret ??= config.secret
-      ? Promise.resolve(config.secret)
-      : store.initSetting('form-token-secret', randomBytes(32).toString('base64url')).catch((error: unknown) => {
-          secret = undefined;
-          throw error;
-        }));
+  const formSecret = createSecretSource(store, config.secret);
   const context: RouteContext = { store, config, now, policy: createModerationPolicy(config), formSecret, ...(spamCheck ? { spamCheck } : {}) };
 
   const app = Fastify({

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ColloquyConfigError } from '../core/errors';
-import { resolveServerConfig } from './config';
+import { resolveServerConfig, type ServerConfig } from './config';
 import { readConfigFile } from './config-file';
+import { createSecretSource } from './form-token';
+import { createNotifier } from './notifications';
 import { createStoreFromUrl } from './store';
 import type { CommentStore, ModerationEntry, ModerationStatus, SettableStatus, StatusChange } from './store/types';
 
@@ -31,6 +33,8 @@ interface Command {
   limit: number;
   json: boolean;
   databaseUrl: string;
+  /** The server's settings, for queueing the mails an approval causes. */
+  config: ServerConfig;
 }
 
 function parseCommand(argv: readonly string[], env: Record<string, string | undefined>): Command {
@@ -73,7 +77,7 @@ function parseCommand(argv: readonly string[], env: Record<string, string | unde
   }
   // The server's own resolver, so that DATABASE_URL and --database-url mean exactly what they mean to `serve`.
   const dbFlag = values['database-url'];
-  const { databaseUrl } = resolveServerConfig(env, dbFlag === undefined ? [] : ['--database-url', dbFlag], readConfigFile(env, []).file);
+  const config = resolveServerConfig(env, dbFlag === undefined ? [] : ['--database-url', dbFlag], readConfigFile(env, []).file);
   return {
     action,
     ids: [...new Set(ids)],
@@ -81,7 +85,8 @@ function parseCommand(argv: readonly string[], env: Record<string, string | unde
     ...(values.thread === undefined ? {} : { threadId: values.thread }),
     limit: Number(limit),
     json: values.json ?? false,
-    databaseUrl,
+    databaseUrl: config.databaseUrl,
+    config,
   };
 }
 
@@ -126,6 +131,19 @@ function describeChange(change: StatusChange, status: SettableStatus): string {
   }
 }
 
+/**
+ * Followers of a thread hear of a held comment once it is approved, here as from the dashboard:
+ * the mails go to the outbox, and a running server's worker sends them.
+ */
+async function announceApprovals(store: CommentStore, { action, config }: Command, changes: StatusChange[]) {
+  if (action !== 'approved' || !config.smtpUrl) return;
+  const log = { warn: (...args: unknown[]) => console.error('[colloquy]', ...args), error: (...args: unknown[]) => console.error('[colloquy]', ...args) };
+  const notifier = createNotifier({ store, config, secret: createSecretSource(store, config.secret), log });
+  // Stopped before use: the CLI only queues; sending is the server's worker's job.
+  await notifier.stop();
+  for (const change of changes) if (change.outcome === 'changed') await notifier.commentApproved(change.id);
+}
+
 /** A database address fit to print: no password. */
 const redacted = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:…@');
 
@@ -155,6 +173,7 @@ export async function moderate(argv: readonly string[], env: Record<string, stri
       return 0;
     }
     const changes = await store.setStatus(command.ids, command.action);
+    await announceApprovals(store, command, changes);
     if (command.json) console.log(safeJson(changes));
     for (const change of changes) {
       if (change.outcome === 'not-found') console.error(describeChange(change, command.action));

@@ -2,9 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { nanoid } from 'nanoid';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/server/app';
 import type { AppConfig } from '../../src/server/config';
+import { moderate } from '../../src/server/moderate-command';
 import { selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 /*
@@ -350,6 +351,28 @@ function notificationSuite(kind: StoreKind) {
       const [notice] = server.mailsTo(follower).slice(1);
       expect(header(notice!.raw, 'subject')[0]).toBe('New comment on "A post" by Mallory');
       expect(decoded(notice!.raw)).not.toContain('Your account is locked');
+    });
+
+    // The CLI takes a DATABASE_URL, which names a SQLite file but not a PostgreSQL test schema.
+    it.runIf(kind === 'sqlite')('tells followers when colloquy moderate approves a held comment', async () => {
+      const server = await start({ moderation: 'all' });
+      const { follower, held } = await heldReplyToFollower(server);
+      const smtp = server.smtp!;
+      const env = {
+        DATABASE_URL: `sqlite:${db().path}`,
+        COLLOQUY_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+        COLLOQUY_MAIL_FROM: 'Comments <comments@blog.test>',
+        COLLOQUY_PUBLIC_URL: 'http://comments.test',
+      };
+      const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+      try {
+        expect(await moderate(['approve', held], env)).toBe(0);
+      } finally {
+        log.mockRestore();
+      }
+      // The CLI only queues; the server's worker (polling every 50 ms here) sends.
+      await server.drained();
+      expect(server.mailsTo(follower).slice(1).map((mail) => header(mail.raw, 'subject')[0])).toEqual(['New comment on "A post" by Held']);
     });
 
     it('tells followers when the owner replies from the dashboard', async () => {
