@@ -26,10 +26,14 @@ const CONFIRM_LINK_DAYS = 14;
 /** Unsubscribe links must keep working for as long as anyone keeps the mail. */
 const UNSUBSCRIBE_LINK_DAYS = 3650;
 const DAY_MS = 86_400_000;
-/** A claimed mail is due again after this, should its process die while sending. */
-const LEASE_MS = 5 * 60_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
 const BATCH = 10;
+/**
+ * A claimed mail is due again after this, should its process die while sending. Longer than a
+ * whole batch can take (10 sends bounded by the transport's 10 + 10 + 30 s timeouts, ~8 min), so
+ * another process never claims a mail this one is still about to send.
+ */
+const LEASE_MS = 15 * 60_000;
 
 const mac = (secret: string, purpose: LinkPurpose, id: string, expires: number) =>
   createHmac('sha256', secret).update(`colloquy-link:${purpose}:${id}:${expires}`).digest('base64url');
@@ -230,7 +234,8 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
       const now = Date.now();
       const batch = await store.claimMail(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), BATCH);
       if (batch.length === 0) return;
-      for (const mail of batch) await send(mail);
+      // A stop between sends leaves the rest claimed; their lease runs out and another worker takes them.
+      for (const mail of batch) if (!stopped) await send(mail);
     }
   }
 
