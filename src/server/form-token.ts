@@ -12,6 +12,8 @@ const mac = (secret: string, issuedAt: number) => createHmac('sha256', secret).u
 
 /** Clocks of processes sharing a database may disagree a little; a token from further ahead is forged. */
 const MAX_CLOCK_SKEW_MS = 60_000;
+/** Older tokens read as invalid (the comment is held, not lost), so one fetched token is not good forever. */
+export const FORM_TOKEN_MAX_AGE_MS = 7 * 86_400_000;
 
 export function issueFormToken(secret: string, now: Date): string {
   const issuedAt = now.getTime();
@@ -28,7 +30,7 @@ export function readFormToken(token: string | undefined, secret: string, now: Da
   const expected = Buffer.from(mac(secret, issuedAt));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
   const age = now.getTime() - issuedAt;
-  if (age < -MAX_CLOCK_SKEW_MS) return 'invalid';
+  if (age < -MAX_CLOCK_SKEW_MS || age > FORM_TOKEN_MAX_AGE_MS) return 'invalid';
   return { ageSeconds: Math.max(0, age) / 1000 };
 }
 

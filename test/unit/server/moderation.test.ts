@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issueFormToken, readFormToken } from '../../../src/server/form-token';
+import { FORM_TOKEN_MAX_AGE_MS, issueFormToken, readFormToken } from '../../../src/server/form-token';
 import {
   compileWordList,
   createModerationPolicy,
@@ -186,6 +186,12 @@ describe('form tokens', () => {
     expect(readFormToken(token, secret, issued)).toEqual({ ageSeconds: 0 });
     // A little clock skew between processes reads as "just now", not as a forgery.
     expect(readFormToken(token, secret, later(-30_000))).toEqual({ ageSeconds: 0 });
+  });
+
+  it('expire after a week: an old token reads as invalid', () => {
+    const token = issueFormToken(secret, issued);
+    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS))).toEqual({ ageSeconds: FORM_TOKEN_MAX_AGE_MS / 1000 });
+    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS + 1))).toBe('invalid');
   });
 
   it('are missing when absent, invalid when forged, altered, from another secret or far in the future', () => {
