@@ -4,41 +4,16 @@ import { describe, expect, it } from 'vitest';
 import type { Comment, SortOrder } from '../../src/core/types';
 import { migrations } from '../../src/server/store/migrations';
 import { InvalidCursorError, type CommentRecordInput, type CommentStore } from '../../src/server/store/types';
-import { createStoreDatabase, selectedStores, useStoreDatabase, type StoreKind } from './stores';
+import { at, createRecord, createStoreDatabase, recordInput, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
-const BASE = Date.UTC(2024, 0, 1, 12);
-/** A server timestamp `seconds` (and `ms`) after the base; equal arguments give equal timestamps, on purpose. */
-const at = (seconds: number, ms = 0) => new Date(BASE + seconds * 1000 + ms).toISOString();
 
 const SQL_LOOKING = `'); DROP TABLE comments;--`;
 
 /** Every email any test stores; no value a store returns may contain one. */
 const emails = new Set<string>();
 
-function input(threadId: string, overrides: Partial<CommentRecordInput> = {}): CommentRecordInput {
-  const id = overrides.id ?? nanoid();
-  const email = overrides.authorEmail ?? `secret-${id}@mail.example`;
-  emails.add(email);
-  return {
-    id,
-    threadId,
-    parentId: null,
-    body: `Body of ${id}`,
-    authorName: `Author ${id}`,
-    authorEmail: email,
-    avatarSeed: `seed-${id}`,
-    editTokenHash: `hash-${id}`,
-    createdAt: at(0),
-    ...overrides,
-  };
-}
-
-/** Creates a comment that must be created, and returns it. */
-async function create(store: CommentStore, threadId: string, overrides: Partial<CommentRecordInput> = {}): Promise<Comment> {
-  const result = await store.createComment(input(threadId, overrides));
-  if (result.kind !== 'created') throw new Error(`expected created, got ${result.kind}`);
-  return result.comment;
-}
+const input = (threadId: string, overrides: Partial<CommentRecordInput> = {}) => recordInput(threadId, overrides, emails);
+const create = (store: CommentStore, threadId: string, overrides: Partial<CommentRecordInput> = {}) => createRecord(store, threadId, overrides, emails);
 
 /** Follows nextCursor to the end; fails on a page that is too long or on a loop. */
 async function walk(store: CommentStore, threadId: string, sort: SortOrder, limit: number): Promise<{ comments: Comment[]; pages: number }> {

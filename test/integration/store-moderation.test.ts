@@ -1,11 +1,10 @@
 import { nanoid } from 'nanoid';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import type { Comment } from '../../src/core/types';
 import { postgresDuplicateSql } from '../../src/server/store/postgres';
 import { approvedEmailSql, duplicateSql } from '../../src/server/store/shared';
 import type { CommentRecordInput, CommentStore } from '../../src/server/store/types';
-import { createStoreDatabase, POSTGRES_URL, selectedStores, useStoreDatabase, type StoreKind } from './stores';
+import { at, createRecord, createStoreDatabase, POSTGRES_URL, recordInput, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 /*
  * What stores add for moderation and anti-spam, on every engine: statuses stored as given, "has this
@@ -13,31 +12,10 @@ import { createStoreDatabase, POSTGRES_URL, selectedStores, useStoreDatabase, ty
  * that the two lookups are answered from their indexes.
  */
 
-const BASE = Date.UTC(2024, 0, 1, 12);
-const at = (seconds: number) => new Date(BASE + seconds * 1000).toISOString();
 const thread = () => `thread-${nanoid(8)}`;
 
-function input(threadId: string, overrides: Partial<CommentRecordInput> = {}): CommentRecordInput {
-  const id = overrides.id ?? nanoid();
-  return {
-    id,
-    threadId,
-    parentId: null,
-    body: `Body of ${id}`,
-    authorName: 'Ann',
-    authorEmail: `secret-${id}@mail.example`,
-    avatarSeed: 'seed',
-    editTokenHash: `hash-${id}`,
-    createdAt: at(0),
-    ...overrides,
-  };
-}
-
-async function create(store: CommentStore, threadId: string, overrides: Partial<CommentRecordInput> = {}): Promise<Comment> {
-  const result = await store.createComment(input(threadId, overrides));
-  if (result.kind !== 'created') throw new Error(`expected created, got ${result.kind}`);
-  return result.comment;
-}
+const input = (threadId: string, overrides: Partial<CommentRecordInput> = {}) => recordInput(threadId, overrides);
+const create = (store: CommentStore, threadId: string, overrides: Partial<CommentRecordInput> = {}) => createRecord(store, threadId, overrides);
 
 function moderationContract(kind: StoreKind) {
   describe(`CommentStore contract, moderation and anti-spam: ${kind}`, () => {

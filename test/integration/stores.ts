@@ -7,7 +7,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createPostgresStore } from '../../src/server/store/postgres';
 import { createSqliteStore } from '../../src/server/store/sqlite';
-import type { CommentStore } from '../../src/server/store/types';
+import { nanoid } from 'nanoid';
+import type { Comment } from '../../src/core/types';
+import type { CommentRecordInput, CommentStore } from '../../src/server/store/types';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -140,4 +142,33 @@ async function createPostgresDatabase(): Promise<StoreDatabase> {
       await admin.end();
     },
   };
+}
+
+/** The stores' tests' clock: a timestamp `seconds` (and `ms`) after a fixed base; equal arguments, equal times. */
+export const at = (seconds: number, ms = 0) => new Date(Date.UTC(2024, 0, 1, 12) + seconds * 1000 + ms).toISOString();
+
+/** A valid new comment for a store, as the API would hand it over; `seen` collects the emails used. */
+export function recordInput(threadId: string, overrides: Partial<CommentRecordInput> = {}, seen?: Set<string>): CommentRecordInput {
+  const id = overrides.id ?? nanoid();
+  const email = overrides.authorEmail ?? `secret-${id}@mail.example`;
+  seen?.add(email);
+  return {
+    id,
+    threadId,
+    parentId: null,
+    body: `Body of ${id}`,
+    authorName: `Author ${id}`,
+    authorEmail: email,
+    avatarSeed: `seed-${id}`,
+    editTokenHash: `hash-${id}`,
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+/** Creates a comment that must be created, and returns it. */
+export async function createRecord(store: CommentStore, threadId: string, overrides: Partial<CommentRecordInput> = {}, seen?: Set<string>): Promise<Comment> {
+  const result = await store.createComment(recordInput(threadId, overrides, seen));
+  if (result.kind !== 'created') throw new Error(`expected created, got ${result.kind}`);
+  return result.comment;
 }
