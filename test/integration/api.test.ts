@@ -6,6 +6,7 @@ import type { AppConfig } from '../../src/server/config';
 import { demoResponses, demoThread, seedDemo } from '../../src/server/demo-seed';
 import type { CommentStore } from '../../src/server/store/types';
 import { createStoreDatabase, type StoreDatabase } from './stores';
+import type { CreateCommentBody } from '../../src/server/schemas';
 
 const T0 = Date.UTC(2024, 0, 1, 12);
 const MINUTE = 60_000;
@@ -47,14 +48,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map(stopServer));
 });
 
-interface WireComment {
-  thread: string;
-  title?: string;
-  url?: string;
-  parentId?: string | null;
-  body: string;
-  author: { name: string; email: string; url?: string };
-}
+/** The POST body, as the server's own schema types it. */
+type WireComment = CreateCommentBody;
 
 const wire = (overrides: Partial<Omit<WireComment, 'author'>> & { author?: Partial<WireComment['author']> } = {}): WireComment => {
   const { author, ...rest } = overrides;

@@ -63,6 +63,19 @@ function serveCreate() {
   return requests;
 }
 
+/** A counts endpoint that never answers; `calls` counts the requests it got. */
+function serveHangingCounts() {
+  const hanging = { calls: 0 };
+  server.use(
+    http.get(`${API}/counts`, async () => {
+      hanging.calls++;
+      await delay('infinite');
+      return HttpResponse.json({ counts: {} });
+    }),
+  );
+  return hanging;
+}
+
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
   server.resetHandlers();
@@ -334,20 +347,13 @@ describe('retries', () => {
   });
 
   it('counts an attempt that takes longer than timeoutMs as a network failure, and retries it', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${API}/counts`, async () => {
-        calls++;
-        await delay('infinite');
-        return HttpResponse.json({ counts: {} });
-      }),
-    );
+    const hanging = serveHangingCounts();
 
     // Real timers: the timeout is the platform's AbortSignal.timeout. One retry, after 300 ms.
     const error = await failure(adapter({ timeoutMs: 20, retries: 1 }).countComments(['a'], live()));
 
     expect(error).toMatchObject({ code: 'network', message: 'You appear to be offline.' });
-    expect(calls).toBe(2);
+    expect(hanging.calls).toBe(2);
   });
 
   it('gives up on a timeout in the middle of the body, too', async () => {
@@ -482,23 +488,16 @@ describe('errors', () => {
 
 describe('aborting', () => {
   it('rejects with aborted when the signal aborts mid-request, and sends nothing more', async () => {
-    let calls = 0;
-    server.use(
-      http.get(`${API}/counts`, async () => {
-        calls++;
-        await delay('infinite');
-        return HttpResponse.json({ counts: {} });
-      }),
-    );
+    const hanging = serveHangingCounts();
     const controller = new AbortController();
 
     const result = failure(adapter().countComments(['a'], controller.signal));
-    await vi.waitFor(() => expect(calls).toBe(1));
+    await vi.waitFor(() => expect(hanging.calls).toBe(1));
     controller.abort();
 
     expect(await result).toMatchObject({ code: 'aborted', retryable: false });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(calls).toBe(1);
+    expect(hanging.calls).toBe(1);
   });
 
   it('rejects with aborted at once when the signal aborts while waiting to retry', async () => {
