@@ -8,15 +8,23 @@
  * `approved`. No rule rejects a comment: a held or spam comment is stored, never lost.
  */
 import { BlockList, isIP } from 'node:net';
+import { ColloquyConfigError } from '../core/errors';
 import { parseMarkdown, type MarkdownNode } from '../core/markdown';
 
 /** `none` publishes at once; `first-time` holds a comment unless its author's email has an approved one; `all` holds everything. */
 export type ModerationMode = 'none' | 'first-time' | 'all';
 export const MODERATION_MODES: readonly ModerationMode[] = ['none', 'first-time', 'all'];
 
-/** The anti-spam checks `COLLOQUY_SPAM_CHECKS` can keep or switch off. */
-export const SPAM_CHECKS = ['honeypot', 'timing', 'duplicates', 'links', 'blocklist', 'hook'] as const;
+/**
+ * The anti-spam checks `COLLOQUY_SPAM_CHECKS` can keep or switch off: guesses about bots, which
+ * trusted code posting through the API may skip. The link limit, the blocklist and the moderation
+ * list are the owner's content policy: they always apply, each switched off by its own setting.
+ */
+export const SPAM_CHECKS = ['honeypot', 'timing', 'duplicates', 'hook'] as const;
 export type SpamCheck = (typeof SPAM_CHECKS)[number];
+
+/** Former spam checks that are now holds of their own, with the option that sets each. */
+export const RETIRED_SPAM_CHECKS: Readonly<Record<string, 'maxLinks' | 'blocklist'>> = { links: 'maxLinks', blocklist: 'blocklist' };
 
 /** A spam-check hook's verdict, as Akismet-style services give it. */
 export type SpamVerdict = 'ham' | 'spam' | 'unsure';
@@ -111,7 +119,7 @@ export interface WordList {
 
 export interface ModerationPolicy {
   mode: ModerationMode;
-  /** A comment with more links than this is held. */
+  /** A comment with more links than this is held; `Infinity` when there is no limit. */
   maxLinks: number;
   /** A form submitted sooner than this after it was served is held. */
   minSubmitSeconds: number;
@@ -124,7 +132,8 @@ export interface ModerationPolicy {
 
 export interface ModerationSettings {
   moderation: ModerationMode;
-  maxLinks: number;
+  /** `false`: no limit. */
+  maxLinks: number | false;
   minSubmitSeconds: number;
   spamChecks: readonly SpamCheck[];
   blocklist: readonly string[];
@@ -206,11 +215,19 @@ export function linksOf(body: string): string[] {
   return hrefs;
 }
 
-/** Validated settings (see `resolveServerConfig`) as a policy; lists are compiled once, here. */
+/**
+ * Validated settings (see `resolveServerConfig`) as a policy; lists are compiled once, here. A
+ * retired check in `spamChecks` (from code that skipped `resolveServerConfig`) throws rather than
+ * be ignored: the hold it meant to switch off would silently stay on.
+ */
 export function createModerationPolicy(settings: ModerationSettings): ModerationPolicy {
+  const retired = settings.spamChecks.find((check) => Object.hasOwn(RETIRED_SPAM_CHECKS, check));
+  if (retired !== undefined) {
+    throw new ColloquyConfigError('spamChecks', `lists "${retired}", which is no longer a spam check: it always applies, and its own option "${RETIRED_SPAM_CHECKS[retired]}" sets it`);
+  }
   return {
     mode: settings.moderation,
-    maxLinks: settings.maxLinks,
+    maxLinks: settings.maxLinks === false ? Infinity : settings.maxLinks,
     minSubmitSeconds: settings.minSubmitSeconds,
     checks: new Set(settings.spamChecks),
     blocklist: compileWordList(settings.blocklist),
@@ -221,14 +238,17 @@ export function createModerationPolicy(settings: ModerationSettings): Moderation
 const statusOf = (reasons: readonly ModerationReason[]): DecidedStatus =>
   reasons.some((reason) => SPAM_REASONS.has(reason)) ? 'spam' : reasons.length ? 'pending' : 'approved';
 
-/** The rules that read the text alone: the blocklist, the link count, the moderation list. */
+/**
+ * The rules that read the text alone: the blocklist, the link count, the moderation list. They are
+ * the owner's content policy, not spam checks, so `COLLOQUY_SPAM_CHECKS` does not switch them off.
+ */
 function textReasons(input: ModerationInput, policy: ModerationPolicy): ModerationReason[] {
   const reasons: ModerationReason[] = [];
   const links = linksOf(input.body);
   // Everything a word can hide in: what readers see, and where the links point.
   const text = [input.body, input.author.name, input.author.email, input.author.url ?? '', ...links].join('\n');
-  if (policy.checks.has('blocklist') && listMatches(policy.blocklist, text, input.ip)) reasons.push('blocklist');
-  if (policy.checks.has('links') && links.length > policy.maxLinks) reasons.push('links');
+  if (listMatches(policy.blocklist, text, input.ip)) reasons.push('blocklist');
+  if (links.length > policy.maxLinks) reasons.push('links');
   if (listMatches(policy.moderationWords, text, input.ip)) reasons.push('moderation-words');
   return reasons;
 }

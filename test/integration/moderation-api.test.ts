@@ -326,6 +326,23 @@ function moderationSuite(kind: StoreKind) {
       expect((await server.create(body)).comment.status).toBe('approved');
     });
 
+    it("spam checks off leave the owner's holds on: the link limit holds, the blocklist marks as spam, each until its own setting is off", async () => {
+      const holds = { moderation: 'none', spamChecks: [], maxLinks: 2, blocklist: ['@junk.example'] } as const;
+      const trusted = start(holds);
+      const { thread, email } = fresh();
+      const threeLinks = { thread, body: 'https://a.example https://b.example https://c.example', author: { name: 'Bot', email } };
+      const linked = await trusted.create(threeLinks);
+      expect(await trusted.storedStatus(linked.comment.id)).toBe('pending');
+      const blocked = await trusted.create({ thread, body: 'From a blocked domain.', author: { name: 'Bot', email: 'someone@junk.example' } });
+      expect(await trusted.storedStatus(blocked.comment.id)).toBe('spam');
+
+      const open = start({ ...holds, maxLinks: false, blocklist: [] });
+      const linkedAgain = await open.create({ ...threeLinks, thread: fresh().thread });
+      expect([linkedAgain.comment.status, await open.storedStatus(linkedAgain.comment.id)]).toEqual(['approved', 'approved']);
+      const unblocked = await open.create({ thread, body: 'Not blocked any more.', author: { name: 'Bot', email: 'someone@junk.example' } });
+      expect(unblocked.comment.status).toBe('approved');
+    });
+
     describe('the author sees their own held comment (X-Colloquy-Own)', () => {
       it('with its edit token, and nobody else does', async () => {
         const server = start();

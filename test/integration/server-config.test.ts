@@ -18,7 +18,7 @@ describe('resolveServerConfig', () => {
       blocklist: [],
       moderationWords: [],
       minSubmitSeconds: 3,
-      spamChecks: ['honeypot', 'timing', 'duplicates', 'links', 'blocklist', 'hook'],
+      spamChecks: ['honeypot', 'timing', 'duplicates', 'hook'],
       spamCheckTimeoutMs: 2000,
       secret: '',
       adminPassword: '',
@@ -105,6 +105,42 @@ describe('resolveServerConfig', () => {
     expect(resolveServerConfig({ COLLOQUY_SPAM_CHECKS: 'all' }).spamChecks).toEqual(defaultServerConfig.spamChecks);
   });
 
+  it('switches each hold off by its own setting: the link limit with off, a list with off (or by leaving it unset)', () => {
+    expect(resolveServerConfig({ COLLOQUY_MAX_LINKS: 'off' }).maxLinks).toBe(false);
+    expect(resolveServerConfig({}, ['--max-links=OFF']).maxLinks).toBe(false);
+    expect(resolveServerConfig({}, [], { maxLinks: false }).maxLinks).toBe(false);
+    expect(resolveServerConfig({}, [], { maxLinks: 'off' }).maxLinks).toBe(false);
+    // 0 keeps its meaning: not one link.
+    expect(resolveServerConfig({ COLLOQUY_MAX_LINKS: '0' }).maxLinks).toBe(0);
+    const file = { blocklist: ['casino'], moderationWords: ['crypto'] };
+    expect(resolveServerConfig({}, [], file)).toMatchObject(file);
+    expect(resolveServerConfig({ COLLOQUY_BLOCKLIST: 'off', COLLOQUY_MODERATION_WORDS: 'Off' }, [], file)).toMatchObject({ blocklist: [], moderationWords: [] });
+    expect(resolveServerConfig({}, ['--blocklist', 'off', '--moderation-words=off'], file)).toMatchObject({ blocklist: [], moderationWords: [] });
+    // Only a list of exactly "off" means none; within a list it is a word like any other.
+    expect(resolveServerConfig({ COLLOQUY_BLOCKLIST: 'off,casino' }).blocklist).toEqual(['off', 'casino']);
+  });
+
+  it.each([
+    [{ COLLOQUY_SPAM_CHECKS: 'honeypot,links' }, [], {}, '"COLLOQUY_SPAM_CHECKS" lists "links", which is no longer', 'COLLOQUY_MAX_LINKS (off for no limit). Remove "links" from COLLOQUY_SPAM_CHECKS.'],
+    [{ COLLOQUY_SPAM_CHECKS: 'blocklist' }, [], {}, '"COLLOQUY_SPAM_CHECKS" lists "blocklist", which is no longer', 'COLLOQUY_BLOCKLIST (off for none)'],
+    [{}, ['--spam-checks', 'timing,Links'], {}, '"--spam-checks" lists "links"', 'its own setting, --max-links (off for no limit)'],
+    [{}, [], { spamChecks: ['honeypot', 'blocklist'] }, '"spamChecks (config file)" lists "blocklist"', 'its own setting, blocklist (off for none)'],
+    [{}, [], { spamChecks: 'links' }, '"spamChecks (config file)" lists "links"', 'its own setting, maxLinks (off for no limit)'],
+  ] as [Record<string, string>, string[], Record<string, unknown>, string, string][])(
+    'refuses a spam-check list that still names the link limit or the blocklist: %j %j %j',
+    (env, argv, file, start, setting) => {
+      expect(() => resolveServerConfig(env, argv, file)).toThrow(`[colloquy] option ${start}`);
+      expect(() => resolveServerConfig(env, argv, file)).toThrow(setting);
+    },
+  );
+
+  it('names both settings when the old list names both', () => {
+    expect(() => resolveServerConfig({ COLLOQUY_SPAM_CHECKS: 'honeypot,timing,duplicates,links,blocklist,hook' })).toThrow(
+      '[colloquy] option "COLLOQUY_SPAM_CHECKS" lists "links" and "blocklist", which are no longer spam checks: the link limit and the blocklist always apply ' +
+        'and have their own settings, COLLOQUY_MAX_LINKS (off for no limit) and COLLOQUY_BLOCKLIST (off for none). Remove them from COLLOQUY_SPAM_CHECKS.',
+    );
+  });
+
   it('refuses an admin password shorter than 12 characters, naming the variable', () => {
     expect(() => resolveServerConfig({ COLLOQUY_ADMIN_PASSWORD: 'short' })).toThrow(/COLLOQUY_ADMIN_PASSWORD.*at least 12/);
   });
@@ -147,6 +183,9 @@ describe('resolveServerConfig', () => {
     [{ COLLOQUY_MODERATION: 'some' }, [], 'COLLOQUY_MODERATION'],
     [{ COLLOQUY_MODERATION: 'First-Time' }, [], 'COLLOQUY_MODERATION'],
     [{ COLLOQUY_MAX_LINKS: '-1' }, [], 'COLLOQUY_MAX_LINKS'],
+    [{ COLLOQUY_MAX_LINKS: 'none' }, [], 'COLLOQUY_MAX_LINKS'],
+    [{ COLLOQUY_MAX_LINKS: '1001' }, [], 'COLLOQUY_MAX_LINKS'],
+    [{}, ['--max-links', 'unlimited'], '--max-links'],
     [{ COLLOQUY_BLOCKLIST: 'casino,10.0.0.0/33' }, [], 'COLLOQUY_BLOCKLIST'],
     [{ COLLOQUY_MODERATION_WORDS: '2001:db8::/200' }, [], 'COLLOQUY_MODERATION_WORDS'],
     [{ COLLOQUY_MIN_SUBMIT_SECONDS: '2.5' }, [], 'COLLOQUY_MIN_SUBMIT_SECONDS'],

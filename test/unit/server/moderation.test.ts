@@ -48,7 +48,9 @@ const cases: Case[] = [
   ['bare URLs and <autolinks> count', { input: { body: 'https://a.example, https://b.example and <https://c.example>' } }, 'pending', ['links']],
   ['text that is no link does not count', { input: { body: 'www.a.example b.example `https://c.example` javascript:alert(1) [d](javascript:alert(1))' } }, 'approved', []],
   ['maxLinks 0: one link holds', { input: { body: 'See https://a.example' }, settings: { maxLinks: 0 } }, 'pending', ['links']],
-  ['the links check switched off', { input: { body: links(5) }, settings: { spamChecks: SPAM_CHECKS.filter((c) => c !== 'links') } }, 'approved', []],
+  ['no link limit (maxLinks off)', { input: { body: links(50) }, settings: { maxLinks: false } }, 'approved', []],
+  // The link limit is the owner's policy, not a spam check: switching the checks off leaves it on.
+  ['too many links with every spam check off', { input: { body: links(3) }, settings: { spamChecks: [] } }, 'pending', ['links']],
   // The blocklist
   ['a blocked word in the body, any case', { input: { body: 'Best CASINO in town' } }, 'spam', ['blocklist']],
   ['a blocked word inside a longer word', { input: { body: 'The casinos of Monaco' } }, 'approved', []],
@@ -69,7 +71,9 @@ const cases: Case[] = [
   ['a blocked IPv4 address seen through a dual-stack socket', { input: { ip: '::ffff:192.0.2.1' } }, 'spam', ['blocklist']],
   ['an address in a blocked IPv6 range', { input: { ip: '2001:db8:1::5' } }, 'spam', ['blocklist']],
   ['an address next to a blocked one', { input: { ip: '203.0.113.10' } }, 'approved', []],
-  ['the blocklist switched off', { input: { body: 'casino', ip: '203.0.113.9' }, settings: { spamChecks: SPAM_CHECKS.filter((c) => c !== 'blocklist') } }, 'approved', []],
+  ['no blocklist', { input: { body: 'casino', ip: '203.0.113.9' }, settings: { blocklist: [] } }, 'approved', []],
+  ['a blocked email with every spam check off', { author: { email: 'bob@bad.example' }, settings: { spamChecks: [] } }, 'spam', ['blocklist']],
+  ['a blocked address with every spam check off', { input: { ip: '203.0.113.9' }, settings: { spamChecks: [] } }, 'spam', ['blocklist']],
   // The moderation list
   ['a moderation word', { input: { body: 'Crypto tips inside' } }, 'pending', ['moderation-words']],
   ['a moderated address', { input: { ip: '198.51.100.99' } }, 'pending', ['moderation-words']],
@@ -106,8 +110,18 @@ const cases: Case[] = [
     ['honeypot', 'moderation-all', 'blocklist', 'links', 'moderation-words', 'form-token-missing'],
   ],
   [
-    'every spam check off: only the policy and the moderation list remain',
-    { input: { body: `casino ${links(9)}`, ip: '203.0.113.9' }, facts: { honeypot: 'x', formToken: 'invalid', duplicate: true, hook: 'spam' }, settings: { spamChecks: [] } },
+    'every spam check off: the policy, the blocklist, the link limit and the moderation list remain',
+    {
+      input: { body: `casino crypto ${links(9)}`, ip: '203.0.113.9' },
+      facts: { honeypot: 'x', formToken: 'invalid', duplicate: true, hook: 'spam' },
+      settings: { spamChecks: [], moderation: 'all' },
+    },
+    'spam',
+    ['moderation-all', 'blocklist', 'links', 'moderation-words'],
+  ],
+  [
+    'every spam check off and a clean comment: approved whatever the facts',
+    { facts: { honeypot: 'x', formToken: 'invalid', duplicate: true, hook: 'spam' }, settings: { spamChecks: [] } },
     'approved',
     [],
   ],
@@ -126,6 +140,17 @@ describe('decideStatus', () => {
       ...['moderation-words', 'too-fast', 'form-token-missing', 'form-token-invalid', 'hook-unsure', 'hook-failed'],
     ] as ModerationReason[];
     expect(new Set(cases.flatMap(([, , , reasons]) => reasons))).toEqual(new Set(all));
+  });
+
+  it('keeps only the anti-spam checks in SPAM_CHECKS', () => {
+    expect(SPAM_CHECKS).toEqual(['honeypot', 'timing', 'duplicates', 'hook']);
+  });
+
+  it.each(['links', 'blocklist'])('refuses a policy whose spamChecks still names "%s", naming its own option', (retired) => {
+    const spamChecks = [retired] as unknown as ModerationSettings['spamChecks'];
+    expect(() => createModerationPolicy({ ...settings, spamChecks })).toThrow(
+      `[colloquy] option "spamChecks" lists "${retired}", which is no longer a spam check: it always applies, and its own option "${retired === 'links' ? 'maxLinks' : 'blocklist'}" sets it`,
+    );
   });
 
   it('is pure: the same arguments give the same answer, and nothing is changed', () => {
