@@ -1,7 +1,7 @@
 /**
- * Where a comment stands in moderation. Only `approved` is public; `pending` is shown to its author.
- * `spam` exists in stores and for the site owner: a reader, its author included, never gets it (the
- * author of a comment marked as spam is told `pending`).
+ * Where a comment stands in moderation. Only `approved` is public. `pending` and `spam` are shown to
+ * their author alone (a server tells the author which status their comment got); the widget shows
+ * both the same way, as awaiting moderation, so a false positive does not read as an accusation.
  */
 export type CommentStatus = 'approved' | 'pending' | 'spam' | 'deleted';
 

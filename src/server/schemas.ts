@@ -121,7 +121,8 @@ const comment = {
     body: { type: 'string' },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
-    status: { type: 'string' },
+    // Public listings carry approved and deleted (placeholders); the author's own answers also pending and spam.
+    status: { type: 'string', enum: ['approved', 'pending', 'spam', 'deleted'] },
   },
 } as const;
 

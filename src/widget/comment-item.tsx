@@ -55,7 +55,8 @@ export function CommentItem({ comment, translator, highlighted, actions, childre
                 </time>
               </a>
             </header>
-            {comment.status === 'pending' && <p class="moderation">{t('awaitingModeration')}</p>}
+            {/* Held as pending or as spam: the author is told the same, since a spam verdict may be wrong. Deleted ones are not here. */}
+            {comment.status !== 'approved' && <p class="moderation">{t('awaitingModeration')}</p>}
             {editing ? (
               <CommentEditor id={comment.id} body={comment.body} translator={translator} onSave={(body) => actions.update(comment, body)} onClose={() => setEditing(false)} />
             ) : (

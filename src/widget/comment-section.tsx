@@ -37,7 +37,8 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   const onPosted = (comment: Comment) => {
     apply({ type: 'created', comment });
     setReplyTo(null);
-    setAnnouncement(comment.status === 'pending' ? t('awaitingModeration') : t('posted'));
+    // Pending or spam: held either way, and told alike (a spam verdict may be a false positive).
+    setAnnouncement(comment.status === 'approved' ? t('posted') : t('awaitingModeration'));
     focusComment(comment.id);
   };
 

@@ -156,17 +156,41 @@ function moderationSuite(kind: StoreKind) {
       expect(created(await widgetPost(open, { thread, email: fresh().email, body: 'New, and published.' })).comment.status).toBe('approved');
     });
 
-    it('a filled honeypot stores the comment as spam, answers 201 "pending", and never lists it', async () => {
+    it('a filled honeypot stores the comment as spam, answers 201 "spam", and lists it to its author alone', async () => {
       const server = start({ moderation: 'none' });
       const { thread, email } = fresh();
       const bot = created(await widgetPost(server, { thread, email, honeypot: 'https://bot.example' }));
-      expect(bot.comment.status).toBe('pending');
+      expect(bot.comment.status).toBe('spam');
       expect(await server.storedStatus(bot.comment.id)).toBe('spam');
       expect(await server.list(thread)).toMatchObject({ thread: { count: 0 }, comments: [] });
-      // Its author's own listing calls it pending too: spam is never on the wire.
+      // Its author's own listing names the status too; nobody else's lists it.
       const mine = await server.list(thread, own(bot));
       expect(mine.comments).toEqual([bot.comment]);
-      expect(mine.comments[0]?.status).toBe('pending');
+      expect(mine.comments[0]?.status).toBe('spam');
+      expect(mine.thread.count).toBe(0);
+    });
+
+    it('a replayed POST (same Idempotency-Key) and an edit name the spam status too', async () => {
+      const server = start({ moderation: 'none' });
+      const { thread, email } = fresh();
+      const { formToken } = await server.list(thread);
+      server.clock.now += 5 * SECOND;
+      const payload = { thread, body: 'Bot text.', author: { name: 'Bot', email }, formToken, honeypot: 'filled' };
+      const headers = { 'idempotency-key': `key-${nanoid()}` };
+      const first = await server.create(payload, headers);
+      expect(first.comment.status).toBe('spam');
+      const replay = await server.post(payload, headers);
+      expect(replay.statusCode, replay.body).toBe(200);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.json().comment).toEqual(first.comment);
+      const edited = await server.send({
+        method: 'PATCH',
+        url: `/api/comments/${first.comment.id}`,
+        payload: { body: 'Edited bot text.' },
+        headers: { authorization: `Bearer ${first.editToken}` },
+      });
+      expect(edited.statusCode, edited.body).toBe(200);
+      expect(edited.json().comment.status).toBe('spam');
     });
 
     it('a form sent too fast, without its token or with a forged one is held, not refused', async () => {
@@ -208,7 +232,7 @@ function moderationSuite(kind: StoreKind) {
       const original = created(await widgetPost(server, { thread, email, body: 'Great post, thanks!' }));
       expect(original.comment.status).toBe('approved');
       const again = created(await widgetPost(server, { thread, email: fresh().email, body: '  GREAT   post,\n\nthanks!' }));
-      expect(again.comment.status).toBe('pending');
+      expect(again.comment.status).toBe('spam');
       expect(await server.storedStatus(again.comment.id)).toBe('spam');
       expect(created(await widgetPost(server, { thread: fresh().thread, email, body: 'Great post, thanks!' })).comment.status).toBe('approved');
       server.clock.now += 24 * HOUR;
@@ -223,9 +247,9 @@ function moderationSuite(kind: StoreKind) {
       expect(twoLinks.comment.status).toBe('pending');
       expect(await server.storedStatus(twoLinks.comment.id)).toBe('pending');
       const blocked = created(await widgetPost(server, { thread, email, body: 'Visit the Casino!' }));
-      expect([blocked.comment.status, await server.storedStatus(blocked.comment.id)]).toEqual(['pending', 'spam']);
+      expect([blocked.comment.status, await server.storedStatus(blocked.comment.id)]).toEqual(['spam', 'spam']);
       const blockedEmail = created(await widgetPost(server, { thread, email: 'anyone@junk.example', body: 'Hello.' }));
-      expect(await server.storedStatus(blockedEmail.comment.id)).toBe('spam');
+      expect([blockedEmail.comment.status, await server.storedStatus(blockedEmail.comment.id)]).toEqual(['spam', 'spam']);
       const held = created(await widgetPost(server, { thread, email, body: 'Crypto is the future.' }));
       expect([held.comment.status, await server.storedStatus(held.comment.id)]).toEqual(['pending', 'pending']);
       expect((await server.list(thread)).comments).toEqual([]);
@@ -242,11 +266,12 @@ function moderationSuite(kind: StoreKind) {
       expect(linked.statusCode).toBe(200);
       expect(linked.json().comment.status).toBe('pending');
       const spam = await edit(b, 'Now a casino ad');
-      expect(spam.json().comment.status).toBe('pending');
+      expect(spam.json().comment.status).toBe('spam');
       expect([await server.storedStatus(a.comment.id), await server.storedStatus(b.comment.id)]).toEqual(['pending', 'spam']);
       expect((await server.list(thread)).comments).toEqual([]);
       // A held comment stays held when edited back; only the owner approves.
-      expect((await edit(b, 'Innocent again.')).json().comment.status).toBe('pending');
+      expect((await edit(b, 'Innocent again.')).json().comment.status).toBe('spam');
+      expect((await edit(a, 'Innocent again.')).json().comment.status).toBe('pending');
       expect(await server.storedStatus(b.comment.id)).toBe('spam');
     });
 
@@ -257,7 +282,7 @@ function moderationSuite(kind: StoreKind) {
         const server = start({ moderation: 'none' }, { spamCheck: async (comment, { signal, ...context }) => (seen.push([comment, context]), verdict) });
         const { thread, email } = fresh();
         const spam = created(await widgetPost(server, { thread, email, url: 'https://ann.example' }));
-        expect(await server.storedStatus(spam.comment.id)).toBe('spam');
+        expect([spam.comment.status, await server.storedStatus(spam.comment.id)]).toEqual(['spam', 'spam']);
         expect(seen[0]).toEqual([
           { threadId: thread, parentId: null, body: 'A thoughtful comment.', author: { name: 'Ann', email, url: 'https://ann.example' } },
           { ip: '127.0.0.1', userAgent: 'lightMyRequest' },
@@ -327,14 +352,14 @@ function moderationSuite(kind: StoreKind) {
     });
 
     it("spam checks off leave the owner's holds on: the link limit holds, the blocklist marks as spam, each until its own setting is off", async () => {
-      const holds = { moderation: 'none', spamChecks: [], maxLinks: 2, blocklist: ['@junk.example'] } as const;
+      const holds: Partial<AppConfig> = { moderation: 'none', spamChecks: [], maxLinks: 2, blocklist: ['@junk.example'] };
       const trusted = start(holds);
       const { thread, email } = fresh();
       const threeLinks = { thread, body: 'https://a.example https://b.example https://c.example', author: { name: 'Bot', email } };
       const linked = await trusted.create(threeLinks);
-      expect(await trusted.storedStatus(linked.comment.id)).toBe('pending');
+      expect([linked.comment.status, await trusted.storedStatus(linked.comment.id)]).toEqual(['pending', 'pending']);
       const blocked = await trusted.create({ thread, body: 'From a blocked domain.', author: { name: 'Bot', email: 'someone@junk.example' } });
-      expect(await trusted.storedStatus(blocked.comment.id)).toBe('spam');
+      expect([blocked.comment.status, await trusted.storedStatus(blocked.comment.id)]).toEqual(['spam', 'spam']);
 
       const open = start({ ...holds, maxLinks: false, blocklist: [] });
       const linkedAgain = await open.create({ ...threeLinks, thread: fresh().thread });

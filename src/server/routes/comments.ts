@@ -56,12 +56,6 @@ const DUPLICATE_WINDOW_MS = 24 * 60 * 60_000;
 /** At most this many `X-Colloquy-Own` entries are checked: a browser holds a few tokens, not hundreds. */
 const MAX_OWN = 20;
 
-/**
- * What readers are told about a comment's status. Spam is stored as spam but its author hears
- * `pending`, as with any held comment, so a spammer learns nothing from the answer.
- */
-const forReaders = (comment: Comment): Comment => (comment.status === 'spam' ? { ...comment, status: 'pending' } : comment);
-
 /** The body as duplicate detection compares it: case, Unicode compatibility forms and runs of whitespace do not matter. */
 const bodyFingerprint = (body: string) => sha256Hex(`colloquy-body:${body.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()}`);
 
@@ -82,7 +76,8 @@ async function ownHeldComments(store: CommentStore, threadId: string, header: st
       const editable = await store.getEditable(id);
       if (!editable || !tokenMatches(token, editable.editTokenHash)) return null;
       const { comment } = editable;
-      return comment.threadId === threadId && (comment.status === 'pending' || comment.status === 'spam') ? forReaders(comment) : null;
+      // The author is told the status their comment has, spam included (the widget shows both as held).
+      return comment.threadId === threadId && (comment.status === 'pending' || comment.status === 'spam') ? comment : null;
     }),
   );
   return found.filter((comment): comment is Comment => comment !== null);
@@ -290,14 +285,14 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
             authorEmail: author.email,
             notify: input.notify === true,
           });
-          // 201 whatever the status: the comment is stored, and `comment.status` says whether it is public yet.
-          return reply.code(201).send({ comment: forReaders(result.comment), editToken, editableUntil: editableUntil(result.comment, config) });
+          // 201 whatever the status: the comment is stored, and `comment.status` says which it got (approved, pending or spam).
+          return reply.code(201).send({ comment: result.comment, editToken, editableUntil: editableUntil(result.comment, config) });
         case 'replayed':
           // The token exists only as a hash, so a replay cannot repeat it: the comment, without it.
           return reply
             .code(200)
             .header('idempotent-replayed', 'true')
-            .send({ comment: forReaders(result.comment), editableUntil: editableUntil(result.comment, config) });
+            .send({ comment: result.comment, editableUntil: editableUntil(result.comment, config) });
         case 'conflict':
           throw new ApiError(409, 'conflict', 'This Idempotency-Key was already used for a different comment; send a new key.');
         case 'parent-not-found':
@@ -318,7 +313,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
       const updated = await store.updateBody(comment.id, body, now().toISOString(), hold);
       if (!updated) throw notFound();
       if (hold) request.log.info({ status: hold, reasons: verdict?.reasons }, 'edited comment held');
-      return { comment: forReaders(updated), editableUntil: editableUntil(updated, config) };
+      return { comment: updated, editableUntil: editableUntil(updated, config) };
     },
   );
 

@@ -245,6 +245,32 @@ describe('posting a comment', () => {
     expect(within(article).getByText('Your comment is awaiting moderation.')).toBeTruthy();
     expect(heading(ui).textContent).toBe('No responses yet');
   });
+
+  it('shows its author a comment the server marked as spam exactly like a held one, never saying "spam"', async () => {
+    const { adapter } = spyAdapter();
+    adapter.createComment.mockImplementation(async (input: NewComment) => ({
+      comment: { ...seedComment('c9', input.author.name), body: input.body, status: 'spam' },
+    }));
+    const { host, ui } = mountWidget({ adapter });
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fillForm(ui);
+    fireEvent.click(postButton(ui));
+    await waitFor(() => expect(statusText(ui)).toBe('Your comment is awaiting moderation.'));
+    const article = ui.getByRole('article', { name: 'Dee' });
+    expect(within(article).getByText('Your comment is awaiting moderation.')).toBeTruthy();
+    expect(heading(ui).textContent).toBe('No responses yet');
+    expect(host.shadowRoot!.textContent).not.toMatch(/spam/i);
+  });
+
+  it('lists its author an own comment held as spam (after a reload) with the awaiting-moderation notice', async () => {
+    const held = seedComment('c3', 'Dee', { status: 'spam' });
+    const { host, ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, held] }) });
+    const article = await ui.findByRole('article', { name: 'Dee' });
+    expect(within(article).getByText('Your comment is awaiting moderation.')).toBeTruthy();
+    expect(within(ui.getByRole('article', { name: 'Ann' })).queryByText('Your comment is awaiting moderation.')).toBeNull();
+    expect(heading(ui).textContent).toBe('One response to “Post”');
+    expect(host.shadowRoot!.textContent).not.toMatch(/spam/i);
+  });
 });
 
 describe('validation', () => {
