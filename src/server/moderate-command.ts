@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util';
 import { ColloquyConfigError } from '../core/errors';
 import { resolveServerConfig, type ServerConfig } from './config';
 import { readConfigFile } from './config-file';
-import { createSecretSource } from './form-token';
-import { createNotifier } from './notifications';
+import { approvalOptions } from './notifications';
 import { createStoreFromUrl } from './store';
 import type { CommentStore, ModerationEntry, ModerationStatus, SettableStatus, StatusChange } from './store/types';
 
@@ -131,19 +130,6 @@ function describeChange(change: StatusChange, status: SettableStatus): string {
   }
 }
 
-/**
- * Followers of a thread hear of a held comment once it is approved, here as from the dashboard:
- * the mails go to the outbox, and a running server's worker sends them.
- */
-async function announceApprovals(store: CommentStore, { action, config }: Command, changes: StatusChange[]) {
-  if (action !== 'approved' || !config.smtpUrl) return;
-  const log = { warn: (...args: unknown[]) => console.error('[colloquy]', ...args), error: (...args: unknown[]) => console.error('[colloquy]', ...args) };
-  const notifier = createNotifier({ store, config, secret: createSecretSource(store, config.secret), log });
-  // Stopped before use: the CLI only queues; sending is the server's worker's job.
-  await notifier.stop();
-  for (const change of changes) if (change.outcome === 'changed') await notifier.commentApproved(change.id);
-}
-
 /** A database address fit to print: no password. */
 const redacted = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:…@');
 
@@ -172,8 +158,9 @@ export async function moderate(argv: readonly string[], env: Record<string, stri
       else console.log(entries.length ? table(entries) : `No comments${status ? ` with status ${status}` : ''} (database: ${redacted(command.databaseUrl)}).`);
       return 0;
     }
-    const changes = await store.setStatus(command.ids, command.action);
-    await announceApprovals(store, command, changes);
+    // Followers hear of a held comment once it is approved, here as from the dashboard: the job is
+    // queued with the change, and a running server's worker sends the mails.
+    const changes = await store.setStatus(command.ids, command.action, approvalOptions(Boolean(command.config.smtpUrl), new Date()));
     if (command.json) console.log(safeJson(changes));
     for (const change of changes) {
       if (change.outcome === 'not-found') console.error(describeChange(change, command.action));

@@ -3,19 +3,23 @@ import type { FastifyBaseLogger } from 'fastify';
 import { nanoid } from 'nanoid';
 import nodemailer from 'nodemailer';
 import { escapeHtml, markdownToHtml } from '../core/markdown-html';
-import type { Comment } from '../core/types';
 import type { AppConfig } from './config';
-import type { CommentStore } from './store/types';
+import type { CommentStore, NotificationJob, NotificationSubject, OutboxItem } from './store/types';
 
 /**
  * Notification mails: the site owner hears of each new comment (with signed approve / spam /
  * delete links), and commenters who ticked "Notify me of follow-up comments" hear of new comments
  * in that thread once they confirmed their address (double opt-in).
  *
- * Mails are rendered when the comment is stored and written to the `mail_outbox` table; a worker
- * in each server process claims due mails and sends them, retrying failures with backoff. So a
- * mail server that is slow or down never delays or loses a comment, and no mail is lost when the
- * process stops (a claimed mail whose process died is due again when its lease runs out).
+ * A stored comment (or an approval) queues one notification job in the `mail_outbox` table, in
+ * its own transaction. A worker in each server process claims due items: a job becomes the mails
+ * it causes (rendered and queued in one transaction, replacing the job), a mail is sent. Failures
+ * are retried with backoff. So the request never waits for mail work, a mail server that is slow
+ * or down never delays or loses a comment, and nothing is lost when a process stops (an item
+ * claimed by a process that died is due again when its lease runs out).
+ *
+ * Subscriptions are confirmed one by one (double opt-in per thread), and an address gets at most
+ * MAX_CONFIRMATIONS confirmation mails a day: the form cannot be used to flood an inbox.
  */
 
 /** What a signed link may do. */
@@ -27,6 +31,8 @@ const CONFIRM_LINK_DAYS = 14;
 const UNSUBSCRIBE_LINK_DAYS = 3650;
 const DAY_MS = 86_400_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
+/** Confirmation mails one address gets per day, whatever threads they are for. */
+const MAX_CONFIRMATIONS = 3;
 const BATCH = 10;
 /**
  * A claimed mail is due again after this, should its process die while sending. Longer than a
@@ -69,24 +75,14 @@ interface OutboxMessage {
   headers?: Record<string, string>;
 }
 
-export interface NewCommentEvent {
-  comment: Comment;
-  authorEmail: string;
-  /** The author ticked "Notify me of follow-up comments by email". */
-  notify: boolean;
-  /** The stored thread's title and address (the notifier reads them; see commentCreated). */
-  thread: { title?: string; url?: string };
-}
+/** `setStatus` options: with notifications on, each approval queues the mails to the thread's followers. */
+export const approvalOptions = (notificationsOn: boolean, now: Date) => (notificationsOn ? { notifyFollowersAt: now.toISOString() } : {});
 
 export interface Notifier {
-  /** Queues the mails a stored comment causes. Never throws: a failure is logged, the comment stands. */
-  commentCreated(event: Omit<NewCommentEvent, 'thread'>): Promise<void>;
-  /** Queues the follow-up mails of a held comment the owner just approved. Never throws. */
-  commentApproved(id: string): Promise<void>;
-  /** Sends what is due now (also runs on a timer). */
+  /** Works through what is due now (also runs on a timer): call it after queueing a job. */
   kick(): void;
   start(): void;
-  /** Stops the timer and waits for the mails being sent. */
+  /** Stops the timer and waits for the item being worked on. */
   stop(): Promise<void>;
 }
 
@@ -99,15 +95,10 @@ export interface NotifierOptions {
   log: Pick<FastifyBaseLogger, 'warn' | 'error'>;
   /** The first retry waits this long, each next one twice as long (up to an hour). @default 30000 */
   retryBaseMs?: number;
-  /** How often the outbox is checked for due mails. @default 30000 */
+  /** How often the outbox is checked for due items. @default 30000 */
   pollMs?: number;
 }
 
-/** A stored thread's title and address, as the mails use them (absent rather than null). */
-const storedThread = ({ thread }: { thread: { title: string | null; url: string | null } }) => ({
-  ...(thread.title ? { title: thread.title } : {}),
-  ...(thread.url ? { url: thread.url } : {}),
-});
 
 const paragraph = (text: string) => `<p>${escapeHtml(text)}</p>`;
 const link = (href: string, text: string) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
@@ -116,22 +107,25 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   // Bounded waits: a mail server that hangs must not hold a shutdown for nodemailer's default two minutes.
   const transport = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
   const base = config.publicUrl.replace(/\/+$/, '');
-  const threadName = (thread: NewCommentEvent['thread'], fallback: string) => oneLine(thread.title || fallback, 80);
+  // The thread's title and address come from the store (see NotificationSubject), never from the
+  // request that brought the comment: a commenter must not choose the subject and link of our mails.
+  const threadName = ({ comment, thread }: NotificationSubject) => oneLine(thread.title || comment.threadId, 80);
 
-  async function signed(path: string, purpose: LinkPurpose, id: string, days: number): Promise<string> {
-    return `${base}/api/${path}?${signLink(await secret(), purpose, id, Date.now() + days * DAY_MS)}`;
+  async function signed(path: string, purpose: LinkPurpose, id: string, days: number, extra = ''): Promise<string> {
+    return `${base}/api/${path}?${signLink(await secret(), purpose, id, Date.now() + days * DAY_MS)}${extra}`;
   }
 
-  async function ownerMail({ comment, authorEmail, thread }: NewCommentEvent): Promise<OutboxMessage> {
+  async function ownerMail(subject: NotificationSubject): Promise<OutboxMessage> {
+    const { comment, authorEmail, thread } = subject;
     const target = `moderate/${encodeURIComponent(comment.id)}`;
     const actions = [
       ['Approve', await signed(`${target}/approve`, 'approve', comment.id, MODERATION_LINK_DAYS)],
       ['Mark as spam', await signed(`${target}/spam`, 'spam', comment.id, MODERATION_LINK_DAYS)],
       ['Delete', await signed(`${target}/delete`, 'delete', comment.id, MODERATION_LINK_DAYS)],
     ] as const;
-    const title = threadName(thread, comment.threadId);
+    const title = threadName(subject);
     const author = `${comment.author.name} <${authorEmail}>${comment.author.url ? ` ${comment.author.url}` : ''}`;
-    const status = comment.status === 'approved' ? 'published' : `held (${comment.status === 'spam' ? 'as spam' : 'pending'})`;
+    const status = comment.status === 'approved' ? 'published' : 'held for moderation';
     return {
       from: config.mailFrom,
       to: { name: '', address: config.ownerEmail },
@@ -172,45 +166,72 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
     };
   }
 
-  async function collect(event: NewCommentEvent, toOwner: boolean): Promise<OutboxMessage[]> {
-    const { comment, authorEmail, thread } = event;
+  /**
+   * Subscribes the author, and asks them to confirm unless they did for this thread already, were
+   * asked within a day, or were asked MAX_CONFIRMATIONS times that day (for any thread).
+   */
+  async function subscribeAuthor(subject: NotificationSubject, now: number) {
+    const { comment, authorEmail } = subject;
+    const since = new Date(now - DAY_MS).toISOString();
+    const subscription = await store.subscribe({ id: nanoid(), email: authorEmail, threadId: comment.threadId, at: new Date(now).toISOString(), confirmationsSince: since });
+    const askedToday = subscription.confirmationSentAt !== null && subscription.confirmationSentAt >= since;
+    if (subscription.confirmed || askedToday || subscription.recentConfirmations >= MAX_CONFIRMATIONS) return undefined;
+    // The nonce ties the link to this mail: a subscription reopened later needs a new one.
+    const nonce = nanoid();
+    const title = threadName(subject);
+    const confirm = await signed(`subscriptions/${subscription.id}/confirm`, 'confirm', `${subscription.id}.${nonce}`, CONFIRM_LINK_DAYS, `&n=${nonce}`);
+    const mail = await subscriberMail(
+      authorEmail,
+      subscription.id,
+      `Confirm: follow-up comments on "${title}"`,
+      [`You asked to hear of new comments on "${title}". Confirm to start:`, confirm, '', 'Did not ask? Ignore this mail: nothing will be sent.'],
+      [paragraph(`You asked to hear of new comments on "${title}".`), `<p>${link(confirm, 'Confirm')}</p>`, paragraph('Did not ask? Ignore this mail: nothing will be sent.')],
+    );
+    return { mail, confirmation: { subscriptionId: subscription.id, nonce } };
+  }
+
+  /** Readers hear only of what is public; never of their own comment. */
+  async function followerMails(subject: NotificationSubject): Promise<OutboxMessage[]> {
+    const { comment, authorEmail, thread } = subject;
+    const own = authorEmail.toLowerCase();
+    const title = threadName(subject);
+    const name = oneLine(comment.author.name, 60);
     const mails: OutboxMessage[] = [];
-    if (toOwner && config.ownerEmail) mails.push(await ownerMail(event));
-    const title = threadName(thread, comment.threadId);
-    // Not for spam: the form would otherwise mail confirmations to any address a bot typed in.
-    if (event.notify && authorEmail && comment.status !== 'spam') {
-      const subscription = await store.subscribe({ id: nanoid(), email: authorEmail, threadId: comment.threadId, at: new Date().toISOString() });
-      if (!subscription.confirmed && subscription.started) {
-        const confirm = await signed(`subscriptions/${subscription.id}/confirm`, 'confirm', subscription.id, CONFIRM_LINK_DAYS);
-        mails.push(
-          await subscriberMail(
-            authorEmail,
-            subscription.id,
-            `Confirm: follow-up comments on "${title}"`,
-            [`You asked to hear of new comments on "${title}". Confirm your address to start (once for every thread):`, confirm, '', 'Did not ask? Ignore this mail: nothing will be sent.'],
-            [paragraph(`You asked to hear of new comments on "${title}".`), `<p>${link(confirm, 'Confirm your address')} (once for every thread)</p>`, paragraph('Did not ask? Ignore this mail: nothing will be sent.')],
-          ),
-        );
-      }
-    }
-    // Readers hear only of what is public; never of their own comment.
-    if (comment.status === 'approved') {
-      const own = authorEmail.toLowerCase();
-      for (const subscriber of await store.listSubscribers(comment.threadId)) {
-        if (subscriber.email === own) continue;
-        const name = oneLine(comment.author.name, 60);
-        mails.push(
-          await subscriberMail(
-            subscriber.email,
-            subscriber.id,
-            `New comment on "${title}" by ${name}`,
-            [`${comment.author.name} wrote on "${title}"${thread.url ? ` (${thread.url})` : ''}:`, '', comment.body],
-            [paragraph(`${comment.author.name} wrote on "${title}":`), `<blockquote>${markdownToHtml(comment.body)}</blockquote>`, thread.url ? `<p>${link(thread.url, 'Read the thread')}</p>` : ''],
-          ),
-        );
-      }
+    for (const subscriber of await store.listSubscribers(comment.threadId)) {
+      if (subscriber.email === own) continue;
+      mails.push(
+        await subscriberMail(
+          subscriber.email,
+          subscriber.id,
+          `New comment on "${title}" by ${name}`,
+          [`${comment.author.name} wrote on "${title}"${thread.url ? ` (${thread.url})` : ''}:`, '', comment.body],
+          [paragraph(`${comment.author.name} wrote on "${title}":`), `<blockquote>${markdownToHtml(comment.body)}</blockquote>`, thread.url ? `<p>${link(thread.url, 'Read the thread')}</p>` : ''],
+        ),
+      );
     }
     return mails;
+  }
+
+  /** Turns a job into its mails, queued in place of the job. What changed since it was queued counts. */
+  async function expand(item: OutboxItem) {
+    const job = JSON.parse(item.message) as NotificationJob;
+    const now = Date.now();
+    const subject = await store.getForNotification(job.commentId);
+    const mails: OutboxMessage[] = [];
+    let confirmation: { subscriptionId: string; nonce: string } | undefined;
+    // Spam asks nothing of anyone: no mail to the owner for each bot, no confirmation to an address a bot typed in.
+    if (subject && subject.comment.status !== 'spam') {
+      if (job.toOwner && config.ownerEmail) mails.push(await ownerMail(subject));
+      if (job.subscribeAuthor && subject.authorEmail) {
+        const asked = await subscribeAuthor(subject, now);
+        if (asked) {
+          mails.push(asked.mail);
+          confirmation = asked.confirmation;
+        }
+      }
+      if (job.toFollowers && subject.comment.status === 'approved') mails.push(...(await followerMails(subject)));
+    }
+    await store.completeJob(item.id, { mails: mails.map((mail) => JSON.stringify(mail)), at: new Date(now).toISOString(), ...(confirmation ? { confirmation } : {}) });
   }
 
   let timer: NodeJS.Timeout | undefined;
@@ -218,24 +239,27 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   let again = false;
   let stopped = false;
 
-  async function send(mail: { id: number; message: string; attempts: number }) {
+  async function work(item: OutboxItem) {
     try {
-      await transport.sendMail(JSON.parse(mail.message) as OutboxMessage);
-      await store.finishMail(mail.id, { sent: true });
+      if (item.kind === 'job') await expand(item);
+      else {
+        await transport.sendMail(JSON.parse(item.message) as OutboxMessage);
+        await store.finishOutbox(item.id, { sent: true });
+      }
     } catch (error) {
-      const delay = Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** Math.min(20, mail.attempts - 1));
-      log.warn({ err: error, attempts: mail.attempts }, 'notification mail not sent; will retry');
-      await store.finishMail(mail.id, { retryAt: new Date(Date.now() + delay).toISOString(), error: String(error) });
+      const delay = Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** Math.min(20, item.attempts - 1));
+      log.warn({ err: error, kind: item.kind, attempts: item.attempts }, item.kind === 'job' ? 'notification job failed; will retry' : 'notification mail not sent; will retry');
+      await store.finishOutbox(item.id, { retryAt: new Date(Date.now() + delay).toISOString(), error: String(error) });
     }
   }
 
   async function drain() {
     while (!stopped) {
       const now = Date.now();
-      const batch = await store.claimMail(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), BATCH);
+      const batch = await store.claimOutbox(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), BATCH);
       if (batch.length === 0) return;
-      // A stop between sends leaves the rest claimed; their lease runs out and another worker takes them.
-      for (const mail of batch) if (!stopped) await send(mail);
+      // A stop between items leaves the rest claimed; their lease runs out and another worker takes them.
+      for (const item of batch) if (!stopped) await work(item);
     }
   }
 
@@ -256,32 +280,7 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
       });
   }
 
-  async function enqueue(mails: Promise<OutboxMessage[]>) {
-    try {
-      const rendered = await mails;
-      if (rendered.length === 0) return;
-      await store.enqueueMail(
-        rendered.map((mail) => JSON.stringify(mail)),
-        new Date().toISOString(),
-      );
-      kick();
-    } catch (error) {
-      log.error({ err: error }, 'could not queue notification mails');
-    }
-  }
-
   return {
-    // The thread's title and address come from the store, never from the request that brought the
-    // comment: a commenter must not choose the subject and link of mails sent from the site.
-    commentCreated: (event) =>
-      enqueue(store.getForNotification(event.comment.id).then((found) => collect({ ...event, thread: found ? storedThread(found) : {} }, true))),
-    commentApproved: (id) =>
-      enqueue(
-        store.getForNotification(id).then(async (found) => {
-          if (!found || found.comment.status !== 'approved') return [];
-          return collect({ comment: found.comment, authorEmail: found.authorEmail, notify: false, thread: storedThread(found) }, false);
-        }),
-      ),
     kick,
     start() {
       stopped = false;

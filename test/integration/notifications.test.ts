@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/server/app';
 import type { AppConfig } from '../../src/server/config';
 import { moderate } from '../../src/server/moderate-command';
-import { selectedStores, useStoreDatabase, type StoreKind } from './stores';
+import { createRecord, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 /*
  * Notification mails against a real SMTP server (smtp-server on 127.0.0.1), on every store: the
@@ -80,7 +80,7 @@ const decoded = (raw: string) => raw.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2
 
 /** The path and query of the first link to `path` in the mail's text. */
 function linkIn(raw: string, path: RegExp): string {
-  const match = new RegExp(`https?://comments\\.test(/api/${path.source}\\?exp=\\d+&sig=[\\w-]+)`).exec(decoded(raw));
+  const match = new RegExp(`https?://comments\\.test(/api/${path.source}\\?exp=\\d+&sig=[\\w-]+(?:&n=[\\w-]+)?)`).exec(decoded(raw));
   if (!match) throw new Error(`no ${path.source} link in:\n${decoded(raw)}`);
   return match[1]!;
 }
@@ -236,6 +236,8 @@ function notificationSuite(kind: StoreKind) {
       await server.drained();
       expect(server.mailsTo(follower)).toHaveLength(1);
       expect((await server.send({ method: 'POST', url: confirm.replace(/sig=./, 'sig=_') })).statusCode).toBe(403);
+      // The signature covers the confirmation mail's nonce too.
+      expect((await server.send({ method: 'POST', url: confirm.replace(/n=./, 'n=_') })).statusCode).toBe(403);
       expect((await server.send({ method: 'POST', url: confirm })).statusCode).toBe(200);
 
       await server.create({ thread, name: 'Bob', email: other, parentId: first });
@@ -265,7 +267,7 @@ function notificationSuite(kind: StoreKind) {
       expect(server.mailsTo(follower)).toHaveLength(2);
     });
 
-    it('unsubscribes through the link in the mail body, per thread', async () => {
+    it('asks each thread to be confirmed on its own, and unsubscribes per thread through the link in the body', async () => {
       const server = await start();
       const [thread, elsewhere] = [`t-${nanoid(8)}`, `t-${nanoid(8)}`];
       const follower = `follower-${nanoid(6)}@example.test`;
@@ -274,10 +276,14 @@ function notificationSuite(kind: StoreKind) {
       await server.drained();
       const [confirmation] = server.mailsTo(follower);
       expect((await server.send({ method: 'POST', url: linkIn(confirmation!.raw, /subscriptions\/[\w-]+\/confirm/) })).statusCode).toBe(200);
-      // Confirmed once, for every thread: a second subscription sends no second confirmation.
+      // A confirmed address signs up for nothing else by itself: whoever types it into a form could do that.
       await server.create({ thread: elsewhere, email: follower, notify: true });
+      await server.create({ thread: elsewhere, email: other });
       await server.drained();
-      expect(server.mailsTo(follower)).toHaveLength(1);
+      const [, second, ...more] = server.mailsTo(follower);
+      expect(more).toEqual([]);
+      expect(header(second!.raw, 'subject')).toEqual(['Confirm: follow-up comments on "A post"']);
+      expect((await server.send({ method: 'POST', url: linkIn(second!.raw, /subscriptions\/[\w-]+\/confirm/) })).statusCode).toBe(200);
 
       const unsubscribe = linkIn(confirmation!.raw, /subscriptions\/[\w-]+\/unsubscribe/);
       expect((await server.send({ url: unsubscribe })).body).toContain('<form method="post">');
@@ -285,10 +291,65 @@ function notificationSuite(kind: StoreKind) {
       await server.create({ thread, email: other });
       await server.create({ thread: elsewhere, email: other });
       await server.drained();
-      const after = server.mailsTo(follower).slice(1);
+      const after = server.mailsTo(follower).slice(2);
       expect(after).toHaveLength(1);
       expect(decoded(after[0]!.raw)).toContain(`Hello from ${other.split('@')[0]}`);
       expect(header(after[0]!.raw, 'list-unsubscribe')[0]).not.toContain(/subscriptions\/([\w-]+)\//.exec(unsubscribe)![1]!);
+    });
+
+    it('lets nobody else reopen a thread its follower left: the old confirmation link is dead and no mail follows', async () => {
+      const server = await start();
+      const thread = `t-${nanoid(8)}`;
+      const follower = `follower-${nanoid(6)}@example.test`;
+      await server.create({ thread, email: follower, notify: true });
+      await server.drained();
+      const [confirmation] = server.mailsTo(follower);
+      const confirm = linkIn(confirmation!.raw, /subscriptions\/[\w-]+\/confirm/);
+      expect((await server.send({ method: 'POST', url: confirm })).statusCode).toBe(200);
+      expect((await server.send({ method: 'POST', url: linkIn(confirmation!.raw, /subscriptions\/[\w-]+\/unsubscribe/) })).statusCode).toBe(200);
+
+      // Mallory posts with the follower's address and ticks "notify me".
+      await server.create({ thread, name: 'Mallory', email: follower, notify: true });
+      await server.drained();
+      // Asked once today already: no second confirmation mail, and the first one's link no longer confirms.
+      expect(server.mailsTo(follower)).toHaveLength(1);
+      const stale = await server.send({ method: 'POST', url: confirm });
+      expect(stale.statusCode).toBe(404);
+      expect(stale.body).toContain('no longer valid');
+      await server.create({ thread, email: `other-${nanoid(6)}@example.test` });
+      await server.drained();
+      expect(server.mailsTo(follower)).toHaveLength(1);
+    });
+
+    it('sends one address at most three confirmation mails a day, one per thread', async () => {
+      const server = await start();
+      const victim = `victim-${nanoid(6)}@example.test`;
+      const threads = Array.from({ length: 5 }, () => `t-${nanoid(8)}`);
+      for (const thread of threads) await server.create({ thread, email: victim, notify: true });
+      await server.create({ thread: threads[0]!, email: victim, notify: true });
+      await server.drained();
+      const mails = server.mailsTo(victim);
+      expect(mails).toHaveLength(3);
+      for (const mail of mails) expect(header(mail.raw, 'subject')[0]).toMatch(/^Confirm: /);
+      // The owner still hears of every comment.
+      expect(server.mailsTo('owner@blog.test')).toHaveLength(6);
+    });
+
+    it('queues the notification job in the comment\'s own transaction: without the outbox, nothing is stored', async () => {
+      const server = await start();
+      const thread = `t-${nanoid(8)}`;
+      await db().query('ALTER TABLE mail_outbox RENAME TO mail_outbox_moved');
+      try {
+        const refused = await server.post({ thread, email: 'lost@example.test' });
+        expect(refused.statusCode).toBe(500);
+      } finally {
+        await db().query('ALTER TABLE mail_outbox_moved RENAME TO mail_outbox');
+      }
+      expect(await db().query('SELECT id FROM comments WHERE thread_id = ?', [thread])).toEqual([]);
+      // A stored comment always has its job: the owner's mail follows.
+      await server.create({ thread, name: 'Kept', email: 'kept@example.test' });
+      await server.drained();
+      expect(server.mailsTo('owner@blog.test').map((mail) => header(mail.raw, 'subject')[0])).toEqual(['New comment on "A post" by Kept']);
     });
 
     /** A confirmed follower's comment and a held reply to it: the follower has had only the confirmation mail. */
@@ -323,6 +384,9 @@ function notificationSuite(kind: StoreKind) {
       expect(spam.statusCode).toBe(201);
       await server.drained();
       expect(server.mailsTo(victim)).toEqual([]);
+      // Nor does the owner get a mail for every bot.
+      const spamId = spam.json<{ comment: { id: string } }>().comment.id;
+      expect(server.mailsTo('owner@blog.test').filter((mail) => decoded(mail.raw).includes(spamId))).toEqual([]);
     });
 
     it('tells followers when the dashboard approves a held comment, too', async () => {
@@ -399,28 +463,59 @@ function notificationSuite(kind: StoreKind) {
       expect(decoded(notices[0]!.raw)).toContain('Thanks for writing.');
     });
 
-    it('hands each outbox mail to one process at a time, and a failed one back only when due', async () => {
+    it('approves a held comment the owner answers from the dashboard, and refuses to answer spam', async () => {
+      const server = await start({ moderation: 'all', adminPassword: 'a long admin password' });
+      const { thread, follower, held } = await heldReplyToFollower(server);
+      const sameOrigin = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' };
+      const signIn = await server.send({ method: 'POST', url: '/api/admin/session', payload: { password: 'a long admin password' }, headers: sameOrigin });
+      const headers = { ...sameOrigin, cookie: String(signIn.headers['set-cookie']).split(';')[0]! };
+      const answer = await server.send({ method: 'POST', url: `/api/admin/comments/${held}/reply`, payload: { body: 'Welcome.' }, headers });
+      expect(answer.statusCode, answer.body).toBe(201);
+      expect(await status(held)).toBe('approved');
+      await server.drained();
+      expect(server.mailsTo(follower).slice(1).map((mail) => header(mail.raw, 'subject')[0])).toEqual([
+        'New comment on "A post" by Held',
+        'New comment on "A post" by Site owner',
+      ]);
+
+      const spam = await server.create({ thread, email: `bot-${nanoid(6)}@example.test` });
+      await server.send({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [spam], action: 'spam' }, headers });
+      const refused = await server.send({ method: 'POST', url: `/api/admin/comments/${spam}/reply`, payload: { body: 'Hello?' }, headers });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json()).toMatchObject({ error: { message: expect.stringContaining('spam') } });
+      expect(await status(spam)).toBe('spam');
+      await server.drained();
+    });
+
+    it('hands each outbox item to one process at a time, and a failed one back only when due', async () => {
       const [a, b] = [db().open(), db().open()];
       const t0 = Date.UTC(2030, 0, 1);
       const at = (ms: number) => new Date(t0 + ms).toISOString();
-      const bodies = Array.from({ length: 30 }, (_, i) => JSON.stringify({ n: i, mark: 'claim-test' }));
-      await a.enqueueMail(bodies, at(0));
-      const claimed = (await Promise.all([a, b, a, b].map((store) => store.claimMail(at(1), at(60_000), 10)))).flat();
+      // Jobs queued with their comments, due when the comments were made.
+      const thread = `t-${nanoid(8)}`;
+      const notification = { toOwner: true, subscribeAuthor: false, toFollowers: false };
+      for (let i = 0; i < 30; i++) await createRecord(a, thread, { createdAt: at(0), notification });
+      const claimed = (await Promise.all([a, b, a, b].map((store) => store.claimOutbox(at(1), at(60_000), 10)))).flat();
       expect(claimed).toHaveLength(30);
-      expect(new Set(claimed.map((mail) => mail.id)).size).toBe(30);
-      expect(claimed.every((mail) => mail.attempts === 1)).toBe(true);
+      expect(new Set(claimed.map((item) => item.id)).size).toBe(30);
+      expect(claimed.every((item) => item.attempts === 1 && item.kind === 'job')).toBe(true);
       // Leased: nobody gets them again before the lease ends.
-      expect(await b.claimMail(at(2), at(60_000), 100)).toEqual([]);
+      expect(await b.claimOutbox(at(2), at(60_000), 100)).toEqual([]);
       const [first, second, ...rest] = claimed;
-      await a.finishMail(first!.id, { sent: true });
-      await a.finishMail(second!.id, { retryAt: at(5000), error: 'ECONNREFUSED' });
-      for (const mail of rest) await b.finishMail(mail.id, { sent: true });
-      expect(await b.claimMail(at(4999), at(60_000), 100)).toEqual([]);
-      const [again, ...none] = await b.claimMail(at(5000), at(60_000), 100);
+      await a.finishOutbox(first!.id, { sent: true });
+      await a.finishOutbox(second!.id, { retryAt: at(5000), error: 'ECONNREFUSED' });
+      for (const item of rest) await b.finishOutbox(item.id, { sent: true });
+      expect(await b.claimOutbox(at(4999), at(60_000), 100)).toEqual([]);
+      const [again, ...none] = await b.claimOutbox(at(5000), at(60_000), 100);
       expect(none).toEqual([]);
-      expect(again).toMatchObject({ id: second!.id, message: second!.message, attempts: 2 });
-      await b.finishMail(again!.id, { sent: true });
-      expect(await a.claimMail(at(120_000), at(180_000), 100)).toEqual([]);
+      expect(again).toMatchObject({ id: second!.id, kind: 'job', message: second!.message, attempts: 2 });
+      // A job becomes its mails and is gone, in one step.
+      await b.completeJob(again!.id, { mails: [JSON.stringify({ mark: 'rendered' })], at: at(5001) });
+      const [mail, ...nothing] = await a.claimOutbox(at(6000), at(60_000), 100);
+      expect(nothing).toEqual([]);
+      expect(mail).toMatchObject({ kind: 'mail', message: JSON.stringify({ mark: 'rendered' }), attempts: 1 });
+      await a.finishOutbox(mail!.id, { sent: true });
+      expect(await a.claimOutbox(at(120_000), at(180_000), 100)).toEqual([]);
     });
 
     it('refuses CR/LF in names and titles, and no mail grows an extra header', async () => {

@@ -5,6 +5,7 @@ import { normalizeNewComment, validateNewComment } from '../../core/validation';
 import { createAdminPassword, isValidSession, issueSession, readCookie, SESSION_COOKIE, sessionCookie, sessionSigningKey } from '../admin-session';
 import { ApiError, fieldProblemError } from '../errors';
 import { avatarSeedFor, sha256Hex } from '../hashing';
+import { approvalOptions } from '../notifications';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
 import type { RouteContext } from './comments';
@@ -171,9 +172,9 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
 
   app.post<{ Body: ActionBody }>('/comments/actions', { schema: { body: actionBody } }, async (request) => {
     const status = actionStatus[request.body.action];
-    const results = await store.setStatus([...new Set(request.body.ids)], status);
     // Followers hear of a held comment once it is approved, here as through the mail's link.
-    if (status === 'approved') for (const result of results) if (result.outcome === 'changed') await notifier?.commentApproved(result.id);
+    const results = await store.setStatus([...new Set(request.body.ids)], status, approvalOptions(notifier !== undefined, now()));
+    notifier?.kick();
     return { results };
   });
 
@@ -191,6 +192,9 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
       const { body: text, name } = checkedBody(request.body.body, request.body.name?.trim() || OWNER_NAME);
       const parent = await store.getEditable(request.params.id);
       if (!parent || parent.comment.status === 'deleted') throw notFound();
+      if (parent.comment.status === 'spam') throw new ApiError(409, 'conflict', 'This comment is marked as spam: approve it first if you want to answer it.');
+      // Answering a held comment approves it (WordPress's "Approve and Reply"): readers would see an answer to nothing.
+      if (parent.comment.status === 'pending') await store.setStatus([parent.comment.id], 'approved', approvalOptions(notifier !== undefined, now()));
       const result = await store.createComment({
         id: nanoid(),
         threadId: parent.comment.threadId,
@@ -204,11 +208,11 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
         createdAt: now().toISOString(),
         status: 'approved',
         isOwner: true,
+        // Followers of the thread hear of the owner's answer like any other approved reply.
+        ...(notifier ? { notification: { toOwner: false, subscribeAuthor: false, toFollowers: true } } : {}),
       });
       if (result.kind !== 'created') throw notFound();
-      // Followers of the thread hear of the owner's answer like any other approved reply; the
-      // mail is built from the stored thread, never from this request.
-      await notifier?.commentApproved(result.comment.id);
+      notifier?.kick();
       return reply.code(201).send({ comment: result.comment });
     },
   );

@@ -276,15 +276,12 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         status,
         bodyFingerprint: fingerprint,
         ...(key === undefined ? {} : { idempotencyKey: key, requestHash: sha256Hex(canonicalJson(input)) }),
+        // Queued with the comment, in its transaction; the mails are made and sent off the request path.
+        ...(context.notifier ? { notification: { toOwner: true, subscribeAuthor: input.notify === true, toFollowers: status === 'approved' } } : {}),
       });
       switch (result.kind) {
         case 'created':
-          // Only queued here (one quick write, failures logged, never thrown): sending happens off the request path.
-          await context.notifier?.commentCreated({
-            comment: result.comment,
-            authorEmail: author.email,
-            notify: input.notify === true,
-          });
+          context.notifier?.kick();
           // 201 whatever the status: the comment is stored, and `comment.status` says which it got (approved, pending or spam).
           return reply.code(201).send({ comment: result.comment, editToken, editableUntil: editableUntil(result.comment, config) });
         case 'replayed':

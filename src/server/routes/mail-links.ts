@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { escapeHtml } from '../../core/markdown-html';
-import { verifyLink, type LinkPurpose } from '../notifications';
+import { approvalOptions, verifyLink, type LinkPurpose } from '../notifications';
 import type { SettableStatus } from '../store/types';
 import type { RouteContext } from './comments';
 
@@ -20,7 +20,8 @@ const moderationActions: Record<string, { status: SettableStatus; label: string;
 
 const linkQuery = {
   type: 'object',
-  properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 } },
+  // `n`: the nonce of a confirmation mail, signed with the subscription's id.
+  properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 }, n: { type: 'string', maxLength: 64 } },
 } as const;
 const idParams = (extra: Record<string, unknown> = {}) =>
   ({
@@ -29,7 +30,7 @@ const idParams = (extra: Record<string, unknown> = {}) =>
     properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, ...extra },
   }) as const;
 
-type LinkRequest = { Params: { id: string; action?: string }; Querystring: { exp?: string; sig?: string } };
+type LinkRequest = { Params: { id: string; action?: string }; Querystring: { exp?: string; sig?: string; n?: string } };
 
 function page(reply: FastifyReply, status: number, title: string, body: string) {
   return reply
@@ -66,27 +67,39 @@ export function mailLinkRoutes(app: FastifyInstance, context: RouteContext) {
   app.post<LinkRequest>('/moderate/:id/:action', { schema: moderationSchema }, async (request, reply) => {
     const action = moderationActions[request.params.action!]!;
     if (!(await signedOk(request.params.action as LinkPurpose, request.params.id, request.query))) return invalid(reply);
-    const [change] = await store.setStatus([request.params.id], action.status);
+    const [change] = await store.setStatus([request.params.id], action.status, approvalOptions(context.notifier !== undefined, context.now()));
     if (!change || change.outcome === 'not-found') return page(reply, 404, 'Comment not found', '<p>This comment does not exist any more.</p>');
-    // Held until now: the thread's followers hear of it as they would have of a comment published at once.
-    if (change.outcome === 'changed' && action.status === 'approved') await context.notifier?.commentApproved(request.params.id);
+    context.notifier?.kick();
     return page(reply, 200, 'Done', `<p>${escapeHtml(action.done)}</p>`);
   });
 
   const subscriptionSchema = { params: idParams(), querystring: linkQuery };
   const subscriptionPages = {
-    confirm: { label: 'Confirm my address', done: 'Thank you: you will hear of new comments in the threads you follow.', act: (id: string, at: string) => store.confirmSubscription(id, at) },
-    unsubscribe: { label: 'Unsubscribe from this thread', done: 'You are unsubscribed: no more mails about this thread.', act: (id: string, at: string) => store.unsubscribe(id, at) },
+    confirm: {
+      label: 'Confirm',
+      done: 'Thank you: you will hear of new comments in this thread.',
+      // The signature covers the nonce too: the link confirms the subscription its mail asked about, as it was then.
+      signedId: (id: string, query: LinkRequest['Querystring']) => `${id}.${query.n ?? ''}`,
+      act: (id: string, query: LinkRequest['Querystring'], at: string) => store.confirmSubscription(id, query.n ?? '', at),
+      gone: 'This link is no longer valid: you unsubscribed since, or asked again and a newer mail has the link that counts.',
+    },
+    unsubscribe: {
+      label: 'Unsubscribe from this thread',
+      done: 'You are unsubscribed: no more mails about this thread.',
+      signedId: (id: string) => id,
+      act: (id: string, _query: LinkRequest['Querystring'], at: string) => store.unsubscribe(id, at),
+      gone: 'This subscription does not exist.',
+    },
   } as const;
   for (const purpose of ['confirm', 'unsubscribe'] as const) {
-    const { label, done, act } = subscriptionPages[purpose];
+    const { label, done, signedId, act, gone } = subscriptionPages[purpose];
     app.get<LinkRequest>(`/subscriptions/:id/${purpose}`, { schema: subscriptionSchema }, async (request, reply) => {
-      if (!(await signedOk(purpose, request.params.id, request.query))) return invalid(reply);
+      if (!(await signedOk(purpose, signedId(request.params.id, request.query), request.query))) return invalid(reply);
       return page(reply, 200, label, confirmForm(label));
     });
     app.post<LinkRequest>(`/subscriptions/:id/${purpose}`, { schema: subscriptionSchema }, async (request, reply) => {
-      if (!(await signedOk(purpose, request.params.id, request.query))) return invalid(reply);
-      if (!(await act(request.params.id, new Date().toISOString()))) return page(reply, 404, 'Not found', '<p>This subscription does not exist.</p>');
+      if (!(await signedOk(purpose, signedId(request.params.id, request.query), request.query))) return invalid(reply);
+      if (!(await act(request.params.id, request.query, new Date().toISOString()))) return page(reply, 404, 'Not found', `<p>${escapeHtml(gone)}</p>`);
       return page(reply, 200, 'Done', `<p>${escapeHtml(done)}</p>`);
     });
   }

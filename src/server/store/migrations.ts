@@ -75,6 +75,18 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     ) STRICT;
     CREATE TABLE confirmed_emails (email TEXT PRIMARY KEY, confirmed_at TEXT NOT NULL) STRICT;
     `,
+    // Version 6: each subscription is confirmed on its own (a confirmed address no longer lets anyone
+    // sign it up for other threads), by the nonce of its latest confirmation mail; confirmation mails
+    // are counted per address. The outbox also holds notification jobs, queued with their comment.
+    `
+    ALTER TABLE subscriptions ADD COLUMN confirmed_at TEXT;
+    ALTER TABLE subscriptions ADD COLUMN confirm_nonce TEXT;
+    ALTER TABLE subscriptions ADD COLUMN confirm_sent_at TEXT;
+    UPDATE subscriptions SET confirmed_at = (SELECT confirmed_at FROM confirmed_emails c WHERE c.email = subscriptions.email);
+    DROP TABLE confirmed_emails;
+    CREATE INDEX subscriptions_email_sent ON subscriptions (email, confirm_sent_at);
+    ALTER TABLE mail_outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'mail' CHECK (kind IN ('mail', 'job'));
+    `,
   ],
   postgres: [
     `
@@ -132,6 +144,13 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
       UNIQUE (thread_id, email)
     );
     CREATE TABLE confirmed_emails (email text PRIMARY KEY, confirmed_at timestamptz(3) NOT NULL);
+    `,
+    `
+    ALTER TABLE subscriptions ADD COLUMN confirmed_at timestamptz(3), ADD COLUMN confirm_nonce text, ADD COLUMN confirm_sent_at timestamptz(3);
+    UPDATE subscriptions s SET confirmed_at = c.confirmed_at FROM confirmed_emails c WHERE c.email = s.email;
+    DROP TABLE confirmed_emails;
+    CREATE INDEX subscriptions_email_sent ON subscriptions (email, confirm_sent_at);
+    ALTER TABLE mail_outbox ADD COLUMN kind text NOT NULL DEFAULT 'mail' CHECK (kind IN ('mail', 'job'));
     `,
   ],
 };

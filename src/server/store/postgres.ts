@@ -3,10 +3,10 @@ import type { PoolClient, QueryConfig } from 'pg';
 import { decodeCursor, toIsoMillis } from './cursor';
 import { migrations } from './migrations';
 import { checkLimit, commentColumns, normalizeInput, pageOf, pageSql, replayOrConflict, toComment, type CommentRow } from './shared';
-import { approvedEmailSql, duplicateSql } from './shared';
+import { approvalJob, approvedEmailSql, creationJob, duplicateSql } from './shared';
 import { checkStatus, moderationSql, searchPattern, statusCounts, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow } from './shared';
 import type { CommentStore, CreateResult, EditableComment, ListOptions, ModerationStatus, StatusChange, ThreadSummary } from './types';
-import type { OutboxMail, Subscription } from './types';
+import type { OutboxItem, Subscription } from './types';
 
 export interface PostgresStoreOptions {
   /** A libpq URL, e.g. `postgres://user@host:5432/db`. */
@@ -92,29 +92,31 @@ const sql = {
   statusCounts: 'SELECT status, count(*)::int AS count FROM comments GROUP BY status',
 };
 
-/** Notifications: the mail outbox and thread subscriptions. */
+/** Notifications: the outbox (mails and jobs) and thread subscriptions. */
 const mailSql = {
-  enqueue: 'INSERT INTO mail_outbox (message, next_attempt_at) SELECT unnest($1::text[]), $2::timestamptz',
-  // SKIP LOCKED: processes claiming at once take different mails instead of waiting for each other.
+  enqueue: 'INSERT INTO mail_outbox (kind, message, next_attempt_at) SELECT $1, unnest($2::text[]), $3::timestamptz',
+  // SKIP LOCKED: processes claiming at once take different items instead of waiting for each other.
   claim: `UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $2::timestamptz
     WHERE id IN (SELECT id FROM mail_outbox WHERE next_attempt_at <= $1::timestamptz ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-    RETURNING id, message, attempts`,
-  sent: 'DELETE FROM mail_outbox WHERE id = $1',
+    RETURNING id, kind, message, attempts`,
+  done: 'DELETE FROM mail_outbox WHERE id = $1',
   retry: 'UPDATE mail_outbox SET next_attempt_at = $2::timestamptz, last_error = $3 WHERE id = $1',
-  // The row lock of the upsert orders concurrent subscribes; `active` is what the row said before it.
-  subscribe: `WITH before AS (SELECT unsubscribed_at IS NULL AS active FROM subscriptions WHERE thread_id = $3 AND email = $2)
-    INSERT INTO subscriptions (id, email, thread_id, created_at) VALUES ($1, $2, $3, $4::timestamptz)
-    ON CONFLICT (thread_id, email) DO UPDATE SET unsubscribed_at = NULL
-    RETURNING id, coalesce((SELECT active FROM before), false) AS active,
-      EXISTS (SELECT 1 FROM confirmed_emails WHERE email = $2) AS confirmed`,
-  confirm: `WITH target AS (SELECT email FROM subscriptions WHERE id = $1),
-      inserted AS (INSERT INTO confirmed_emails (email, confirmed_at) SELECT email, $2::timestamptz FROM target ON CONFLICT (email) DO NOTHING)
-    SELECT count(*)::int AS found FROM target`,
+  // The upsert's row lock orders concurrent subscribes. Reopened after an unsubscribe, a subscription
+  // waits for a new confirmation, and the links of earlier confirmation mails no longer work.
+  subscribe: `INSERT INTO subscriptions (id, email, thread_id, created_at) VALUES ($1, $2, $3, $4::timestamptz)
+    ON CONFLICT (thread_id, email) DO UPDATE SET unsubscribed_at = NULL,
+      confirmed_at = CASE WHEN subscriptions.unsubscribed_at IS NULL THEN subscriptions.confirmed_at END,
+      confirm_nonce = CASE WHEN subscriptions.unsubscribed_at IS NULL THEN subscriptions.confirm_nonce END
+    RETURNING id, confirmed_at IS NOT NULL AS confirmed, confirm_sent_at,
+      (SELECT count(*)::int FROM subscriptions WHERE email = $2 AND confirm_sent_at >= $5::timestamptz) AS recent`,
+  confirmationSent: 'UPDATE subscriptions SET confirm_nonce = $2, confirm_sent_at = $3::timestamptz WHERE id = $1',
+  confirm: `UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, $3::timestamptz)
+    WHERE id = $1 AND confirm_nonce = $2 AND unsubscribed_at IS NULL`,
   unsubscribe: 'UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, $2::timestamptz) WHERE id = $1',
   forNotification: `SELECT ${commentColumns('c')}, c.author_email, t.title AS thread_title, t.url AS thread_url
     FROM comments c JOIN threads t ON t.id = c.thread_id WHERE c.id = $1 AND c.status <> 'deleted'`,
-  subscribers: `SELECT s.id, s.email FROM subscriptions s JOIN confirmed_emails c ON c.email = s.email
-    WHERE s.thread_id = $1 AND s.unsubscribed_at IS NULL ORDER BY s.created_at, s.id`,
+  subscribers: `SELECT id, email FROM subscriptions WHERE thread_id = $1 AND unsubscribed_at IS NULL AND confirmed_at IS NOT NULL
+    ORDER BY created_at, id`,
 };
 
 /** pg's moderation row: timestamps as Dates. */
@@ -231,6 +233,8 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
           const row = rows[0];
           // No row: a concurrent request with the same key committed first. Undo the thread upsert and ask who won.
           if (!row) throw new Abort({ kind: 'conflict' });
+          const job = creationJob(raw);
+          if (job !== null) await client.query(named('enqueue', mailSql.enqueue, ['job', [job], input.createdAt]));
           return row;
         });
         return { kind: 'created', comment: pgComment(created) };
@@ -362,8 +366,9 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       );
     },
 
-    async setStatus(ids, status) {
+    async setStatus(ids, status, options) {
       checkStatus(status);
+      const notifyAt = options?.notifyFollowersAt === undefined ? null : toIsoMillis(options.notifyFollowersAt, 'notifyFollowersAt');
       const changes: StatusChange[] = [];
       for (const id of ids) {
         if (status === 'deleted') {
@@ -382,6 +387,7 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
             if (previous === undefined || previous === 'deleted') return { id, outcome: 'not-found' };
             if (previous === status) return { id, outcome: 'unchanged', previous };
             await client.query(named('set_status', sql.setStatus, [id, status]));
+            if (status === 'approved' && notifyAt !== null) await client.query(named('enqueue', mailSql.enqueue, ['job', [approvalJob(id)], notifyAt]));
             return { id, outcome: 'changed', previous };
           }),
         );
@@ -393,30 +399,37 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       const { rows } = await pool.query<{ status: string; count: number }>(named('status_counts', sql.statusCounts, []));
       return statusCounts(rows);
     },
-    async enqueueMail(messages, at) {
-      if (messages.length) await pool.query(mailSql.enqueue, [messages, toIsoMillis(at, 'at')]);
+    async claimOutbox(now, leaseUntil, limit): Promise<OutboxItem[]> {
+      const { rows } = await pool.query<Omit<OutboxItem, 'id'> & { id: string }>(mailSql.claim, [toIsoMillis(now, 'now'), toIsoMillis(leaseUntil, 'leaseUntil'), limit]);
+      // bigserial arrives as a string; an outbox never holds 2^53 items.
+      return rows.map((row) => ({ ...row, id: Number(row.id) }));
     },
-    async claimMail(now, leaseUntil, limit): Promise<OutboxMail[]> {
-      const { rows } = await pool.query<{ id: string; message: string; attempts: number }>(mailSql.claim, [
-        toIsoMillis(now, 'now'),
-        toIsoMillis(leaseUntil, 'leaseUntil'),
-        limit,
-      ]);
-      // bigserial arrives as a string; an outbox never holds 2^53 mails.
-      return rows.map((row) => ({ id: Number(row.id), message: row.message, attempts: row.attempts }));
-    },
-    async finishMail(id, outcome) {
-      if ('sent' in outcome) await pool.query(mailSql.sent, [id]);
+    async finishOutbox(id, outcome) {
+      if ('sent' in outcome) await pool.query(mailSql.done, [id]);
       else await pool.query(mailSql.retry, [id, toIsoMillis(outcome.retryAt, 'retryAt'), outcome.error.slice(0, 1000)]);
     },
-    async subscribe({ id, email, threadId, at }): Promise<Subscription> {
-      const { rows } = await pool.query<{ id: string; active: boolean; confirmed: boolean }>(mailSql.subscribe, [id, email.toLowerCase(), threadId, toIsoMillis(at, 'at')]);
-      const row = rows[0]!;
-      return { id: row.id, confirmed: row.confirmed, started: !row.active };
+    async completeJob(id, { mails, at, confirmation }) {
+      const due = toIsoMillis(at, 'at');
+      await transaction(async (client) => {
+        if (mails.length) await client.query(named('enqueue', mailSql.enqueue, ['mail', mails, due]));
+        if (confirmation) await client.query(mailSql.confirmationSent, [confirmation.subscriptionId, confirmation.nonce, due]);
+        await client.query(mailSql.done, [id]);
+      });
     },
-    async confirmSubscription(id, at) {
-      const { rows } = await pool.query<{ found: number }>(mailSql.confirm, [id, toIsoMillis(at, 'at')]);
-      return (rows[0]?.found ?? 0) > 0;
+    async subscribe({ id, email, threadId, at, confirmationsSince }): Promise<Subscription> {
+      const { rows } = await pool.query<{ id: string; confirmed: boolean; confirm_sent_at: Date | null; recent: number }>(mailSql.subscribe, [
+        id,
+        email.toLowerCase(),
+        threadId,
+        toIsoMillis(at, 'at'),
+        toIsoMillis(confirmationsSince, 'confirmationsSince'),
+      ]);
+      const row = rows[0]!;
+      return { id: row.id, confirmed: row.confirmed, confirmationSentAt: row.confirm_sent_at?.toISOString() ?? null, recentConfirmations: row.recent };
+    },
+    async confirmSubscription(id, nonce, at) {
+      const { rowCount } = await pool.query(mailSql.confirm, [id, nonce, toIsoMillis(at, 'at')]);
+      return (rowCount ?? 0) > 0;
     },
     async unsubscribe(id, at) {
       const { rowCount } = await pool.query(mailSql.unsubscribe, [id, toIsoMillis(at, 'at')]);

@@ -1,7 +1,7 @@
 /** What both stores share: the public row shape, the page query, input normalization, paging. */
 import type { Comment, CommentStatus } from '../../core/types';
 import { encodeCursor, toIsoMillis } from './cursor';
-import type { CommentRecordInput, CreateResult, ModerationEntry, ModerationStatus, RecentComment } from './types';
+import type { CommentRecordInput, CreateResult, ModerationEntry, ModerationStatus, NotificationJob, RecentComment } from './types';
 
 /**
  * The public columns of a comment, as both engines select them. There is deliberately no
@@ -116,6 +116,14 @@ export function normalizeInput(input: CommentRecordInput): NormalizedInput {
     isOwner: input.isOwner ? 1 : 0,
   };
 }
+
+/** The outbox message of the job a new comment queues, if it asks for one. */
+export const creationJob = (input: CommentRecordInput): string | null =>
+  input.notification ? JSON.stringify({ commentId: input.id, ...input.notification } satisfies NotificationJob) : null;
+
+/** The outbox message of the job an approval queues: the comment just became public. */
+export const approvalJob = (commentId: string): string =>
+  JSON.stringify({ commentId, toOwner: false, subscribeAuthor: false, toFollowers: true } satisfies NotificationJob);
 
 /** The answer to a key seen before: the same request gets the original comment, another one a conflict. */
 export function replayOrConflict(existing: CommentRow & { request_hash: string | null }, requestHash: string | null): CreateResult {

@@ -4,10 +4,10 @@ import Database from 'better-sqlite3';
 import { decodeCursor, toIsoMillis } from './cursor';
 import { migrations } from './migrations';
 import { checkLimit, commentColumns, pageOf, pageSql, replayOrConflict, normalizeInput, toComment, type CommentRow, type NormalizedInput } from './shared';
-import { approvedEmailSql, duplicateSql } from './shared';
+import { approvalJob, approvedEmailSql, creationJob, duplicateSql } from './shared';
 import { checkStatus, moderationSql, searchPattern, statusCounts, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow, type RecentRow } from './shared';
 import type { CommentRecordInput, CommentStore, CreateResult, EditableComment, ListOptions, ModerationStatus, SettableStatus, StatusChange, ThreadSummary } from './types';
-import type { OutboxMail, Subscription } from './types';
+import type { OutboxItem, Subscription } from './types';
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. `':memory:'` gives a private, throwaway database. */
@@ -85,32 +85,32 @@ function prepareStatements(db: Database.Database) {
     moderation: new Map<string, Database.Statement<[Record<string, unknown>], ModerationRow>>(),
     setStatus: db.prepare<[{ id: string; status: string }]>('UPDATE comments SET status = @status WHERE id = @id'),
     statusCounts: db.prepare<[], { status: string; count: number }>('SELECT status, count(*) AS count FROM comments GROUP BY status'),
-    enqueueMail: db.prepare<[string, string]>('INSERT INTO mail_outbox (message, next_attempt_at) VALUES (?, ?)'),
-    dueMail: db.prepare<[string, number], { id: number }>('SELECT id FROM mail_outbox WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?'),
-    leaseMail: db.prepare<[string, number], OutboxMail>(
-      'UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? RETURNING id, message, attempts',
+    enqueue: db.prepare<[string, string, string]>('INSERT INTO mail_outbox (kind, message, next_attempt_at) VALUES (?, ?, ?)'),
+    due: db.prepare<[string, number], { id: number }>('SELECT id FROM mail_outbox WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?'),
+    lease: db.prepare<[string, number], OutboxItem>(
+      'UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? RETURNING id, kind, message, attempts',
     ),
-    sentMail: db.prepare<[number]>('DELETE FROM mail_outbox WHERE id = ?'),
-    retryMail: db.prepare<[string, string, number]>('UPDATE mail_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?'),
-    subscription: db.prepare<[string, string], { id: string; unsubscribed_at: string | null }>(
-      'SELECT id, unsubscribed_at FROM subscriptions WHERE thread_id = ? AND email = ?',
+    done: db.prepare<[number]>('DELETE FROM mail_outbox WHERE id = ?'),
+    retry: db.prepare<[string, string, number]>('UPDATE mail_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?'),
+    subscription: db.prepare<[string, string], { id: string; unsubscribed_at: string | null; confirmed_at: string | null; confirm_sent_at: string | null }>(
+      'SELECT id, unsubscribed_at, confirmed_at, confirm_sent_at FROM subscriptions WHERE thread_id = ? AND email = ?',
     ),
     insertSubscription: db.prepare<[string, string, string, string]>('INSERT INTO subscriptions (id, email, thread_id, created_at) VALUES (?, ?, ?, ?)'),
-    resubscribe: db.prepare<[string]>('UPDATE subscriptions SET unsubscribed_at = NULL WHERE id = ?'),
-    confirmed: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM confirmed_emails WHERE email = ?'),
-    confirm: db.prepare<[string, string], { email: string }>(
-      `INSERT INTO confirmed_emails (email, confirmed_at) SELECT email, ? FROM subscriptions WHERE id = ?
-       ON CONFLICT (email) DO NOTHING`,
+    // Reopened: it waits for a new confirmation, and the links of earlier confirmation mails no longer work.
+    reopen: db.prepare<[string]>('UPDATE subscriptions SET unsubscribed_at = NULL, confirmed_at = NULL, confirm_nonce = NULL WHERE id = ?'),
+    recentConfirmations: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM subscriptions WHERE email = ? AND confirm_sent_at >= ?'),
+    confirmationSent: db.prepare<[string, string, string]>('UPDATE subscriptions SET confirm_nonce = ?, confirm_sent_at = ? WHERE id = ?'),
+    confirm: db.prepare<[string, string, string]>(
+      'UPDATE subscriptions SET confirmed_at = coalesce(confirmed_at, ?) WHERE id = ? AND confirm_nonce = ? AND unsubscribed_at IS NULL',
     ),
-    subscriptionExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM subscriptions WHERE id = ?'),
     unsubscribe: db.prepare<[string, string]>('UPDATE subscriptions SET unsubscribed_at = coalesce(unsubscribed_at, ?) WHERE id = ?'),
     forNotification: db.prepare<[string], CommentRow & { author_email: string; thread_title: string | null; thread_url: string | null }>(
       `SELECT ${commentColumns('c')}, c.author_email, t.title AS thread_title, t.url AS thread_url
        FROM comments c JOIN threads t ON t.id = c.thread_id WHERE c.id = ? AND c.status <> 'deleted'`,
     ),
     subscribers: db.prepare<[string], { id: string; email: string }>(
-      `SELECT s.id, s.email FROM subscriptions s JOIN confirmed_emails c ON c.email = s.email
-       WHERE s.thread_id = ? AND s.unsubscribed_at IS NULL ORDER BY s.created_at, s.id`,
+      `SELECT id, email FROM subscriptions WHERE thread_id = ? AND unsubscribed_at IS NULL AND confirmed_at IS NOT NULL
+       ORDER BY created_at, id`,
     ),
   };
 }
@@ -150,7 +150,7 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
     });
   });
 
-  const create = db.transaction((input: NormalizedInput): CreateResult => {
+  const create = db.transaction((input: NormalizedInput, job: string | null): CreateResult => {
     const s = st();
     if (input.idempotencyKey !== null) {
       const existing = s.byKey.get(input.idempotencyKey);
@@ -162,6 +162,7 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
     s.upsertThread.run({ id: input.threadId, title: input.threadTitle, url: input.pageUrl, createdAt: input.createdAt });
     const row = s.insertComment.get(input);
     if (!row) throw new Error('[colloquy] the comment insert returned no row');
+    if (job !== null) s.enqueue.run('job', job, input.createdAt);
     return { kind: 'created', comment: toComment(row) };
   });
 
@@ -191,7 +192,7 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
     return s.setting.get(key)!.value;
   });
 
-  const changeStatus = db.transaction((ids: string[], status: SettableStatus): StatusChange[] =>
+  const changeStatus = db.transaction((ids: string[], status: SettableStatus, notifyAt: string | null): StatusChange[] =>
     ids.map((id): StatusChange => {
       const s = st();
       const previous = s.deleteTarget.get(id)?.status as ModerationStatus | undefined;
@@ -199,22 +200,36 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
       if (previous === status) return { id, outcome: 'unchanged', previous };
       if (status === 'deleted') return { id, outcome: remove(id) as 'removed' | 'placeholder', previous };
       s.setStatus.run({ id, status });
+      if (status === 'approved' && notifyAt !== null) s.enqueue.run('job', approvalJob(id), notifyAt);
       return { id, outcome: 'changed', previous };
     }),
   );
 
-  const claimMail = db.transaction((now: string, leaseUntil: string, limit: number): OutboxMail[] => {
+  const claim = db.transaction((now: string, leaseUntil: string, limit: number): OutboxItem[] => {
     const s = st();
-    return s.dueMail.all(now, limit).map(({ id }) => s.leaseMail.get(leaseUntil, id)!);
+    return s.due.all(now, limit).map(({ id }) => s.lease.get(leaseUntil, id)!);
   });
 
-  const subscribe = db.transaction(({ id, email, threadId, at }: { id: string; email: string; threadId: string; at: string }): Subscription => {
+  const completeJob = db.transaction((id: number, mails: string[], at: string, confirmation: { subscriptionId: string; nonce: string } | undefined) => {
+    const s = st();
+    for (const mail of mails) s.enqueue.run('mail', mail, at);
+    if (confirmation) s.confirmationSent.run(confirmation.nonce, at, confirmation.subscriptionId);
+    s.done.run(id);
+  });
+
+  type SubscribeInput = { id: string; email: string; threadId: string; at: string; confirmationsSince: string };
+  const subscribe = db.transaction(({ id, email, threadId, at, confirmationsSince }: SubscribeInput): Subscription => {
     const s = st();
     const address = email.toLowerCase();
     const existing = s.subscription.get(threadId, address);
     if (!existing) s.insertSubscription.run(id, address, threadId, at);
-    else if (existing.unsubscribed_at !== null) s.resubscribe.run(existing.id);
-    return { id: existing?.id ?? id, confirmed: s.confirmed.get(address) !== undefined, started: !existing || existing.unsubscribed_at !== null };
+    else if (existing.unsubscribed_at !== null) s.reopen.run(existing.id);
+    return {
+      id: existing?.id ?? id,
+      confirmed: existing?.unsubscribed_at === null && existing.confirmed_at !== null,
+      confirmationSentAt: existing?.confirm_sent_at ?? null,
+      recentConfirmations: s.recentConfirmations.get(address, confirmationsSince)!.n,
+    };
   });
 
   return {
@@ -225,7 +240,7 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
       ping.get();
     },
     async createComment(input) {
-      return create.immediate(normalizeInput(input));
+      return create.immediate(normalizeInput(input), creationJob(input));
     },
     async listComments({ threadId, limit, sort, cursor }: ListOptions) {
       checkLimit(limit);
@@ -290,29 +305,26 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
       };
       return statement.all(params).map(toModerationEntry);
     },
-    async setStatus(ids, status) {
+    async setStatus(ids, status, options) {
       checkStatus(status);
-      return changeStatus.immediate(ids, status);
+      const notifyAt = options?.notifyFollowersAt;
+      return changeStatus.immediate(ids, status, notifyAt === undefined ? null : toIsoMillis(notifyAt, 'notifyFollowersAt'));
     },
-    async enqueueMail(messages, at) {
-      const s = st();
-      db.transaction(() => messages.forEach((message) => s.enqueueMail.run(message, toIsoMillis(at, 'at')))).immediate();
+    async claimOutbox(now, leaseUntil, limit) {
+      return claim.immediate(toIsoMillis(now, 'now'), toIsoMillis(leaseUntil, 'leaseUntil'), limit);
     },
-    async claimMail(now, leaseUntil, limit) {
-      return claimMail.immediate(toIsoMillis(now, 'now'), toIsoMillis(leaseUntil, 'leaseUntil'), limit);
+    async finishOutbox(id, outcome) {
+      if ('sent' in outcome) st().done.run(id);
+      else st().retry.run(toIsoMillis(outcome.retryAt, 'retryAt'), outcome.error.slice(0, 1000), id);
     },
-    async finishMail(id, outcome) {
-      if ('sent' in outcome) st().sentMail.run(id);
-      else st().retryMail.run(toIsoMillis(outcome.retryAt, 'retryAt'), outcome.error.slice(0, 1000), id);
+    async completeJob(id, { mails, at, confirmation }) {
+      completeJob.immediate(id, mails, toIsoMillis(at, 'at'), confirmation);
     },
     async subscribe(input) {
-      return subscribe.immediate({ ...input, at: toIsoMillis(input.at, 'at') });
+      return subscribe.immediate({ ...input, at: toIsoMillis(input.at, 'at'), confirmationsSince: toIsoMillis(input.confirmationsSince, 'confirmationsSince') });
     },
-    async confirmSubscription(id, at) {
-      const s = st();
-      if (!s.subscriptionExists.get(id)) return false;
-      s.confirm.run(toIsoMillis(at, 'at'), id);
-      return true;
+    async confirmSubscription(id, nonce, at) {
+      return st().confirm.run(toIsoMillis(at, 'at'), id, nonce).changes > 0;
     },
     async unsubscribe(id, at) {
       return st().unsubscribe.run(toIsoMillis(at, 'at'), id).changes > 0;

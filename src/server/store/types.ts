@@ -32,6 +32,29 @@ export interface CommentRecordInput {
   bodyFingerprint?: string;
   /** A reply the site owner wrote from the dashboard: shown with an owner badge. @default false */
   isOwner?: boolean;
+  /**
+   * The notifier's work for this comment, queued in the outbox in the comment's own transaction
+   * (so a stored comment never loses its mails); only when created, not on a replay. Absent when
+   * notifications are off.
+   */
+  notification?: Omit<NotificationJob, 'commentId'>;
+}
+
+/**
+ * What a stored change asks of the notifier. It is written to the outbox with the change and
+ * expanded into mails by the worker, off the request path.
+ */
+export interface NotificationJob {
+  commentId: string;
+  /** Mail the site owner about the comment (a reader's new comment). */
+  toOwner: boolean;
+  /** The author ticked "Notify me of follow-up comments by email": subscribe them to the thread. */
+  subscribeAuthor: boolean;
+  /**
+   * Tell the thread's followers: the comment was public when this job was queued (published at
+   * once, or just approved). Each comment becomes public once, so followers hear of it once.
+   */
+  toFollowers: boolean;
 }
 
 export type CreateResult =
@@ -113,24 +136,33 @@ export interface CommentStore {
    * Moves each comment to `status`, one id at a time (each change is atomic; a batch is not one
    * transaction). `'deleted'` follows `deleteComment`'s rules. A deleted comment is gone for good:
    * any other status reports it as `not-found`. Outcomes come back in the order of `ids`.
+   * With `notifyFollowersAt`, each comment that becomes approved queues a job telling the thread's
+   * followers, due then, in the transaction of its change.
    */
-  setStatus(ids: string[], status: SettableStatus): Promise<StatusChange[]>;
+  setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string }): Promise<StatusChange[]>;
   /** OWNER-ONLY: how many comments have each status (deleted ones are placeholders kept for their replies). */
   countByStatus(): Promise<Record<ModerationStatus, number>>;
-  /** Adds rendered mails (JSON) to the outbox, due at `at`. */
-  enqueueMail(messages: string[], at: string): Promise<void>;
   /**
-   * Takes up to `limit` mails due at `now` for sending: each gets one more attempt and is not due
-   * again before `leaseUntil`, so another process (or a crash) never loses or doubles it. Safe
-   * across processes (a write transaction on SQLite, SKIP LOCKED on PostgreSQL).
+   * Takes up to `limit` outbox items (mails and notification jobs) due at `now`: each gets one more
+   * attempt and is not due again before `leaseUntil`, so another process (or a crash) never loses
+   * or doubles it. Safe across processes (a write transaction on SQLite, SKIP LOCKED on PostgreSQL).
    */
-  claimMail(now: string, leaseUntil: string, limit: number): Promise<OutboxMail[]>;
-  /** Removes a sent mail, or makes a failed one due again at `retryAt`. */
-  finishMail(id: number, outcome: { sent: true } | { retryAt: string; error: string }): Promise<void>;
-  /** Subscribes (or re-subscribes) an email to a thread's new comments; the email is compared lowercased. */
-  subscribe(input: { id: string; email: string; threadId: string; at: string }): Promise<Subscription>;
-  /** Marks the subscription's email as confirmed (double opt-in), for every thread. False if unknown. */
-  confirmSubscription(id: string, at: string): Promise<boolean>;
+  claimOutbox(now: string, leaseUntil: string, limit: number): Promise<OutboxItem[]>;
+  /** Removes a sent mail, or makes a failed item due again at `retryAt`. */
+  finishOutbox(id: number, outcome: { sent: true } | { retryAt: string; error: string }): Promise<void>;
+  /**
+   * Replaces a claimed job by the mails (JSON) it rendered, due at `at`, in one transaction; a
+   * confirmation mail among them records its nonce and time on its subscription in the same one.
+   */
+  completeJob(id: number, result: { mails: string[]; at: string; confirmation?: { subscriptionId: string; nonce: string } }): Promise<void>;
+  /**
+   * Subscribes an email (compared lowercased) to a thread's new comments. A new subscription, or
+   * one reopened after an unsubscribe, waits for its own confirmation (double opt-in per thread):
+   * whoever posts with an address cannot sign its owner up for anything.
+   */
+  subscribe(input: { id: string; email: string; threadId: string; at: string; confirmationsSince: string }): Promise<Subscription>;
+  /** Confirms a subscription, if `nonce` is its latest confirmation mail's and it is active. False otherwise. */
+  confirmSubscription(id: string, nonce: string, at: string): Promise<boolean>;
   /** Ends a subscription. False if unknown. */
   unsubscribe(id: string, at: string): Promise<boolean>;
   /** OWNER-ONLY: the confirmed, active subscriptions of a thread, with emails. */
@@ -146,9 +178,10 @@ export interface NotificationSubject {
   thread: { title: string | null; url: string | null };
 }
 
-export interface OutboxMail {
+export interface OutboxItem {
   id: number;
-  /** The mail as JSON: nodemailer's message fields. */
+  /** A rendered mail (nodemailer's message fields) or a `NotificationJob`, as JSON. */
+  kind: 'mail' | 'job';
   message: string;
   /** Including this one. */
   attempts: number;
@@ -156,10 +189,12 @@ export interface OutboxMail {
 
 export interface Subscription {
   id: string;
-  /** Whether the email was confirmed (by this or another subscription). */
+  /** Its owner confirmed it (and has not unsubscribed since). */
   confirmed: boolean;
-  /** Whether this call created or reactivated it (false when it was already active). */
-  started: boolean;
+  /** When its latest confirmation mail was queued, if ever. */
+  confirmationSentAt: string | null;
+  /** Confirmation mails queued to this address (any thread) since `confirmationsSince`. */
+  recentConfirmations: number;
 }
 
 export interface RecentApprovedOptions {
