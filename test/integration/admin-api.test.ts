@@ -1,5 +1,5 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/server/app';
 import type { AppConfig } from '../../src/server/config';
 import type { CommentStore } from '../../src/server/store/types';
@@ -286,6 +286,65 @@ describe('admin sign-in', () => {
       });
       expect(response.statusCode, response.body).toBe(204);
       expect(String(response.headers['set-cookie'])).toMatch(/; Secure/);
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it('behind a TLS proxy it does not trust, refuses writes with a message naming COLLOQUY_TRUST_PROXY, and warns once', async () => {
+    const server = await start('sqlite');
+    // Without a logger, request.log is app.log: the warning is seen here.
+    const warn = vi.spyOn(server.app.log, 'warn');
+    try {
+      const cookie = await signIn(server.app);
+      const comment = await postComment(server.app, 'Held behind the proxy.');
+      const write = (headers: Record<string, string>) =>
+        server.app.inject({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [comment.id], action: 'approve' }, headers: { cookie, ...headers } });
+      for (const headers of [
+        // The browser's Origin differs from what the server sees only by the scheme.
+        { origin: 'https://localhost', 'sec-fetch-site': 'same-origin' },
+        { origin: 'https://LOCALHOST:80' },
+        // The proxy says so, but is not trusted (and passed its own Host on).
+        { origin: 'https://blog.example', 'x-forwarded-proto': 'https', host: '127.0.0.1:8080' },
+        { origin: 'https://blog.example', forwarded: 'proto=https;host=blog.example', host: '127.0.0.1:8080' },
+      ] as Record<string, string>[]) {
+        const response = await write(headers);
+        expect(response.statusCode, JSON.stringify(headers)).toBe(403);
+        expect(response.json().error.message).toMatch(/COLLOQUY_TRUST_PROXY/);
+      }
+      const signInBehindProxy = await server.app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: { origin: 'https://localhost' } });
+      expect(signInBehindProxy.statusCode).toBe(403);
+      expect(signInBehindProxy.json().error.message).toMatch(/COLLOQUY_TRUST_PROXY/);
+      expect(signInBehindProxy.headers['set-cookie']).toBeUndefined();
+      expect(warn.mock.calls.filter(([message]) => /COLLOQUY_TRUST_PROXY/.test(String(message)))).toHaveLength(1);
+
+      // Another site stays a plain refusal: the hint is for a same-site page behind a proxy.
+      const crossSite = await write({ origin: 'https://evil.example' });
+      expect(crossSite.statusCode).toBe(403);
+      expect(crossSite.json().error.message).toBe('Admin changes are accepted only from the dashboard itself.');
+      expect(await server.store.listForModeration({ status: 'approved', limit: 100 })).toEqual([]);
+    } finally {
+      warn.mockRestore();
+      await stop(server);
+    }
+  });
+
+  it('with the proxy trusted, a dashboard write over https (X-Forwarded-Proto) is accepted', async () => {
+    const server = await start('sqlite', { trustProxy: ['127.0.0.1'] });
+    try {
+      const behindProxy = { origin: 'https://localhost:80', 'x-forwarded-proto': 'https', 'sec-fetch-site': 'same-origin' };
+      const signedIn = await server.app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: behindProxy });
+      expect(signedIn.statusCode, signedIn.body).toBe(204);
+      const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+      const comment = await postComment(server.app, 'Approved through the proxy.');
+      const response = await server.app.inject({
+        method: 'POST',
+        url: '/api/admin/comments/actions',
+        payload: { ids: [comment.id], action: 'approve' },
+        headers: { cookie, ...behindProxy },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json().results).toMatchObject([{ id: comment.id, previous: 'pending' }]);
     } finally {
       await stop(server);
     }

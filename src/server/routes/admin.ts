@@ -79,15 +79,42 @@ function checkedBody(text: string, name = OWNER_NAME): { body: string; name: str
 }
 
 /**
+ * The likely reason an Origin does not match: a reverse proxy that terminates TLS and that the
+ * server does not trust, so it sees http:// (and perhaps the proxy's Host) where the browser
+ * sent https://. Null for any other mismatch, which stays a plain refusal.
+ */
+function untrustedProxyHint(request: FastifyRequest, origin: string, own: string, trustsProxy: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return null;
+  }
+  const onlySchemeDiffers = url.protocol === 'https:' && request.protocol === 'http' && url.hostname === request.hostname.toLowerCase();
+  const forwarded = !trustsProxy && (request.headers['x-forwarded-proto'] !== undefined || request.headers.forwarded !== undefined);
+  if (!onlySchemeDiffers && !forwarded) return null;
+  return (
+    `Admin changes are accepted only from the dashboard itself, and the server sees this request as ${own} while the page is ${origin}. ` +
+    "Behind a reverse proxy that terminates TLS, set COLLOQUY_TRUST_PROXY to the proxy's address (e.g. 127.0.0.1) so that the server believes its X-Forwarded-Proto header."
+  );
+}
+
+/**
  * A write is accepted only from the dashboard's own origin. SameSite=Strict already keeps the
  * cookie off cross-site requests; this refuses them even if a browser sends it anyway, and a
  * request that says nothing about where it comes from (no Origin, no Sec-Fetch-Site) is refused too.
+ * A refusal that looks like an untrusted TLS proxy says how to fix it, and is logged (`warn`, once):
+ * otherwise every dashboard write fails behind such a proxy with no clue why.
  */
-function checkSameOrigin(request: FastifyRequest) {
+function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (message: string) => void) {
   const origin = request.headers.origin;
   const site = request.headers['sec-fetch-site'];
   const own = `${request.protocol}://${request.host}`;
-  if (origin !== undefined && origin !== own) throw new ApiError(403, 'forbidden', 'Admin changes are accepted only from the dashboard itself.');
+  if (origin !== undefined && origin !== own) {
+    const hint = untrustedProxyHint(request, origin, own, trustsProxy);
+    if (hint) warn(hint);
+    throw new ApiError(403, 'forbidden', hint ?? 'Admin changes are accepted only from the dashboard itself.');
+  }
   if (site !== undefined && site !== 'same-origin') throw new ApiError(403, 'forbidden', 'Admin changes are accepted only from the dashboard itself.');
   if (origin === undefined && site === undefined) throw new ApiError(403, 'forbidden', 'Admin changes need an Origin header.');
 }
@@ -111,6 +138,11 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
   });
 
   const isWrite = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD';
+  let warnedAboutProxy = false;
+  const warnAboutProxyOnce = (request: FastifyRequest) => (message: string) => {
+    if (!warnedAboutProxy) request.log.warn(message);
+    warnedAboutProxy = true;
+  };
   const signInRoute = (request: FastifyRequest) => request.method === 'POST' && request.routeOptions.url === '/api/admin/session';
 
   // onRequest: before the body is read or validated, so a request without a session learns nothing else.
@@ -120,7 +152,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
       const session = readCookie(request.headers.cookie, SESSION_COOKIE);
       if (!isValidSession(session, await sessionKey(), now())) throw unauthorized('Sign in to the dashboard first.');
     }
-    if (isWrite(request)) checkSameOrigin(request);
+    if (isWrite(request)) checkSameOrigin(request, config.trustProxy !== false, warnAboutProxyOnce(request));
   });
 
   // Owner-only answers (emails among them) are never stored by a cache.
