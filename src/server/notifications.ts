@@ -100,6 +100,19 @@ export interface NotifierOptions {
 }
 
 
+/** What nodemailer tells of an SMTP failure. */
+type SmtpError = { responseCode?: unknown; command?: unknown };
+
+/**
+ * The mail server refused the recipient for good: a 5xx answer to RCPT TO (no such mailbox, a
+ * domain it will not relay to). Any other failure, a 5xx to AUTH (wrong credentials) among them,
+ * is ours or passing, and is retried.
+ */
+export const recipientRefused = (error: unknown): boolean => {
+  const { responseCode, command } = (error ?? {}) as SmtpError;
+  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && typeof command === 'string' && /^RCPT\b/i.test(command);
+};
+
 const paragraph = (text: string) => `<p>${escapeHtml(text)}</p>`;
 const link = (href: string, text: string) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`;
 
@@ -244,9 +257,15 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
       if (item.kind === 'job') await expand(item);
       else {
         await transport.sendMail(JSON.parse(item.message) as OutboxMessage);
-        await store.finishOutbox(item.id, { sent: true });
+        await store.finishOutbox(item.id, { done: true });
       }
     } catch (error) {
+      if (item.kind === 'mail' && recipientRefused(error)) {
+        // Retrying hourly for ever would not change the answer. Logged without the address.
+        log.error({ responseCode: (error as SmtpError).responseCode, attempts: item.attempts }, 'the mail server refused a recipient for good; mail dropped');
+        await store.finishOutbox(item.id, { done: true });
+        return;
+      }
       const delay = Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** Math.min(20, item.attempts - 1));
       log.warn({ err: error, kind: item.kind, attempts: item.attempts }, item.kind === 'job' ? 'notification job failed; will retry' : 'notification mail not sent; will retry');
       await store.finishOutbox(item.id, { retryAt: new Date(Date.now() + delay).toISOString(), error: String(error) });

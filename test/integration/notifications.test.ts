@@ -25,11 +25,17 @@ interface Smtp {
   close(): Promise<void>;
 }
 
-async function startSmtp(port = 0): Promise<Smtp> {
+/** `refuse` answers RCPT TO with its SMTP code (e.g. 550 for good, 451 for now) instead of accepting. */
+async function startSmtp(port = 0, refuse: (address: string) => number | undefined = () => undefined): Promise<Smtp> {
   const messages: Captured[] = [];
   const server = new SMTPServer({
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const code = refuse(address.address);
+      if (code === undefined) return callback();
+      callback(Object.assign(new Error(`${code} not now or never`), { responseCode: code }));
+    },
     onData(stream, session, callback) {
       let raw = '';
       stream.setEncoding('utf8');
@@ -115,8 +121,8 @@ function notificationSuite(kind: StoreKind) {
       for (const response of responses) for (const email of emails) expect(response.body).not.toContain(email);
     });
 
-    async function start(config: Partial<AppConfig> = {}, port?: number) {
-      const smtp = port === undefined ? await startSmtp() : undefined;
+    async function start(config: Partial<AppConfig> = {}, port?: number, refuse?: (address: string) => number | undefined) {
+      const smtp = port === undefined ? await startSmtp(0, refuse) : undefined;
       if (smtp) smtps.push(smtp);
       const app = createApp({
         store: db().open(),
@@ -502,9 +508,9 @@ function notificationSuite(kind: StoreKind) {
       // Leased: nobody gets them again before the lease ends.
       expect(await b.claimOutbox(at(2), at(60_000), 100)).toEqual([]);
       const [first, second, ...rest] = claimed;
-      await a.finishOutbox(first!.id, { sent: true });
+      await a.finishOutbox(first!.id, { done: true });
       await a.finishOutbox(second!.id, { retryAt: at(5000), error: 'ECONNREFUSED' });
-      for (const item of rest) await b.finishOutbox(item.id, { sent: true });
+      for (const item of rest) await b.finishOutbox(item.id, { done: true });
       expect(await b.claimOutbox(at(4999), at(60_000), 100)).toEqual([]);
       const [again, ...none] = await b.claimOutbox(at(5000), at(60_000), 100);
       expect(none).toEqual([]);
@@ -514,7 +520,7 @@ function notificationSuite(kind: StoreKind) {
       const [mail, ...nothing] = await a.claimOutbox(at(6000), at(60_000), 100);
       expect(nothing).toEqual([]);
       expect(mail).toMatchObject({ kind: 'mail', message: JSON.stringify({ mark: 'rendered' }), attempts: 1 });
-      await a.finishOutbox(mail!.id, { sent: true });
+      await a.finishOutbox(mail!.id, { done: true });
       expect(await a.claimOutbox(at(120_000), at(180_000), 100)).toEqual([]);
     });
 
@@ -537,6 +543,22 @@ function notificationSuite(kind: StoreKind) {
       expect(names).not.toContain('x-injected');
       expect(names.filter((name) => name === 'subject')).toHaveLength(1);
       expect(mails[0]!.to).toEqual(['owner@blog.test']);
+    });
+
+    it('drops a mail whose recipient the mail server refuses for good, and retries one refused for now', async () => {
+      let busy = 2;
+      const server = await start({}, undefined, (address) => {
+        if (address.startsWith('nobody@')) return 550;
+        if (address === 'owner@blog.test' && busy > 0) return (busy--, 451);
+        return undefined;
+      });
+      const thread = `t-${nanoid(8)}`;
+      await server.create({ thread, email: 'nobody@example.test', notify: true });
+      // The outbox empties: the owner's mail after two refusals for now, the confirmation to nobody@ dropped.
+      await server.drained();
+      expect(busy).toBe(0);
+      expect(server.mailsTo('owner@blog.test')).toHaveLength(1);
+      expect(server.mailsTo('nobody@example.test')).toEqual([]);
     });
 
     it('answers 201 while the mail server is down, and delivers once it is up', async () => {

@@ -405,7 +405,7 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       return rows.map((row) => ({ ...row, id: Number(row.id) }));
     },
     async finishOutbox(id, outcome) {
-      if ('sent' in outcome) await pool.query(mailSql.done, [id]);
+      if ('done' in outcome) await pool.query(mailSql.done, [id]);
       else await pool.query(mailSql.retry, [id, toIsoMillis(outcome.retryAt, 'retryAt'), outcome.error.slice(0, 1000)]);
     },
     async completeJob(id, { mails, at, confirmation }) {

@@ -314,7 +314,7 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
       return claim.immediate(toIsoMillis(now, 'now'), toIsoMillis(leaseUntil, 'leaseUntil'), limit);
     },
     async finishOutbox(id, outcome) {
-      if ('sent' in outcome) st().done.run(id);
+      if ('done' in outcome) st().done.run(id);
       else st().retry.run(toIsoMillis(outcome.retryAt, 'retryAt'), outcome.error.slice(0, 1000), id);
     },
     async completeJob(id, { mails, at, confirmation }) {

@@ -148,8 +148,8 @@ export interface CommentStore {
    * or doubles it. Safe across processes (a write transaction on SQLite, SKIP LOCKED on PostgreSQL).
    */
   claimOutbox(now: string, leaseUntil: string, limit: number): Promise<OutboxItem[]>;
-  /** Removes a sent mail, or makes a failed item due again at `retryAt`. */
-  finishOutbox(id: number, outcome: { sent: true } | { retryAt: string; error: string }): Promise<void>;
+  /** Removes a mail that is sent (or refused for good), or makes a failed item due again at `retryAt`. */
+  finishOutbox(id: number, outcome: { done: true } | { retryAt: string; error: string }): Promise<void>;
   /**
    * Replaces a claimed job by the mails (JSON) it rendered, due at `at`, in one transaction; a
    * confirmation mail among them records its nonce and time on its subscription in the same one.
