@@ -9,7 +9,7 @@ import type { CommentStore, NotificationJob, NotificationSubject, OutboxItem } f
 /**
  * Notification mails: the site owner hears of each new comment (with signed approve / spam /
  * delete links), and commenters who ticked "Notify me of follow-up comments" hear of new comments
- * in that thread once they confirmed their address (double opt-in).
+ * in that thread once they confirmed that subscription (double opt-in).
  *
  * A stored comment (or an approval) queues one notification job in the `mail_outbox` table, in
  * its own transaction. A worker in each server process claims due items: a job becomes the mails
@@ -35,9 +35,9 @@ const MAX_BACKOFF_MS = 60 * 60_000;
 const MAX_CONFIRMATIONS = 3;
 const BATCH = 10;
 /**
- * A claimed mail is due again after this, should its process die while sending. Longer than a
- * whole batch can take (10 sends bounded by the transport's 10 + 10 + 30 s timeouts, ~8 min), so
- * another process never claims a mail this one is still about to send.
+ * A claimed item is due again after this, should its process die while working on it. Longer
+ * than a whole batch can take (10 sends bounded by the transport's 10 + 10 + 30 s timeouts, ~8 min),
+ * so another process never claims an item this one is still about to work on.
  */
 const LEASE_MS = 15 * 60_000;
 
@@ -99,7 +99,6 @@ export interface NotifierOptions {
   pollMs?: number;
 }
 
-
 /** What nodemailer tells of an SMTP failure. */
 type SmtpError = { responseCode?: unknown; command?: unknown };
 
@@ -108,7 +107,7 @@ type SmtpError = { responseCode?: unknown; command?: unknown };
  * domain it will not relay to). Any other failure, a 5xx to AUTH (wrong credentials) among them,
  * is ours or passing, and is retried.
  */
-export const recipientRefused = (error: unknown): boolean => {
+const recipientRefused = (error: unknown): boolean => {
   const { responseCode, command } = (error ?? {}) as SmtpError;
   return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && typeof command === 'string' && /^RCPT\b/i.test(command);
 };
