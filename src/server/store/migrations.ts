@@ -87,6 +87,21 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX subscriptions_email_sent ON subscriptions (email, confirm_sent_at);
     ALTER TABLE mail_outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'mail' CHECK (kind IN ('mail', 'job'));
     `,
+    // Version 7: dashboard sessions kept in the database (only a SHA-256 hash of the cookie's token), so
+    // signing out ends a session everywhere; fixed-window counters shared by every process on the
+    // database (sign-in attempts; comment writes on PostgreSQL).
+    `
+    CREATE TABLE admin_sessions (
+      token_hash TEXT PRIMARY KEY,
+      created_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE rate_limits (
+      key TEXT PRIMARY KEY,
+      count INTEGER NOT NULL,
+      reset_at TEXT NOT NULL
+    ) STRICT;
+    `,
   ],
   postgres: [
     `
@@ -151,6 +166,18 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     DROP TABLE confirmed_emails;
     CREATE INDEX subscriptions_email_sent ON subscriptions (email, confirm_sent_at);
     ALTER TABLE mail_outbox ADD COLUMN kind text NOT NULL DEFAULT 'mail' CHECK (kind IN ('mail', 'job'));
+    `,
+    `
+    CREATE TABLE admin_sessions (
+      token_hash text COLLATE "C" PRIMARY KEY,
+      created_at timestamptz(3) NOT NULL,
+      expires_at timestamptz(3) NOT NULL
+    );
+    CREATE TABLE rate_limits (
+      key text COLLATE "C" PRIMARY KEY,
+      count integer NOT NULL,
+      reset_at timestamptz(3) NOT NULL
+    );
     `,
   ],
 };

@@ -7,6 +7,8 @@ import { approvalJob, approvedEmailSql, creationJob, duplicateSql } from './shar
 import { checkStatus, moderationSql, searchPattern, statusCounts, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow } from './shared';
 import type { CommentStore, CreateResult, EditableComment, ListOptions, ModerationStatus, StatusChange, ThreadSummary } from './types';
 import type { OutboxItem, Subscription } from './types';
+import { rateLimitHitSql, rateLimitWindow } from './shared';
+import type { AdminSession } from './types';
 
 export interface PostgresStoreOptions {
   /** A libpq URL, e.g. `postgres://user@host:5432/db`. */
@@ -119,6 +121,17 @@ const mailSql = {
     ORDER BY created_at, id`,
 };
 
+/** Dashboard sessions and rate-limit counters (migration 7). */
+const accessSql = {
+  deleteExpiredSessions: 'DELETE FROM admin_sessions WHERE expires_at <= $1::timestamptz',
+  insertSession: 'INSERT INTO admin_sessions (token_hash, created_at, expires_at) VALUES ($1, $2::timestamptz, $3::timestamptz)',
+  session: 'SELECT token_hash, created_at, expires_at FROM admin_sessions WHERE token_hash = $1 AND expires_at > $2::timestamptz',
+  deleteSession: 'DELETE FROM admin_sessions WHERE token_hash = $1',
+  deleteSessions: 'DELETE FROM admin_sessions',
+  hit: rateLimitHitSql((name) => (name === 'key' ? '$1' : name === 'now' ? '$2::timestamptz' : '$3::timestamptz')),
+  prune: 'DELETE FROM rate_limits WHERE reset_at <= $1::timestamptz',
+};
+
 /** pg's moderation row: timestamps as Dates. */
 type PgModerationRow = Omit<ModerationRow, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date | null };
 
@@ -173,6 +186,7 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
   }
 
   return {
+    engine: 'postgres',
     async migrate() {
       await transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`colloquy:migrate:${schema}`]);
@@ -443,6 +457,40 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       const { rows } = await pool.query<PgCommentRow & { author_email: string; thread_title: string | null; thread_url: string | null }>(mailSql.forNotification, [id]);
       const row = rows[0];
       return row ? { comment: pgComment(row), authorEmail: row.author_email, thread: { title: row.thread_title, url: row.thread_url } } : null;
+    },
+    async createAdminSession(session) {
+      const createdAt = toIsoMillis(session.createdAt, 'createdAt');
+      const expiresAt = toIsoMillis(session.expiresAt, 'expiresAt');
+      await transaction(async (client) => {
+        await client.query(named('delete_expired_sessions', accessSql.deleteExpiredSessions, [createdAt]));
+        await client.query(named('insert_session', accessSql.insertSession, [session.tokenHash, createdAt, expiresAt]));
+      });
+    },
+    async getAdminSession(tokenHash, now): Promise<AdminSession | null> {
+      type Row = { token_hash: string; created_at: Date; expires_at: Date };
+      const { rows } = await pool.query<Row>(named('session', accessSql.session, [tokenHash, toIsoMillis(now, 'now')]));
+      const row = rows[0];
+      return row
+        ? { tokenHash: row.token_hash, createdAt: row.created_at.toISOString(), expiresAt: row.expires_at.toISOString() }
+        : null;
+    },
+    async deleteAdminSession(tokenHash) {
+      const { rowCount } = await pool.query(named('delete_session', accessSql.deleteSession, [tokenHash]));
+      return (rowCount ?? 0) > 0;
+    },
+    async deleteAdminSessions() {
+      const { rowCount } = await pool.query(accessSql.deleteSessions);
+      return rowCount ?? 0;
+    },
+    async hitRateLimit(key, windowMs, now) {
+      const window = rateLimitWindow(windowMs, now);
+      const { rows } = await pool.query<{ count: number; reset_at: Date }>(named('rate_limit_hit', accessSql.hit, [key, window.now, window.resetAt]));
+      const row = rows[0]!;
+      return { count: row.count, resetAt: row.reset_at.toISOString() };
+    },
+    async pruneRateLimits(now) {
+      const { rowCount } = await pool.query(accessSql.prune, [toIsoMillis(now, 'now')]);
+      return rowCount ?? 0;
     },
     async close() {
       if (closed) return;

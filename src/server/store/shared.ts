@@ -250,3 +250,22 @@ export function statusCounts(rows: { status: string; count: number }[]): Record<
   for (const row of rows) if (row.status in counts) counts[row.status as ModerationStatus] = Number(row.count);
   return counts;
 }
+
+/**
+ * One hit on a fixed-window counter, in one statement: the upsert's row lock orders concurrent
+ * hits on a key (in every process), and each sees the count with its own hit. A window that has
+ * ended at `now` starts again with this hit, ending at `resetAt`.
+ */
+export const rateLimitHitSql = (param: (name: 'key' | 'now' | 'resetAt') => string) =>
+  `INSERT INTO rate_limits (key, count, reset_at) VALUES (${param('key')}, 1, ${param('resetAt')})
+   ON CONFLICT (key) DO UPDATE SET
+     count = CASE WHEN rate_limits.reset_at > ${param('now')} THEN rate_limits.count + 1 ELSE 1 END,
+     reset_at = CASE WHEN rate_limits.reset_at > ${param('now')} THEN rate_limits.reset_at ELSE excluded.reset_at END
+   RETURNING count, reset_at`;
+
+/** The window a hit at `now` would start: checked like every time a store takes. */
+export function rateLimitWindow(windowMs: number, now: string): { now: string; resetAt: string } {
+  if (!Number.isInteger(windowMs) || windowMs < 1) throw new RangeError(`[colloquy] windowMs must be a positive integer, got ${windowMs}`);
+  const start = toIsoMillis(now, 'now');
+  return { now: start, resetAt: new Date(Date.parse(start) + windowMs).toISOString() };
+}

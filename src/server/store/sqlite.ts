@@ -8,6 +8,8 @@ import { approvalJob, approvedEmailSql, creationJob, duplicateSql } from './shar
 import { checkStatus, moderationSql, searchPattern, statusCounts, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow, type RecentRow } from './shared';
 import type { CommentRecordInput, CommentStore, CreateResult, EditableComment, ListOptions, ModerationStatus, SettableStatus, StatusChange, ThreadSummary } from './types';
 import type { OutboxItem, Subscription } from './types';
+import { rateLimitHitSql, rateLimitWindow } from './shared';
+import type { AdminSession } from './types';
 
 export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. `':memory:'` gives a private, throwaway database. */
@@ -115,6 +117,24 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
+/** Dashboard sessions and rate-limit counters (migration 7), prepared on first use like the rest. */
+function prepareAccessStatements(db: Database.Database) {
+  type SessionRow = { token_hash: string; created_at: string; expires_at: string };
+  return {
+    insertSession: db.prepare<[AdminSession]>(
+      'INSERT INTO admin_sessions (token_hash, created_at, expires_at) VALUES (@tokenHash, @createdAt, @expiresAt)',
+    ),
+    deleteExpiredSessions: db.prepare<[string]>('DELETE FROM admin_sessions WHERE expires_at <= ?'),
+    session: db.prepare<[string, string], SessionRow>(
+      'SELECT token_hash, created_at, expires_at FROM admin_sessions WHERE token_hash = ? AND expires_at > ?',
+    ),
+    deleteSession: db.prepare<[string]>('DELETE FROM admin_sessions WHERE token_hash = ?'),
+    deleteSessions: db.prepare<[]>('DELETE FROM admin_sessions'),
+    hit: db.prepare<[{ key: string; now: string; resetAt: string }], { count: number; reset_at: string }>(rateLimitHitSql((name) => `@${name}`)),
+    prune: db.prepare<[string]>('DELETE FROM rate_limits WHERE reset_at <= ?'),
+  };
+}
+
 /**
  * The default store: one SQLite file through better-sqlite3.
  *
@@ -138,6 +158,8 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
   const ping = db.prepare('SELECT 1');
   let statements: ReturnType<typeof prepareStatements> | undefined;
   const st = () => (statements ??= prepareStatements(db));
+  let accessStatements: ReturnType<typeof prepareAccessStatements> | undefined;
+  const access = () => (accessStatements ??= prepareAccessStatements(db));
 
   const migrate = db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
@@ -232,7 +254,14 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
     };
   });
 
+  const createSession = db.transaction((session: AdminSession) => {
+    const a = access();
+    a.deleteExpiredSessions.run(session.createdAt);
+    a.insertSession.run(session);
+  });
+
   return {
+    engine: 'sqlite',
     async migrate() {
       migrate.immediate();
     },
@@ -338,6 +367,30 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
     },
     async countByStatus() {
       return statusCounts(st().statusCounts.all());
+    },
+    async createAdminSession(session) {
+      createSession.immediate({
+        tokenHash: session.tokenHash,
+        createdAt: toIsoMillis(session.createdAt, 'createdAt'),
+        expiresAt: toIsoMillis(session.expiresAt, 'expiresAt'),
+      });
+    },
+    async getAdminSession(tokenHash, now) {
+      const row = access().session.get(tokenHash, toIsoMillis(now, 'now'));
+      return row ? { tokenHash: row.token_hash, createdAt: row.created_at, expiresAt: row.expires_at } : null;
+    },
+    async deleteAdminSession(tokenHash) {
+      return access().deleteSession.run(tokenHash).changes > 0;
+    },
+    async deleteAdminSessions() {
+      return access().deleteSessions.run().changes;
+    },
+    async hitRateLimit(key, windowMs, now) {
+      const row = access().hit.get({ key, ...rateLimitWindow(windowMs, now) })!;
+      return { count: row.count, resetAt: row.reset_at };
+    },
+    async pruneRateLimits(now) {
+      return access().prune.run(toIsoMillis(now, 'now')).changes;
     },
     async close() {
       if (!db.open) return;

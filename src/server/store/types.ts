@@ -169,7 +169,45 @@ export interface CommentStore {
   listSubscribers(threadId: string): Promise<{ id: string; email: string }[]>;
   /** OWNER-ONLY: a comment (any status but deleted) with its author's email and its thread, for notification mails. */
   getForNotification(id: string): Promise<NotificationSubject | null>;
+  /**
+   * Which engine this is. The app keeps the write rate limit in memory on SQLite (one machine) and
+   * in the database on PostgreSQL (several processes share it).
+   */
+  readonly engine: 'sqlite' | 'postgres';
+  /** Stores a new dashboard session, and removes the expired ones (cleanup at each sign-in). */
+  createAdminSession(session: AdminSession): Promise<void>;
+  /** The session with this token hash, if it has not expired at `now`. */
+  getAdminSession(tokenHash: string, now: string): Promise<AdminSession | null>;
+  /** Ends one session (sign-out). False if there was none. */
+  deleteAdminSession(tokenHash: string): Promise<boolean>;
+  /** Ends every session (sign out everywhere); answers how many there were. */
+  deleteAdminSessions(): Promise<number>;
+  /**
+   * Counts one hit on `key` in a fixed window: the first hit after a window has ended starts a new
+   * one, `windowMs` long. One atomic statement, so processes sharing the database count together.
+   */
+  hitRateLimit(key: string, windowMs: number, now: string): Promise<RateLimitHit>;
+  /** Removes the counters whose window ended before `now`; answers how many. */
+  pruneRateLimits(now: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * A signed-in dashboard. The cookie carries a random token; the store keeps only its SHA-256, so
+ * a copy of the database signs nobody in.
+ */
+export interface AdminSession {
+  /** SHA-256 hex of the cookie's token. */
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface RateLimitHit {
+  /** Hits in the current window, this one included. */
+  count: number;
+  /** When the current window ends (ISO 8601). */
+  resetAt: string;
 }
 
 export interface NotificationSubject {
