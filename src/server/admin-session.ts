@@ -1,13 +1,17 @@
 import { createHmac, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { sha256Hex } from './hashing';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number) => Promise<Buffer>;
 
 /**
  * The site owner's sign-in for the dashboard: one password, kept only as a scrypt hash in memory,
- * and a stateless session: `<expires ms>.<HMAC>` in an HttpOnly, SameSite=Strict cookie, signed
- * with the same secret as the form tokens, so every process sharing the database accepts it.
- * One cookie of our own format: a cookie library would add a dependency for two small functions.
+ * and sessions kept in the database. The HttpOnly, SameSite=Strict cookie holds
+ * `<token>.<HMAC>`: a random token, whose SHA-256 alone is stored (so signing out ends the session
+ * in every process, and a copy of the database signs nobody in), signed with a key bound to the
+ * secret and the admin password (so changing either signs everyone out, and nothing derived from
+ * the password is stored). One cookie of our own format: a cookie library would add a dependency
+ * for two small functions.
  */
 
 export const SESSION_COOKIE = 'colloquy_admin';
@@ -27,24 +31,30 @@ export function createAdminPassword(password: string): AdminPassword {
   return { matches: async (candidate) => timingSafeEqual(await scryptAsync(candidate.normalize('NFC'), salt, 32), stored) };
 }
 
-/** The key sessions are signed with: the shared secret bound to the current password. */
+/** The key session cookies are signed with: the shared secret bound to the current password. */
 export const sessionSigningKey = (secret: string, password: string) => createHmac('sha256', secret).update(`colloquy-admin-password:${password}`).digest('base64url');
 
-const mac = (secret: string, expires: number) => createHmac('sha256', secret).update(`colloquy-admin:${expires}`).digest('base64url');
+const mac = (key: string, token: string) => createHmac('sha256', key).update(`colloquy-admin-session:${token}`).digest('base64url');
 
-export function issueSession(secret: string, now: Date): { value: string; expires: Date } {
-  const expires = now.getTime() + SESSION_TTL_MS;
-  return { value: `${expires}.${mac(secret, expires)}`, expires: new Date(expires) };
+/** What the store keeps of a session's token. */
+export const sessionTokenHash = (token: string) => sha256Hex(token);
+
+/** A new session: the token (for the store, as its hash) and the cookie value (token and signature). */
+export function newSession(key: string): { token: string; value: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, value: `${token}.${mac(key, token)}` };
 }
 
-/** Whether a session value is genuine and unexpired. Constant-time on the signature. */
-export function isValidSession(value: string | undefined, secret: string, now: Date): boolean {
-  const match = /^(\d{1,15})\.([\w-]{43})$/.exec(value ?? '');
-  if (!match) return false;
-  const expires = Number(match[1]);
+/**
+ * The token of a cookie value signed with `key`, or undefined: malformed, or signed under another
+ * secret or password. Constant-time on the signature. The store still has to know the token.
+ */
+export function sessionToken(value: string | undefined, key: string): string | undefined {
+  const match = /^([\w-]{43})\.([\w-]{43})$/.exec(value ?? '');
+  if (!match) return undefined;
   const given = Buffer.from(match[2]!);
-  const expected = Buffer.from(mac(secret, expires));
-  return given.length === expected.length && timingSafeEqual(given, expected) && now.getTime() < expires && expires - now.getTime() <= SESSION_TTL_MS;
+  const expected = Buffer.from(mac(key, match[1]!));
+  return given.length === expected.length && timingSafeEqual(given, expected) ? match[1] : undefined;
 }
 
 /** The value of one cookie from a Cookie header, or undefined. */

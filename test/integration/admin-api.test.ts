@@ -1,7 +1,9 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { newSession, sessionSigningKey, SESSION_TTL_MS } from '../../src/server/admin-session';
 import { createApp } from '../../src/server/app';
 import type { AppConfig } from '../../src/server/config';
+import { SIGN_IN_ATTEMPTS_PER_MINUTE, SITE_SIGN_IN_ATTEMPTS_PER_MINUTE } from '../../src/server/routes/admin';
 import type { CommentStore } from '../../src/server/store/types';
 import { createStoreDatabase, selectedStores, type StoreDatabase } from './stores';
 
@@ -43,8 +45,18 @@ const stop = async ({ app, db }: Server) => {
 /** Headers of a same-origin write from the dashboard (inject's Host is localhost:80). */
 const sameOrigin = { origin: ORIGIN, 'sec-fetch-site': 'same-origin' };
 
-async function signIn(app: FastifyInstance): Promise<string> {
-  const response = await app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: sameOrigin });
+/**
+ * Signs in and answers the `Cookie` header to send. Sign-in attempts are limited per address (and
+ * the counters outlive a test), so a test that signs in again says from where.
+ */
+async function signIn(app: FastifyInstance, remoteAddress?: string): Promise<string> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/admin/session',
+    payload: { password: PASSWORD },
+    headers: sameOrigin,
+    ...(remoteAddress ? { remoteAddress } : {}),
+  });
   expect(response.statusCode, response.body).toBe(204);
   const cookie = String(response.headers['set-cookie']);
   expect(cookie).toMatch(/HttpOnly/);
@@ -82,21 +94,62 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     },
   );
 
-  it.each(['colloquy_admin=', 'colloquy_admin=99999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'colloquy_admin=1.x'])(
-    'answers 401 with a forged or empty session cookie (%s)',
-    async (forged) => {
-      const response = await server.app.inject({ method: 'GET', url: '/api/admin/comments', headers: { cookie: forged } });
-      expect(response.statusCode).toBe(401);
-    },
-  );
+  const token = 'A'.repeat(43);
+  it.each([
+    'colloquy_admin=',
+    'colloquy_admin',
+    'colloquy_admin=99999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    'colloquy_admin=1.x',
+    `colloquy_admin=${token}.${token}`,
+    `colloquy_admin=${token}`,
+    `colloquy_admin=${token}.${token}.${token}`,
+    `colloquy_admin="${token}.${token}"`,
+    `colloquy_admin=${'A'.repeat(8000)}`,
+    'colloquy_admin=%00%ff; colloquy_admin=;;; =; =x',
+    'colloquy_admin=\u00e9\u00ff.\u00e9',
+    ';;;',
+  ])('answers 401, never 500, to a malformed or forged session cookie (%s)', async (forged) => {
+    for (const method of ['GET', 'DELETE'] as const) {
+      const response = await server.app.inject({ method, url: method === 'GET' ? '/api/admin/comments' : '/api/admin/session', headers: { cookie: forged, ...sameOrigin } });
+      expect(response.statusCode, response.body).toBe(401);
+      expect(response.json().error.code).toBe('unauthorized');
+    }
+  });
+
+  it('answers 401 to a correctly signed cookie whose session was never stored', async () => {
+    const forged = newSession(sessionSigningKey(base.secret!, PASSWORD)).value;
+    const response = await server.app.inject({ method: 'GET', url: '/api/admin/counts', headers: { cookie: `colloquy_admin=${forged}` } });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('stores only a hash of the session token: the database holds nothing the cookie does', async () => {
+    const value = cookie.split('=')[1]!;
+    const [token] = value.split('.');
+    const rows = await server.db.query<Record<string, unknown>>('SELECT * FROM admin_sessions');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(rows)).not.toContain(token);
+    expect(JSON.stringify(rows)).not.toContain(value.split('.')[1]);
+  });
 
   it('keeps a session valid in every process with the same password, and in none after a password change', async () => {
     const sameSecret = (adminPassword: string) => createApp({ store: server.store, config: { ...base, adminPassword } });
     const [twin, changed] = [sameSecret(PASSWORD), sameSecret('a brand new long password')];
     try {
-      const ask = (app: FastifyInstance) => app.inject({ method: 'GET', url: '/api/admin/counts', headers: { cookie } });
-      expect((await ask(twin)).statusCode).toBe(200);
-      expect((await ask(changed)).statusCode).toBe(401);
+      const ask = (app: FastifyInstance, cookie: string) => app.inject({ method: 'GET', url: '/api/admin/counts', headers: { cookie } });
+      expect((await ask(twin, cookie)).statusCode).toBe(200);
+      expect((await ask(changed, cookie)).statusCode).toBe(401);
+      // A session opened under the new password is refused where the old one still holds.
+      const signedIn = await changed.inject({
+        method: 'POST',
+        url: '/api/admin/session',
+        payload: { password: 'a brand new long password' },
+        headers: sameOrigin,
+        remoteAddress: '192.0.2.20',
+      });
+      expect(signedIn.statusCode, signedIn.body).toBe(204);
+      const fresh = String(signedIn.headers['set-cookie']).split(';')[0]!;
+      expect((await ask(changed, fresh)).statusCode).toBe(200);
+      expect((await ask(twin, fresh)).statusCode).toBe(401);
     } finally {
       await Promise.all([twin.close(), changed.close()]);
     }
@@ -235,31 +288,142 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     expect(orphan.statusCode).toBe(404);
   });
 
-  it('signs out: the cookie is cleared', async () => {
-    const other = await signIn(server.app);
-    const out = await server.app.inject({ method: 'DELETE', url: '/api/admin/session', headers: { cookie: other, ...sameOrigin } });
+  it('signs out: the cookie is cleared, and a copy of it no longer works in any process', async () => {
+    const other = await signIn(server.app, '192.0.2.30');
+    // Another process on the same database.
+    const twin = createApp({ store: server.db.open(), config: base });
+    try {
+      const ask = (app: FastifyInstance, cookie: string) => app.inject({ method: 'GET', url: '/api/admin/counts', headers: { cookie } });
+      expect((await ask(twin, other)).statusCode).toBe(200);
+      const out = await twin.inject({ method: 'DELETE', url: '/api/admin/session', headers: { cookie: other, ...sameOrigin } });
+      expect(out.statusCode, out.body).toBe(204);
+      expect(String(out.headers['set-cookie'])).toMatch(/^colloquy_admin=;.*Expires=Thu, 01 Jan 1970/);
+      // The copied cookie is dead everywhere; other sessions are not touched.
+      expect((await ask(server.app, other)).statusCode).toBe(401);
+      expect((await ask(twin, other)).statusCode).toBe(401);
+      expect((await ask(server.app, cookie)).statusCode).toBe(200);
+      const again = await server.app.inject({ method: 'DELETE', url: '/api/admin/session', headers: { cookie: other, ...sameOrigin } });
+      expect(again.statusCode).toBe(401);
+    } finally {
+      await twin.close();
+    }
+  });
+
+  it('ends a session after 12 hours, with the cookie expiring then too', async () => {
+    const clock = { now: Date.now() };
+    const app = createApp({ store: server.store, config: base, now: () => new Date(clock.now) });
+    try {
+      const response = await app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: sameOrigin, remoteAddress: '192.0.2.40' });
+      expect(response.statusCode, response.body).toBe(204);
+      const expires = /Expires=([^;]+)/.exec(String(response.headers['set-cookie']))?.[1];
+      expect(Date.parse(expires!)).toBe(Math.floor((clock.now + SESSION_TTL_MS) / 1000) * 1000);
+      const session = String(response.headers['set-cookie']).split(';')[0]!;
+      const ask = () => app.inject({ method: 'GET', url: '/api/admin/counts', headers: { cookie: session } });
+      clock.now += SESSION_TTL_MS - 1;
+      expect((await ask()).statusCode).toBe(200);
+      clock.now += 1;
+      expect((await ask()).statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a sign-out query it does not know', async () => {
+    for (const query of ['everywhere=0', 'everywhere=yes', 'all=1']) {
+      const response = await admin({ method: 'DELETE', url: `/api/admin/session?${query}` });
+      expect(response.statusCode, query).toBe(400);
+    }
+    expect((await admin({ method: 'GET', url: '/api/admin/counts' })).statusCode).toBe(200);
+  });
+
+  // Last of this block: it signs the block's own session out too, and signs in again.
+  it('signs out everywhere with ?everywhere=1: every session of every browser ends', async () => {
+    const [a, b] = [await signIn(server.app, '192.0.2.50'), await signIn(server.app, '192.0.2.51')];
+    const out = await server.app.inject({ method: 'DELETE', url: '/api/admin/session?everywhere=1', headers: { cookie: a, ...sameOrigin } });
     expect(out.statusCode, out.body).toBe(204);
-    expect(String(out.headers['set-cookie'])).toMatch(/^colloquy_admin=;.*Expires=Thu, 01 Jan 1970/);
+    expect(String(out.headers['set-cookie'])).toMatch(/^colloquy_admin=;/);
+    for (const session of [a, b, cookie]) {
+      expect((await server.app.inject({ method: 'GET', url: '/api/admin/counts', headers: { cookie: session } })).statusCode).toBe(401);
+    }
+    expect(await server.db.query('SELECT token_hash FROM admin_sessions')).toEqual([]);
+    cookie = await signIn(server.app, '192.0.2.52');
+  });
+});
+
+describe.each(selectedStores())('admin sign-in limits on %s', (kind) => {
+  const wrong = (app: FastifyInstance, remoteAddress = '127.0.0.1', headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: 'guess' }, headers: { ...sameOrigin, ...headers }, remoteAddress });
+
+  /** Two "processes" (apps with their own store instance) on one fresh database. */
+  async function twoProcesses() {
+    const db = await createStoreDatabase(kind);
+    const stores = [db.open(), db.open()];
+    for (const store of stores) await store.migrate();
+    const apps = stores.map((store) => createApp({ store, config: base }));
+    return {
+      db,
+      apps: apps as [FastifyInstance, FastifyInstance],
+      async stop(...more: FastifyInstance[]) {
+        await Promise.all([...apps, ...more].map((app) => app.close()));
+        await db.destroy();
+      },
+    };
+  }
+
+  function expectLimited(response: Awaited<ReturnType<typeof wrong>>, message: RegExp) {
+    expect(response.statusCode, response.body).toBe(429);
+    expect(response.json().error.code).toBe('rate-limited');
+    expect(response.json().error.message).toMatch(message);
+    const seconds = Number(response.headers['retry-after']);
+    expect(seconds).toBeGreaterThanOrEqual(1);
+    expect(seconds).toBeLessThanOrEqual(60);
+    expect(response.json().error.message).toContain(`wait ${seconds} seconds`);
+    expect(response.headers['set-cookie']).toBeUndefined();
+  }
+
+  it('counts the attempts of one address in every process on the database, and after a restart', async () => {
+    const { db, apps, stop } = await twoProcesses();
+    const [a, b] = apps;
+    const restarted = createApp({ store: db.open(), config: base });
+    try {
+      expect(SIGN_IN_ATTEMPTS_PER_MINUTE).toBe(5);
+      for (const app of [a, a, a, b, b]) expect((await wrong(app)).statusCode).toBe(401);
+      expectLimited(await wrong(b), /^Too many sign-in attempts: please wait/);
+      expectLimited(await wrong(a), /^Too many sign-in attempts: please wait/);
+      // The right password is refused too while limited: guessing cannot continue.
+      const right = await a.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: sameOrigin });
+      expectLimited(right, /^Too many sign-in attempts/);
+      // A restarted process (a new app on the same database) still refuses, forged X-Forwarded-For or not.
+      await a.close();
+      expectLimited(await wrong(restarted), /^Too many sign-in attempts/);
+      expectLimited(await wrong(restarted, '127.0.0.1', { 'x-forwarded-for': '203.0.113.9' }), /^Too many sign-in attempts/);
+      // Another address has its own budget.
+      expect((await wrong(b, '192.0.2.7')).statusCode).toBe(401);
+    } finally {
+      await stop(restarted);
+    }
+  });
+
+  it('caps the attempts of all addresses together, and refused attempts of one address do not use that budget', async () => {
+    const { apps, stop } = await twoProcesses();
+    try {
+      expect(SITE_SIGN_IN_ATTEMPTS_PER_MINUTE).toBe(30);
+      // One address: 5 attempts, then 10 refused ones that must not count site-wide.
+      for (let n = 0; n < 15; n++) expect((await wrong(apps[n % 2]!, '198.51.100.200')).statusCode).toBe(n < 5 ? 401 : 429);
+      // 25 more addresses, one attempt each: the site's 30.
+      for (let n = 1; n <= 25; n++) expect((await wrong(apps[n % 2]!, `198.51.100.${n}`)).statusCode, `address ${n}`).toBe(401);
+      // Then any address, in any process, is refused for the rest of the minute.
+      expectLimited(await wrong(apps[0], '198.51.100.26'), /^Too many sign-in attempts on this site: please wait/);
+      expectLimited(await wrong(apps[1], '2001:db8::1'), /on this site/);
+      const right = await apps[1].inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: sameOrigin, remoteAddress: '198.51.100.27' });
+      expectLimited(right, /on this site/);
+    } finally {
+      await stop();
+    }
   });
 });
 
 describe('admin sign-in', () => {
-  it('is rate limited per address', async () => {
-    const server = await start('sqlite');
-    try {
-      const attempt = () => server.app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: 'guess' }, headers: sameOrigin });
-      for (let i = 0; i < 5; i++) expect((await attempt()).statusCode).toBe(401);
-      const limited = await attempt();
-      expect(limited.statusCode).toBe(429);
-      expect(limited.json().error.code).toBe('rate-limited');
-      // The right password is refused too while limited: guessing cannot continue.
-      const right = await server.app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: sameOrigin });
-      expect(right.statusCode).toBe(429);
-    } finally {
-      await stop(server);
-    }
-  });
-
   it('is off without COLLOQUY_ADMIN_PASSWORD: every admin route answers 401 saying so', async () => {
     const server = await start('sqlite', { adminPassword: '' });
     try {

@@ -1,17 +1,25 @@
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
 import { normalizeNewComment, validateNewComment } from '../../core/validation';
-import { createAdminPassword, isValidSession, issueSession, readCookie, SESSION_COOKIE, sessionCookie, sessionSigningKey } from '../admin-session';
+import { createAdminPassword, newSession, readCookie, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie, sessionSigningKey, sessionToken, sessionTokenHash } from '../admin-session';
 import { ApiError, fieldProblemError } from '../errors';
 import { avatarSeedFor, sha256Hex } from '../hashing';
 import { approvalOptions } from '../notifications';
+import { clientAddress, createSharedCounters, secondsUntil } from '../rate-limits';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
 import type { RouteContext } from './comments';
 
 /** Sign-in attempts per minute per client address: enough for typos, too few for guessing. */
 export const SIGN_IN_ATTEMPTS_PER_MINUTE = 5;
+/**
+ * Sign-in attempts per minute from all addresses together. The per-address limit alone does not
+ * bound guessing from many addresses (a botnet, or one IPv6 /48 holding 65,536 /64s); this does:
+ * at most 43,200 guesses a day. A crowd that keeps it full also keeps the owner from signing in
+ * meanwhile (sessions already open keep working, and so does `colloquy moderate`).
+ */
+export const SITE_SIGN_IN_ATTEMPTS_PER_MINUTE = 30;
+const SIGN_IN_WINDOW_MS = 60_000;
 /** The name owner replies appear under unless the dashboard sends another. */
 const OWNER_NAME = 'Site owner';
 
@@ -126,16 +134,32 @@ function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (m
  */
 export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, notifier }: RouteContext) {
   const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
-  // Sessions are signed with a key bound to the password too, so changing the password signs
-  // every dashboard out, in every process.
+  // Session cookies are signed with a key bound to the password too, so changing the password signs
+  // every dashboard out, in every process; the session itself must also still be in the store.
   const sessionKey = async () => sessionSigningKey(await formSecret(), config.adminPassword);
   const disabled = 'The moderation dashboard is off: start the server with COLLOQUY_ADMIN_PASSWORD set.';
+  /** The token of the request's valid session cookie (signature only; the store decides the rest). */
+  const cookieToken = async (request: FastifyRequest) => {
+    const value = readCookie(request.headers.cookie, SESSION_COOKIE);
+    return value === undefined ? undefined : sessionToken(value, await sessionKey());
+  };
 
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, { ttl }) =>
-      new ApiError(429, 'rate-limited', `Too many sign-in attempts: please wait ${Math.max(1, Math.ceil(ttl / 1000))} seconds and try again.`),
-  });
+  // Counted in the database, so every process on it shares the limits and a restart keeps them.
+  // By hand rather than with @fastify/rate-limit: two counters per request, and the plugin applies
+  // one limit per request at most.
+  const counters = createSharedCounters(store, now, app.log);
+  const limitSignIn = async (request: FastifyRequest, reply: FastifyReply) => {
+    const refuse = (resetAt: string, message: string) => {
+      const seconds = secondsUntil(resetAt, now());
+      reply.header('retry-after', String(seconds));
+      return new ApiError(429, 'rate-limited', `${message}: please wait ${seconds} seconds and try again.`);
+    };
+    // Refused attempts from one address do not count site-wide, so one address cannot fill the site's budget.
+    const address = await counters.hit(`sign-in:${clientAddress(request)}`, SIGN_IN_WINDOW_MS);
+    if (address.count > SIGN_IN_ATTEMPTS_PER_MINUTE) throw refuse(address.resetAt, 'Too many sign-in attempts');
+    const site = await counters.hit('sign-in:*', SIGN_IN_WINDOW_MS);
+    if (site.count > SITE_SIGN_IN_ATTEMPTS_PER_MINUTE) throw refuse(site.resetAt, 'Too many sign-in attempts on this site');
+  };
 
   const isWrite = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD';
   let warnedAboutProxy = false;
@@ -149,8 +173,10 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
   app.addHook('onRequest', async (request) => {
     if (!password) throw unauthorized(disabled);
     if (!signInRoute(request)) {
-      const session = readCookie(request.headers.cookie, SESSION_COOKIE);
-      if (!isValidSession(session, await sessionKey(), now())) throw unauthorized('Sign in to the dashboard first.');
+      // The signature first: a forged or stale cookie costs no database query.
+      const token = await cookieToken(request);
+      const session = token === undefined ? null : await store.getAdminSession(sessionTokenHash(token), now().toISOString());
+      if (!session) throw unauthorized('Sign in to the dashboard first.');
     }
     if (isWrite(request)) checkSameOrigin(request, config.trustProxy !== false, warnAboutProxyOnce(request));
   });
@@ -166,17 +192,34 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
   app.post<{ Body: { password: string } }>(
     '/session',
     {
-      config: { rateLimit: { max: SIGN_IN_ATTEMPTS_PER_MINUTE, timeWindow: 60_000 } },
+      // After the same-origin check (the plugin's hook), before the body is read.
+      onRequest: limitSignIn,
       schema: { body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 1024 } } } },
     },
     async (request, reply) => {
       if (!(await password!.matches(request.body.password))) throw unauthorized('Wrong password.');
-      const session = issueSession(await sessionKey(), now());
-      return setSession(request, reply, session.value, session.expires).code(204).send();
+      const created = now();
+      const expires = new Date(created.getTime() + SESSION_TTL_MS);
+      const session = newSession(await sessionKey());
+      await store.createAdminSession({ tokenHash: sessionTokenHash(session.token), createdAt: created.toISOString(), expiresAt: expires.toISOString() });
+      return setSession(request, reply, session.value, expires).code(204).send();
     },
   );
 
-  app.delete('/session', async (request, reply) => setSession(request, reply, '', new Date(0)).code(204).send());
+  // Ends this session in the store, so the cookie is dead everywhere, copies included;
+  // `?everywhere=1` ends every session (a cookie may have been stolen).
+  app.delete<{ Querystring: { everywhere?: '1' } }>(
+    '/session',
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { everywhere: { type: 'string', enum: ['1'] } } } } },
+    async (request, reply) => {
+      if (request.query.everywhere === '1') await store.deleteAdminSessions();
+      else {
+        const token = await cookieToken(request);
+        if (token !== undefined) await store.deleteAdminSession(sessionTokenHash(token));
+      }
+      return setSession(request, reply, '', new Date(0)).code(204).send();
+    },
+  );
 
   app.get('/counts', async () => ({ counts: await store.countByStatus() }));
 
