@@ -1,20 +1,34 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { isColloquyError } from '../core/errors';
 import type { Translator } from '../core/i18n';
+import { FormField } from './form-field';
 
 interface CommentEditorProps {
+  /** The textarea's id, unique in the shadow root. */
   id: string;
+  /** The text to start from: the comment's own to edit it, empty to answer it. */
   body: string;
   translator: Translator;
+  /** @default t('editLabel') */
+  label?: string;
+  /** The submit button's text. @default t('save') */
+  submit?: string;
+  /** Rejects with a ColloquyError whose message is shown; the text stays for another try. */
   onSave(body: string): Promise<unknown>;
   onClose(): void;
 }
 
-/** Edits a comment in place; on failure the message shows and the edited text stays. */
-export function CommentEditor({ id, body, translator: { t }, onSave, onClose }: CommentEditorProps) {
+/**
+ * A comment's text in a labelled textarea, saved in place: the reader's edit in the thread, the
+ * owner's edit and reply in the dashboard. It takes focus when it opens, and again with the message
+ * when saving fails, which the field's description then announces.
+ */
+export function CommentEditor({ id, body, translator: { t }, label = t('editLabel'), submit = t('save'), onSave, onClose }: CommentEditorProps) {
   const [text, setText] = useState(body);
   const [error, setError] = useState('');
   const [saving, setSaving] = useState(false);
+  const field = useRef<HTMLElement | null>(null);
+  useEffect(() => field.current?.focus(), [error]);
   const save = async (event: Event) => {
     event.preventDefault();
     setSaving(true);
@@ -27,11 +41,9 @@ export function CommentEditor({ id, body, translator: { t }, onSave, onClose }: 
     setSaving(false);
   };
   return (
-    <form class="field" onSubmit={save}>
-      <label for={`edit-${id}`}>{t('editLabel')}</label>
-      <textarea id={`edit-${id}`} value={text} rows={4} autoFocus aria-invalid={!!error || undefined} onInput={(e) => setText(e.currentTarget.value)} />
-      {error && <span class="error" role="alert">{error}</span>}
-      <button type="submit" disabled={saving}>{t('save')}</button>{' '}
+    <form onSubmit={save}>
+      <FormField id={id} label={label} type="textarea" value={text} error={error} inputRef={(element) => (field.current = element)} onInput={setText} />
+      <button type="submit" disabled={saving}>{submit}</button>{' '}
       <button type="button" onClick={onClose}>{t('cancel')}</button>
     </form>
   );

@@ -67,14 +67,27 @@ describe('editing and deleting one’s own comment', () => {
     expect(page.comments.find((c) => c.id === 'mine')?.body).toBe('My **better** words.');
   });
 
-  it('keeps the edited text and shows the reason when saving fails', async () => {
+  it('puts the focus in the editor when it opens', async () => {
+    const { ui } = mountWith();
+    const own = await ui.findByRole('article', { name: 'Ann' });
+    fireEvent.click(within(own).getByRole('button', { name: 'Edit' }));
+    const editor = within(own).getByRole('textbox', { name: 'Edit your comment' });
+    await waitFor(() => expect((own.getRootNode() as ShadowRoot).activeElement).toBe(editor));
+  });
+
+  it('keeps the edited text and gives the reason in the field, focused, when saving fails', async () => {
     const { ui } = mountWith({ updateComment: () => Promise.reject(new ColloquyError('forbidden', 'The time to edit this comment has passed.')) });
     const own = await ui.findByRole('article', { name: 'Ann' });
     fireEvent.click(within(own).getByRole('button', { name: 'Edit' }));
     const editor = within(own).getByRole('textbox', { name: 'Edit your comment' }) as HTMLTextAreaElement;
     fireEvent.input(editor, { target: { value: 'Changed my mind.' } });
-    fireEvent.click(within(own).getByRole('button', { name: 'Save' }));
-    expect((await within(own).findByRole('alert')).textContent).toBe('The time to edit this comment has passed.');
+    const save = within(own).getByRole('button', { name: 'Save' });
+    save.focus();
+    fireEvent.click(save);
+    const invalid = await within(own).findByRole('textbox', { name: 'Edit your comment', description: 'The time to edit this comment has passed.' });
+    expect(invalid).toBe(editor);
+    expect(editor.getAttribute('aria-invalid')).toBe('true');
+    await waitFor(() => expect((own.getRootNode() as ShadowRoot).activeElement).toBe(editor));
     expect(editor.value).toBe('Changed my mind.');
     fireEvent.click(within(own).getByRole('button', { name: 'Cancel' }));
     expect(within(own).getByText('My first words.')).toBeTruthy();

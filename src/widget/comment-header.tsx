@@ -1,0 +1,41 @@
+import type { Translator } from '../core/i18n';
+import type { Comment } from '../core/types';
+import { safeUrl } from '../core/url';
+import { Avatar } from './avatar';
+
+interface CommentHeaderProps {
+  comment: Pick<Comment, 'author' | 'createdAt'>;
+  translator: Translator;
+  /** Where the date links to: the comment's permalink. Without it the date is plain text. */
+  href?: string;
+}
+
+/**
+ * Who wrote a comment and when: avatar, name (linked to their website), the owner badge, "says:" and
+ * the date. The thread's items and the moderation dashboard's rows both render it, so a comment is
+ * introduced the same way in both.
+ */
+export function CommentHeader({ comment: { author, createdAt }, translator: { t, relativeTime, absoluteTime }, href }: CommentHeaderProps) {
+  // Checked again here: an adapter may return data that never went through our validation. A null
+  // href or rel sets no attribute (Preact's types name only undefined for that).
+  const website = safeUrl(author.url || '') as string | undefined;
+  const Name = website ? 'a' : 'b';
+  return (
+    <header class="comment-meta">
+      <Avatar seed={author.avatarSeed} />
+      <span class="author">
+        <Name href={website} rel={website && 'nofollow ugc noopener'} class="author-name">
+          {author.name}
+        </Name>{' '}
+        {/* Without the badge the two spaces render as one. */}
+        {author.isOwner && <span class="owner">{t('owner')}</span>}{' '}
+        <span class="says">{t('says')}</span>
+      </span>
+      <a class="permalink" href={href}>
+        <time dateTime={createdAt} title={absoluteTime(createdAt)}>
+          {relativeTime(createdAt)}
+        </time>
+      </a>
+    </header>
+  );
+}
