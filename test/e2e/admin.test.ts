@@ -25,6 +25,34 @@ function checkErrors(session: Session) {
 
 const status = (page: Page) => page.getByRole('status');
 
+/** The accessible label (aria-label) of the focused element, looking through the shadow root. */
+const focusedLabel = (page: Page) =>
+  page.evaluate(() => {
+    let element = document.activeElement;
+    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+    return element?.getAttribute('aria-label') ?? null;
+  });
+
+/** Waits for the button labelled `label`, then presses Tab until it has the focus; false if 40 presses do not get there. */
+async function tabTo(page: Page, label: string) {
+  await page.getByRole('button', { name: label }).waitFor();
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if ((await focusedLabel(page)) === label) return true;
+  }
+  return false;
+}
+
+/** Opens the dashboard and signs in with the keyboard alone: the password field is the first stop. */
+async function signInByKeyboard({ page, origin }: Session) {
+  await page.goto(`${origin}/admin`);
+  await page.getByLabel('Password').waitFor();
+  await page.keyboard.press('Tab');
+  expect((await focusedElement(page))?.id).toBe('admin-password');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+}
+
 describe('the moderation dashboard', () => {
   const session = useDemo({}, ['--moderation', 'all', '--admin-password', PASSWORD]);
 
@@ -78,6 +106,9 @@ describe('the moderation dashboard', () => {
     await page.getByLabel('Reply to Ann as the owner').fill('An answer.');
     await page.getByRole('button', { name: 'Post reply' }).click();
     await expect.poll(() => status(page).textContent()).toBe('Reply posted.');
+    // The dashboard shows the reply with the widget's header: the same badge, in the widget's words.
+    const row = page.getByRole('article', { name: 'Comment by Site owner' });
+    await expect(row.getByText('Owner', { exact: true }).isVisible()).resolves.toBe(true);
 
     await s.openDemo();
     const reply = commentArticle(page, 'Site owner');
@@ -86,31 +117,32 @@ describe('the moderation dashboard', () => {
     checkErrors(s);
   });
 
-  it('works with the keyboard only: sign in and approve', async () => {
+  it('works with the keyboard only: sign in, edit in the widget’s editor (focus comes back to Edit), approve', async () => {
     const s = session();
     const { page } = s;
-    await postPending(s, 'Kay', 'Approve me by keyboard.');
-    await page.goto(`${s.origin}/admin`);
-    await page.getByLabel('Password').waitFor();
-    await page.keyboard.press('Tab');
-    expect((await focusedElement(page))?.id).toBe('admin-password');
-    await page.keyboard.type(PASSWORD);
+    await postPending(s, 'Kay', 'Edit me by keyboard.');
+    await signInByKeyboard(s);
+    expect(await tabTo(page, 'Edit the comment by Kay'), 'Tab reaches the Edit button').toBe(true);
     await page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Approve the comment by Kay' }).waitFor();
-    let reached = false;
-    for (let i = 0; i < 40 && !reached; i++) {
-      await page.keyboard.press('Tab');
-      reached = await page.evaluate(() => {
-        let element = document.activeElement;
-        while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
-        return element?.getAttribute('aria-label') === 'Approve the comment by Kay';
-      });
-    }
-    expect(reached, 'Tab reaches the Approve button').toBe(true);
+    await expect.poll(async () => (await focusedElement(page))?.tag).toBe('textarea');
+    await expect(page.getByRole('textbox', { name: 'Edit the comment by Kay' }).inputValue()).resolves.toBe('Edit me by keyboard.');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('Edited by **keyboard**.');
+    await page.keyboard.press('Tab');
+    expect(await focusedElement(page)).toMatchObject({ tag: 'button', text: 'Save' });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => status(page).textContent()).toBe('Comment saved.');
+    await expect.poll(() => focusedLabel(page)).toBe('Edit the comment by Kay');
+    const row = page.getByRole('article', { name: 'Comment by Kay' });
+    await expect(row.locator('.comment-content strong').textContent()).resolves.toBe('keyboard');
+
+    // Three Shift+Tabs back along the row (Delete, Spam): Approve, and the edited text is public.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+Tab');
+    expect(await focusedLabel(page)).toBe('Approve the comment by Kay');
     await page.keyboard.press('Enter');
     await expect.poll(() => status(page).textContent()).toBe('1 comment approved.');
     const { comments } = await s.listComments();
-    expect(comments.map((c) => c.author.name)).toContain('Kay');
+    expect(comments.find((c) => c.author.name === 'Kay')?.body).toBe('Edited by **keyboard**.');
     checkErrors(s);
   });
 });

@@ -1,80 +1,85 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { AdminAction, AdminComment } from '../../adapters/admin-client';
-import { Avatar } from '../avatar';
+import type { Translator } from '../../core/i18n';
+import { CommentEditor } from '../comment-editor';
+import { CommentHeader } from '../comment-header';
 import { MarkdownView } from '../markdown-view';
 
 interface CommentRowProps {
   comment: AdminComment;
+  translator: Translator;
   selected: boolean;
   onSelect(selected: boolean): void;
   onAct(action: AdminAction): void;
-  onEdit(body: string): Promise<boolean>;
-  onReply(body: string): Promise<boolean>;
+  /** Saves an edit; rejects with a ColloquyError, whose message the editor shows. */
+  onEdit(body: string): Promise<void>;
+  /** Posts a reply as the owner; rejects as `onEdit` does. */
+  onReply(body: string): Promise<void>;
 }
 
-const actionLabels: Record<AdminAction, string> = { approve: 'Approve', spam: 'Spam', delete: 'Delete' };
+type Mode = 'view' | 'edit' | 'reply';
 
-/** One comment in the queue: who, where, what, and everything the owner can do to it. */
-export function CommentRow({ comment, selected, onSelect, onAct, onEdit, onReply }: CommentRowProps) {
-  const [mode, setMode] = useState<'view' | 'edit' | 'reply'>('view');
-  const [draft, setDraft] = useState('');
+/**
+ * One comment in the queue: the widget's own header, text and editor, so the owner sees it as readers
+ * do (owner badge included); then, the dashboard's own, a selection box, its status, email and thread,
+ * and everything the owner can do to it.
+ */
+export function CommentRow({ comment, translator, selected, onSelect, onAct, onEdit, onReply }: CommentRowProps) {
+  const { t } = translator;
+  const [mode, setMode] = useState<Mode>('view');
+  // Closing the editor gives focus back to the button that opened it, for keyboard users.
+  const reopen = useRef<Mode>('view');
+  const opener = (of: Mode) => (button: HTMLButtonElement | null) => {
+    if (button && reopen.current === of) {
+      reopen.current = 'view';
+      button.focus();
+    }
+  };
+  const close = () => {
+    reopen.current = mode;
+    setMode('view');
+  };
   const { author } = comment;
   const who = author.name || 'deleted comment';
-  const open = (next: 'edit' | 'reply') => {
-    setDraft(next === 'edit' ? comment.body : '');
-    setMode(next);
-  };
-  const save = async (event: Event) => {
-    event.preventDefault();
-    if (await (mode === 'edit' ? onEdit : onReply)(draft)) setMode('view');
-  };
+  // The header takes a comment as readers get it. The admin API sends no avatarSeed, so this identicon
+  // is drawn from the email and differs from the one readers see.
+  const shown = { createdAt: comment.createdAt, author: { name: who, url: author.url ?? undefined, avatarSeed: author.email || author.name, isOwner: comment.isOwner } };
+  const labels: Record<AdminAction, string> = { approve: 'Approve', spam: 'Spam', delete: t('delete') };
   const actions = (['approve', 'spam', 'delete'] as const).filter(
     (action) => !(action === 'approve' && comment.status === 'approved') && !(action === 'spam' && comment.status === 'spam'),
   );
   return (
     <li class="comment admin-row">
+      <input type="checkbox" class="select" checked={selected} onChange={(e) => onSelect(e.currentTarget.checked)} aria-label={`Select the comment by ${who}`} />
       <article class="comment-body" aria-label={`Comment by ${who}`}>
-        <header class="comment-meta">
-          <input type="checkbox" checked={selected} onChange={(e) => onSelect(e.currentTarget.checked)} aria-label={`Select the comment by ${who}`} />
-          <Avatar seed={author.email || author.name} />
-          <span class="author">
-            <b class="author-name">{who}</b>
-            {comment.isOwner && <span class="owner">Owner</span>} {author.email && <span class="says">{author.email}</span>}
-          </span>
-          <span class="says">
-            {comment.status} · {comment.threadTitle ?? comment.threadId} · <time dateTime={comment.createdAt}>{new Date(comment.createdAt).toLocaleString()}</time>
-          </span>
-        </header>
-        {mode === 'view' ? (
+        <CommentHeader comment={shown} translator={translator} />
+        <p class="notes">
+          {[comment.status, author.email, comment.threadTitle ?? comment.threadId].filter(Boolean).join(' · ')}
+        </p>
+        {mode === 'edit' ? (
+          <CommentEditor id={`edit-${comment.id}`} label={`Edit the comment by ${who}`} body={comment.body} translator={translator} onSave={onEdit} onClose={close} />
+        ) : (
           <div class="comment-content">
             <MarkdownView source={comment.body} />
           </div>
-        ) : (
-          <form class="comment-form" onSubmit={save}>
-            <label for={`${mode}-${comment.id}`}>{mode === 'edit' ? `Edit the comment by ${who}` : `Reply to ${who} as the owner`}</label>
-            <textarea id={`${mode}-${comment.id}`} rows={4} required value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
-            <button type="submit" class="submit">
-              {mode === 'edit' ? 'Save' : 'Post reply'}
-            </button>{' '}
-            <button type="button" class="reply" onClick={() => setMode('view')}>
-              Cancel
-            </button>
-          </form>
+        )}
+        {mode === 'reply' && (
+          <CommentEditor id={`reply-${comment.id}`} label={`Reply to ${who} as the owner`} submit="Post reply" body="" translator={translator} onSave={onReply} onClose={close} />
         )}
         {mode === 'view' && (
           <p class="row-actions">
             {actions.map((action) => (
-              <button key={action} type="button" class="reply" aria-label={`${actionLabels[action]} the comment by ${who}`} onClick={() => onAct(action)}>
-                {actionLabels[action]}
+              <button key={action} type="button" class="reply" aria-label={`${labels[action]} the comment by ${who}`} onClick={() => onAct(action)}>
+                {labels[action]}
               </button>
             ))}
             {comment.status !== 'deleted' && (
               <>
-                <button type="button" class="reply" aria-label={`Edit the comment by ${who}`} onClick={() => open('edit')}>
-                  Edit
+                <button type="button" class="reply" ref={opener('edit')} aria-label={`Edit the comment by ${who}`} onClick={() => setMode('edit')}>
+                  {t('edit')}
                 </button>
-                <button type="button" class="reply" aria-label={`Reply to ${who}`} onClick={() => open('reply')}>
-                  Reply
+                <button type="button" class="reply" ref={opener('reply')} aria-label={t('replyTo', { name: who })} onClick={() => setMode('reply')}>
+                  {t('reply')}
                 </button>
               </>
             )}

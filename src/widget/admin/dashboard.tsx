@@ -1,18 +1,25 @@
 import { useEffect, useState } from 'preact/hooks';
 import { AdminError, type AdminAction, type AdminClient, type AdminComment, type AdminQuery, type AdminStatus } from '../../adapters/admin-client';
+import { ColloquyError } from '../../core/errors';
+import type { Translator } from '../../core/i18n';
+import { FormField } from '../form-field';
 import { CommentRow } from './comment-row';
 import { SignIn } from './sign-in';
 
 const statuses: AdminStatus[] = ['pending', 'approved', 'spam', 'deleted'];
 const done: Record<AdminAction, string> = { approve: 'approved', spam: 'marked as spam', delete: 'deleted' };
 const plural = (n: number) => `${n} comment${n === 1 ? '' : 's'}`;
+/** The widget's editor shows a ColloquyError's message; the admin client's errors carry the server's words. */
+const forEditor = (error: unknown) =>
+  error instanceof AdminError ? new ColloquyError(error.status === 0 ? 'network' : error.status >= 500 ? 'server' : 'invalid', error.message) : error;
 
 /**
  * The moderation dashboard: sign-in, then the pending queue first, with counts per status,
  * filters, search, per-comment and bulk actions. Every result is announced in one polite live
- * region, so a keyboard and screen-reader user hears what each action did.
+ * region, so a keyboard and screen-reader user hears what each action did; a refused edit or reply
+ * is shown in its editor's field instead, where the focus goes.
  */
-export function Dashboard({ client }: { client: AdminClient }) {
+export function Dashboard({ client, translator }: { client: AdminClient; translator: Translator }) {
   const [signedIn, setSignedIn] = useState<boolean | null>(null);
   const [notice, setNotice] = useState('');
   const [announcement, setAnnouncement] = useState('');
@@ -59,16 +66,16 @@ export function Dashboard({ client }: { client: AdminClient }) {
       fail(error);
     }
   };
+  // An edit or a reply: a failure goes back to the row's editor, which shows it; a lost session signs out.
   const write = async (run: () => Promise<void>, message: string) => {
     try {
       await run();
-      await load();
-      setAnnouncement(message);
-      return true;
     } catch (error) {
-      fail(error);
-      return false;
+      if (error instanceof AdminError && error.status === 401) fail(error);
+      throw forEditor(error);
     }
+    await load();
+    setAnnouncement(message);
   };
 
   if (signedIn === false) return <SignIn client={client} notice={notice} onSignedIn={() => setSignedIn(true)} />;
@@ -115,12 +122,8 @@ export function Dashboard({ client }: { client: AdminClient }) {
           setQuery({ status: query.status, ...(thread.trim() ? { thread: thread.trim() } : {}), ...(search.trim() ? { q: search.trim() } : {}) });
         }}
       >
-        <label>
-          Thread <input value={thread} onInput={(e) => setThread(e.currentTarget.value)} placeholder="any" />
-        </label>{' '}
-        <label>
-          Search text or author <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-        </label>{' '}
+        <FormField id="filter-thread" label="Thread" value={thread} onInput={setThread} />
+        <FormField id="filter-search" label="Search text or author" type="search" value={search} onInput={setSearch} />
         <button type="submit">Filter</button>
       </form>
       <div class="bulk" role="group" aria-label="Bulk actions">
@@ -146,6 +149,7 @@ export function Dashboard({ client }: { client: AdminClient }) {
           <CommentRow
             key={comment.id}
             comment={comment}
+            translator={translator}
             selected={selected.has(comment.id)}
             onSelect={(on) => toggle(comment.id, on)}
             onAct={(action) => void act([comment.id], action)}
@@ -156,7 +160,7 @@ export function Dashboard({ client }: { client: AdminClient }) {
       </ul>
       {nextCursor && (
         <button type="button" onClick={() => void load(true)}>
-          Load more
+          {translator.t('loadMore')}
         </button>
       )}
     </div>

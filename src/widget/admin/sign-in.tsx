@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { AdminClient } from '../../adapters/admin-client';
+import { FormField } from '../form-field';
 
 /** The password form; the server sets the session cookie, so nothing is kept here. */
 export function SignIn({ client, onSignedIn, notice }: { client: AdminClient; onSignedIn(): void; notice: string }) {
@@ -22,10 +23,7 @@ export function SignIn({ client, onSignedIn, notice }: { client: AdminClient; on
     <form class="comment-form sign-in" onSubmit={submit}>
       <h2>Sign in to moderate</h2>
       {notice && <p class="notes">{notice}</p>}
-      <p>
-        <label for="admin-password">Password</label>
-        <input id="admin-password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-      </p>
+      <FormField id="admin-password" label="Password" type="password" autoComplete="current-password" required value={password} onInput={setPassword} />
       {error && (
         <p class="error" role="alert">
           {error}
