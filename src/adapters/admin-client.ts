@@ -15,7 +15,8 @@ export interface AdminComment {
   parentId: string | null;
   status: AdminStatus;
   body: string;
-  author: { name: string; email: string; url: string | null };
+  /** `avatarSeed`: the identicon readers see next to the comment. */
+  author: { name: string; email: string; url: string | null; avatarSeed: string };
   createdAt: string;
   updatedAt: string | null;
   isOwner?: true;

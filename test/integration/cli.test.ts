@@ -114,11 +114,11 @@ describe('colloquy moderate list', () => {
         parentId: 'c-new',
         status: 'approved',
         body: 'Body of c-reply',
-        author: { name: 'Author c-reply', email: 'c-reply@mail.example', url: null },
+        author: { name: 'Author c-reply', email: 'c-reply@mail.example', url: null, avatarSeed: 'seed' },
         createdAt: at(4),
         updatedAt: null,
       },
-      expect.objectContaining({ id: 'c-new', author: { name: 'Cy', email: 'c-new@mail.example', url: 'https://cy.example' } }),
+      expect.objectContaining({ id: 'c-new', author: { name: 'Cy', email: 'c-new@mail.example', url: 'https://cy.example', avatarSeed: 'seed' } }),
     ]);
   });
 

@@ -428,7 +428,7 @@ function storeContract(kind: StoreKind) {
         parentId: parent.id,
         status: 'approved',
         body: 'Edited',
-        author: { name: `Author ${edited.id}`, email: `secret-${edited.id}@mail.example`, url: null },
+        author: { name: `Author ${edited.id}`, email: `secret-${edited.id}@mail.example`, url: null, avatarSeed: `seed-${edited.id}` },
         createdAt: later(14),
         updatedAt: later(15),
       });
@@ -440,7 +440,7 @@ function storeContract(kind: StoreKind) {
       expect((await owner.listForModeration({ status: 'spam', threadId: b, limit: 10 })).map((e) => e.id)).toEqual([spam.id]);
       // A placeholder keeps nothing of its author, for the owner either.
       expect(await owner.listForModeration({ status: 'deleted', threadId: b, limit: 10 })).toMatchObject([
-        { id: parent.id, status: 'deleted', body: '', author: { name: '', email: '', url: null } },
+        { id: parent.id, status: 'deleted', body: '', author: { name: '', email: '', url: null, avatarSeed: '' } },
       ]);
       expect(await owner.listForModeration({ threadId: thread(), limit: 10 })).toEqual([]);
       await expect(owner.listForModeration({ limit: 0 })).rejects.toThrow(RangeError);

@@ -182,6 +182,7 @@ export interface ModerationRow {
   author_name: string;
   author_email: string;
   author_url: string | null;
+  avatar_seed: string;
   created_at: string;
   updated_at: string | null;
   is_owner: number;
@@ -203,7 +204,7 @@ export function moderationSql(
   ].filter(Boolean);
   return [
     'SELECT c.id, c.thread_id, t.title AS thread_title, c.parent_id, c.status, c.body, c.author_name, c.author_email, c.author_url,',
-    '  c.created_at, c.updated_at, c.is_owner',
+    '  c.avatar_seed, c.created_at, c.updated_at, c.is_owner',
     'FROM comments c JOIN threads t ON t.id = c.thread_id',
     where.length ? `WHERE ${where.join(' AND ')}` : '',
     'ORDER BY c.created_at DESC, c.id DESC',
@@ -220,7 +221,7 @@ export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
   parentId: row.parent_id,
   status: row.status as ModerationStatus,
   body: row.body,
-  author: { name: row.author_name, email: row.author_email, url: row.author_url },
+  author: { name: row.author_name, email: row.author_email, url: row.author_url, avatarSeed: row.avatar_seed },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   ...(row.is_owner === 1 ? { isOwner: true as const } : {}),

@@ -275,7 +275,8 @@ export interface ModerationEntry {
   parentId: string | null;
   status: ModerationStatus;
   body: string;
-  author: { name: string; email: string; url: string | null };
+  /** `avatarSeed`: the identicon readers see next to the comment. */
+  author: { name: string; email: string; url: string | null; avatarSeed: string };
   createdAt: string;
   updatedAt: string | null;
   /** Written by the site owner from the dashboard. */

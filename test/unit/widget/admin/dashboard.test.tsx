@@ -12,11 +12,11 @@ const question: AdminComment = {
   parentId: null,
   status: 'pending',
   body: 'Is this **on**?',
-  author: { name: 'Ann', email: 'ann@example.com', url: null },
+  author: { name: 'Ann', email: 'ann@example.com', url: null, avatarSeed: 'seed-ann' },
   createdAt: '2024-01-01T10:00:00.000Z',
   updatedAt: null,
 };
-const answer: AdminComment = { ...question, id: 'a1', parentId: 'q1', status: 'approved', body: 'It is.', author: { name: 'Site owner', email: '', url: null }, isOwner: true };
+const answer: AdminComment = { ...question, id: 'a1', parentId: 'q1', status: 'approved', body: 'It is.', author: { name: 'Site owner', email: '', url: null, avatarSeed: 'seed-owner' }, isOwner: true };
 
 /** An AdminClient over an array, as the server would answer; each method is a spy. */
 function fakeClient(overrides: Partial<AdminClient> = {}) {
