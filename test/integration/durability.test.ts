@@ -19,17 +19,19 @@ interface Child {
 
 const children: Child[] = [];
 
-/** Starts `colloquy serve` exactly as a user would (the package's bin, through Node), on a free port. */
-async function serve(database: string): Promise<Child> {
-  const child = spawn(
-    process.execPath,
+/**
+ * Starts the server exactly as a user would, on a free port: `colloquy serve` (the package's bin,
+ * through Node), or `npm start` (without its prestart build: the suite runs against one build).
+ */
+async function serve(database: string, launcher: 'bin' | 'npm start' = 'bin'): Promise<Child> {
+  const flags = [
+    ...['--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${database}`, '--rate-limit', '0', '--demo-seed', 'false'],
     // A load generator is trusted code: every comment public at once, no spam checks.
-    [
-      ...['src/server/bin.js', 'serve', '--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${database}`, '--rate-limit', '0', '--demo-seed', 'false'],
-      ...['--moderation', 'none', '--spam-checks', 'off'],
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+    ...['--moderation', 'none', '--spam-checks', 'off'],
+  ];
+  const [command, args] =
+    launcher === 'bin' ? [process.execPath, ['src/server/bin.js', 'serve', ...flags]] : ['npm', ['start', '--ignore-scripts', '--', ...flags]];
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const url = await new Promise<string>((resolve, reject) => {
@@ -139,6 +141,17 @@ describe('durability', () => {
     const final = await listAll(second.url);
     expect(final).toHaveLength(attempted.length);
     expect(new Set(final.map((c) => c.body)).size).toBe(attempted.length);
+  });
+
+  it('npm start passes SIGTERM on: the server closes the store and leaves no process behind', async () => {
+    const database = join(dir, 'npm-start.db');
+    const server = await serve(database, 'npm start');
+    expect((await postComment(server.url, 'npm-start')).status).toBe(201);
+    server.process.kill('SIGTERM');
+    await server.exited;
+    expect(server.output()).toMatch(/SIGTERM, finishing requests in flight/);
+    expect(existsSync(`${database}-wal`)).toBe(false);
+    await expect(fetch(`${server.url}api/health`)).rejects.toThrow();
   });
 
   it('SIGTERM finishes the requests in flight, closes the store and exits 0', async () => {
