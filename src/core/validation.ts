@@ -1,5 +1,6 @@
 import type { CommentField } from './errors';
 import type { NewComment } from './types';
+import { isHttpUrl } from './url';
 
 /** Limits on a new comment, shared by the widget and the server so both accept the same input. */
 export interface ValidationRules {
@@ -44,16 +45,6 @@ const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
 
 /** Length as a reader counts it: an emoji is one character, not two UTF-16 units. */
 const codePoints = (s: string) => s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ' ').length;
-
-/** Stands in for `isHttpUrl` from `./url` until that module lands. */
-function isHttpUrl(raw: string): boolean {
-  try {
-    const { protocol, hostname } = new URL(raw);
-    return (protocol === 'http:' || protocol === 'https:') && hostname !== '';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Checks a submission as it will be stored (after `normalizeNewComment`). Returns at most one

@@ -217,6 +217,8 @@ describe('validateNewComment', () => {
       '#top',
       'https://',
       'http://exa mple.com',
+      // A space is no part of a URL: `new URL` would quietly encode it as %20.
+      'https://example.com/a b',
       // `new URL` would quietly drop these and accept the result.
       'https://exa\nmple.com',
       'https://example.com/a\tb',
