@@ -128,7 +128,7 @@ export function CommentForm(props: CommentFormProps) {
           <label for="notify">{t('notify')}</label>
         </p>
         {failure && (
-          <p class="form-error" role="alert">
+          <p class="error" role="alert">
             {failure}
           </p>
         )}

@@ -85,7 +85,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
       </h2>
       {state.status === 'loading' && <p class="status">{t('loading')}</p>}
       {state.status === 'error' ? (
-        <p class="load-error" role="alert">
+        <p class="error" role="alert">
           {t('loadFailed', { reason: state.error ?? '' })}{' '}
           <button type="button" onClick={retry}>
             {t('retry')}
@@ -103,8 +103,8 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
           </button>
         </p>
       )}
-      {state.status === 'ready' && state.error && <p class="load-error" role="alert">{t('loadFailed', { reason: state.error })}</p>}
-      {notice && <p class="load-error" role="alert">{notice}</p>}
+      {state.status === 'ready' && state.error && <p class="error" role="alert">{t('loadFailed', { reason: state.error })}</p>}
+      {notice && <p class="error" role="alert">{notice}</p>}
       {!replyTo && form}
       <p class="visually-hidden" role="status" aria-live="polite">
         {announcement}
