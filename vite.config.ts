@@ -11,11 +11,11 @@ const libraries = {
 };
 
 export default defineConfig(({ mode }) => ({
-  // Classic JSX: h(type, props, ...children) calls are shorter than the automatic runtime's
-  // jsx(type, { ...props, children }) and need no preact/jsx-runtime module (about 110 bytes gzip in
-  // colloquy.js). Never `development`: classic h() would set its __source and __self as attributes
-  // in tests. tsconfig keeps react-jsx: it only type-checks, and its JSX types are the same.
-  oxc: { jsx: { runtime: 'classic', pragma: 'h', pragmaFrag: 'Fragment', development: false }, jsxInject: "import { h, Fragment } from 'preact'" },
+  // Classic JSX (each .tsx imports h from preact, as tsconfig's jsxFactory says): h(type, props,
+  // ...children) calls are shorter than the automatic runtime's jsx(type, { ...props, children }),
+  // and preact/jsx-runtime is not bundled. Never `development`: classic h() would pass on its
+  // __source and __self props as attributes in tests.
+  oxc: { jsx: { runtime: 'classic', pragma: 'h', pragmaFrag: 'Fragment', development: false } },
   build: {
     target: 'es2022',
     // Browsers with light-dark() and color-scheme; older targets make lightningcss expand them.

@@ -1,4 +1,4 @@
-import { render } from 'preact';
+import { h, render } from 'preact';
 import { createAdminClient } from '../adapters/admin-client';
 import { createTranslator } from '../core/i18n';
 import { Dashboard } from '../widget/admin/dashboard';

@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import { identicon } from '../core/avatar';
 
 /**

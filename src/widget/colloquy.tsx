@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { mount, type ColloquyHandle, type MountOptions } from './mount';
 

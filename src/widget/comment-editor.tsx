@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isColloquyError } from '../core/errors';
 import type { Translator } from '../core/i18n';

@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import type { Translator } from '../core/i18n';
 import type { Comment } from '../core/types';
 import { safeUrl } from '../core/url';

@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import { Fragment, h, type ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Translator } from '../core/i18n';
 import type { Comment } from '../core/types';

@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import { h, type ComponentChildren } from 'preact';
 import type { Translator } from '../core/i18n';
 import type { ThreadNode } from '../core/thread';
 import { CommentItem, type CommentActions } from './comment-item';

@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ResolvedConfig } from '../core/config';
 import type { Translator } from '../core/i18n';

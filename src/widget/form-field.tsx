@@ -1,3 +1,5 @@
+import { h } from 'preact';
+
 interface FormFieldProps {
   id: string;
   label: string;

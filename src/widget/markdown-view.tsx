@@ -1,5 +1,5 @@
+import { Fragment, h, type ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
-import type { ComponentChildren } from 'preact';
 import { markdownTags as tags, parseMarkdown, type MarkdownNode } from '../core/markdown';
 
 // Elements only, never an HTML string: text in a comment can never become markup.

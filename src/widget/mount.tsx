@@ -1,4 +1,4 @@
-import { render } from 'preact';
+import { h, render } from 'preact';
 import { useErrorBoundary } from 'preact/hooks';
 import { resolveConfig, type ColloquyOptions, type ResolvedConfig } from '../core/config';
 import { createTranslator, type Translator } from '../core/i18n';

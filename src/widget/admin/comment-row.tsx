@@ -1,3 +1,4 @@
+import { Fragment, h } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import type { AdminAction, AdminComment } from '../../adapters/admin-client';
 import type { Translator } from '../../core/i18n';

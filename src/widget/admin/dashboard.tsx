@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { AdminError, type AdminAction, type AdminClient, type AdminComment, type AdminQuery, type AdminStatus } from '../../adapters/admin-client';
 import { ColloquyError } from '../../core/errors';

@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import type { AdminClient } from '../../adapters/admin-client';
 import { FormField } from '../form-field';

@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import { cleanup, configure, fireEvent, render, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryAdapter, type MemoryAdapterOptions } from '../../../src/adapters/memory';

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // Script evaluation is on so that the canary is live: a payload that became markup would run.
 // @vitest-environment-options {"settings":{"enableJavaScriptEvaluation":true,"suppressInsecureJavaScriptEnvironmentWarning":true}}
+import { h } from 'preact';
 import { cleanup, render, screen } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { parseMarkdown } from '../../../src/core/markdown';

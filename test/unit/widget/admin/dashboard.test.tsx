@@ -1,3 +1,4 @@
+import { h } from 'preact';
 import { cleanup, fireEvent, render, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdminError, type AdminClient, type AdminComment } from '../../../../src/adapters/admin-client';
