@@ -1,9 +1,10 @@
 import { Fragment, h, type ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { Translator } from '../core/i18n';
 import type { Comment } from '../core/types';
 import { CommentEditor } from './comment-editor';
 import { CommentHeader } from './comment-header';
+import { focusAfterRender } from './focus-after-render';
 import { MarkdownView } from './markdown-view';
 
 /** What a reader can do to a comment; the section implements them against the adapter. */
@@ -28,12 +29,19 @@ interface CommentItemProps {
 export function CommentItem({ comment, translator, highlighted, actions, children }: CommentItemProps) {
   const { t } = translator;
   const [editing, setEditing] = useState(false);
+  const article = useRef<HTMLElement>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const closeEditor = () => {
+    setEditing(false);
+    // Back to Edit; to the comment itself if Edit is gone (the edit window closed, or it was deleted).
+    focusAfterRender(() => editButton.current ?? article.current);
+  };
   const { author } = comment;
   const anchor = `comment-${comment.id}`;
   const deleted = comment.status === 'deleted';
   return (
     <li class="comment">
-      <article id={anchor} tabIndex={-1} class={highlighted ? 'comment-body highlighted' : 'comment-body'} aria-label={deleted ? t('deleted') : author.name}>
+      <article ref={article} id={anchor} tabIndex={-1} class={highlighted ? 'comment-body highlighted' : 'comment-body'} aria-label={deleted ? t('deleted') : author.name}>
         {deleted ? (
           <p class="deleted">{t('deleted')}</p>
         ) : (
@@ -42,7 +50,7 @@ export function CommentItem({ comment, translator, highlighted, actions, childre
             {/* Held as pending or as spam: the author is told the same, since a spam verdict may be wrong. Deleted ones are not here. */}
             {comment.status !== 'approved' && <p class="moderation">{t('awaitingModeration')}</p>}
             {editing ? (
-              <CommentEditor id={`edit-${comment.id}`} body={comment.body} translator={translator} onSave={(body) => actions.update(comment, body)} onClose={() => setEditing(false)} />
+              <CommentEditor id={`edit-${comment.id}`} body={comment.body} translator={translator} onSave={(body) => actions.update(comment, body)} onClose={closeEditor} />
             ) : (
               <div class="comment-content">
                 <MarkdownView source={comment.body} />
@@ -54,7 +62,7 @@ export function CommentItem({ comment, translator, highlighted, actions, childre
             {actions.canEdit(comment) && !editing && (
               <>
                 {' '}
-                <button type="button" class="reply" onClick={() => setEditing(true)}>
+                <button type="button" class="reply" ref={editButton} onClick={() => setEditing(true)}>
                   {t('edit')}
                 </button>{' '}
                 <button type="button" class="reply" onClick={() => actions.remove(comment)}>

@@ -10,7 +10,8 @@ import type { CommentActions } from './comment-item';
 import { CommentList } from './comment-list';
 import { isColloquyError } from '../core/errors';
 import { useDraft } from './use-draft';
-import { usePermalink } from './use-permalink';
+import { findComment, usePermalink } from './use-permalink';
+import { focusAfterRender } from './focus-after-render';
 import { useComments } from './use-comments';
 
 export interface CommentSectionProps {
@@ -30,6 +31,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   const [announcement, setAnnouncement] = useState('');
   const [notice, setNotice] = useState('');
   const root = useRef<HTMLElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
   const [highlightedId, focusComment] = usePermalink(root, state.status === 'ready');
   const nodes = useMemo(() => buildThread(state.comments, { maxDepth: config.maxDepth, sort: config.sort }), [state.comments, config.maxDepth, config.sort]);
 
@@ -54,6 +56,9 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
       try {
         await adapter.deleteComment(comment.id, signal());
         apply({ type: 'deleted', id: comment.id });
+        // The Delete button is gone with it: focus goes to the placeholder a comment with replies
+        // leaves, else to the heading, which now says how many are left.
+        focusAfterRender(() => findComment(root.current, comment.id) ?? heading.current);
       } catch (error) {
         setNotice(isColloquyError(error) ? error.message : t('unavailable'));
       }
@@ -73,7 +78,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
       onCancelReply={() => {
         setReplyTo(null);
         // The Cancel button goes away with the moved form: give focus back to the Reply it undoes.
-        requestAnimationFrame(() => root.current?.querySelector<HTMLElement>(`[id="comment-${CSS.escape(replyTo?.id ?? '')}"] .reply`)?.focus());
+        focusAfterRender(() => findComment(root.current, replyTo?.id ?? '')?.querySelector<HTMLElement>('.reply'));
       }}
       onPosted={onPosted}
     />
@@ -81,7 +86,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
 
   return (
     <section ref={root} class="colloquy" data-theme={config.theme} lang={translator.locale} dir={translator.dir} aria-labelledby="comments-title">
-      <h2 id="comments-title" class="comments-title">
+      <h2 ref={heading} id="comments-title" class="comments-title" tabIndex={-1}>
         {state.total ? translator.plural('responses', state.total, { title: config.title }) : t('noResponses')}
       </h2>
       {state.status === 'loading' && <p class="status">{t('loading')}</p>}

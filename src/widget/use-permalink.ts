@@ -3,6 +3,9 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 
 const prefix = '#comment-';
 
+/** A comment's `<article>` in the section, by comment id (escaped: an id may hold any character). */
+export const findComment = (root: HTMLElement | null, id: string) => root?.querySelector<HTMLElement>(`[id="comment-${CSS.escape(id)}"]`);
+
 /**
  * Makes `#comment-<id>` links work although the comments live in a shadow root, which the
  * browser's own fragment navigation cannot see: scrolls to the comment, highlights and focuses it.
@@ -15,7 +18,7 @@ export function usePermalink(root: RefObject<HTMLElement | null>, ready: boolean
       setHighlightedId(id);
       // After the render that put the comment in the DOM.
       requestAnimationFrame(() => {
-        const target = root.current?.querySelector<HTMLElement>(`[id="comment-${CSS.escape(id)}"]`);
+        const target = findComment(root.current, id);
         target?.scrollIntoView?.({ block: 'center' });
         target?.focus({ preventScroll: true });
       });

@@ -283,7 +283,7 @@ describe('the demo page', () => {
     expect(hostile).toEqual(clean);
   });
 
-  it('can be used with the keyboard alone', async () => {
+  it('can be used with the keyboard alone, editing included', async () => {
     const { page, openDemo } = session();
     await openDemo();
     await page.locator('body').focus();
@@ -311,7 +311,41 @@ describe('the demo page', () => {
     await page.keyboard.press('Enter');
 
     await heading(page, 3).waitFor();
-    expect(await commentArticle(page, 'Kay').getByText('Typed without a mouse.').isVisible()).toBe(true);
+    const kay = commentArticle(page, 'Kay');
+    expect(await kay.getByText('Typed without a mouse.').isVisible()).toBe(true);
+
+    // The new comment has the focus and is this reader's to edit. The editor hides Edit, so Save and
+    // Cancel must give the focus back to it, or the reader is sent to the top of the page.
+    await expect.poll(() => focusedElement(page)).toMatchObject({ tag: 'article' });
+    for (let tabs = 0; (await focusedElement(page))?.text !== 'Edit'; tabs++) {
+      if (tabs > 5) throw new Error('Edit on the new comment is not reachable with Tab');
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await focusedElement(page))?.tag).toBe('textarea');
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('Edited without a mouse.');
+    await page.keyboard.press('Tab');
+    expect(await focusedElement(page)).toMatchObject({ tag: 'button', text: 'Save' });
+    await page.keyboard.press('Enter');
+    await kay.getByText('Edited without a mouse.').waitFor();
+    await expect.poll(() => focusedElement(page)).toMatchObject({ tag: 'button', text: 'Edit' });
+
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await focusedElement(page))?.tag).toBe('textarea');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await focusedElement(page)).toMatchObject({ tag: 'button', text: 'Cancel' });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focusedElement(page)).toMatchObject({ tag: 'button', text: 'Edit' });
+
+    // Delete takes the comment and its button away: the focus goes to the heading, which says what is left.
+    await page.keyboard.press('Tab');
+    expect(await focusedElement(page)).toMatchObject({ tag: 'button', text: 'Delete' });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.keyboard.press('Enter');
+    await heading(page, 2).waitFor();
+    await expect.poll(() => focusedElement(page)).toMatchObject({ tag: 'h2', id: 'comments-title' });
   });
 
   it('follows a #comment- permalink: highlights and focuses the comment', async () => {

@@ -4,6 +4,7 @@ import type { AdminAction, AdminComment } from '../../adapters/admin-client';
 import type { Translator } from '../../core/i18n';
 import { CommentEditor } from '../comment-editor';
 import { CommentHeader } from '../comment-header';
+import { focusAfterRender } from '../focus-after-render';
 import { MarkdownView } from '../markdown-view';
 
 interface CommentRowProps {
@@ -28,17 +29,12 @@ type Mode = 'view' | 'edit' | 'reply';
 export function CommentRow({ comment, translator, selected, onSelect, onAct, onEdit, onReply }: CommentRowProps) {
   const { t } = translator;
   const [mode, setMode] = useState<Mode>('view');
-  // Closing the editor gives focus back to the button that opened it, for keyboard users.
-  const reopen = useRef<Mode>('view');
-  const opener = (of: Mode) => (button: HTMLButtonElement | null) => {
-    if (button && reopen.current === of) {
-      reopen.current = 'view';
-      button.focus();
-    }
-  };
+  const editButton = useRef<HTMLButtonElement>(null);
+  const replyButton = useRef<HTMLButtonElement>(null);
+  // Closing an editor gives focus back to the button that opened it, for keyboard users.
   const close = () => {
-    reopen.current = mode;
     setMode('view');
+    focusAfterRender(() => (mode === 'edit' ? editButton : replyButton).current);
   };
   const { author } = comment;
   const who = author.name || 'deleted comment';
@@ -75,10 +71,10 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
             ))}
             {comment.status !== 'deleted' && (
               <>
-                <button type="button" class="reply" ref={opener('edit')} aria-label={`Edit the comment by ${who}`} onClick={() => setMode('edit')}>
+                <button type="button" class="reply" ref={editButton} aria-label={`Edit the comment by ${who}`} onClick={() => setMode('edit')}>
                   {t('edit')}
                 </button>
-                <button type="button" class="reply" ref={opener('reply')} aria-label={t('replyTo', { name: who })} onClick={() => setMode('reply')}>
+                <button type="button" class="reply" ref={replyButton} aria-label={t('replyTo', { name: who })} onClick={() => setMode('reply')}>
                   {t('reply')}
                 </button>
               </>

@@ -36,6 +36,9 @@ function mountWith(overrides: Partial<StorageAdapter> = {}) {
   return { ui, memory };
 }
 
+/** The focused element inside the widget's shadow root (the page's own activeElement is the host). */
+const focusedIn = (element: HTMLElement) => (element.getRootNode() as ShadowRoot).activeElement;
+
 describe('editing and deleting one’s own comment', () => {
   it('offers Edit and Delete only on comments the adapter says this reader may change', async () => {
     const { ui } = mountWith();
@@ -91,6 +94,63 @@ describe('editing and deleting one’s own comment', () => {
     expect(editor.value).toBe('Changed my mind.');
     fireEvent.click(within(own).getByRole('button', { name: 'Cancel' }));
     expect(within(own).getByText('My first words.')).toBeTruthy();
+  });
+
+  // Edit is hidden while the editor is open, so without this a keyboard or screen-reader user is
+  // dropped at the top of the page on closing it.
+  it.each(['Save', 'Cancel'])('gives the focus back to Edit after %s', async (close) => {
+    const { ui } = mountWith();
+    const own = await ui.findByRole('article', { name: 'Ann' });
+    fireEvent.click(within(own).getByRole('button', { name: 'Edit' }));
+    const editor = within(own).getByRole('textbox', { name: 'Edit your comment' });
+    await waitFor(() => expect(focusedIn(own)).toBe(editor));
+    fireEvent.input(editor, { target: { value: 'Thought better of it.' } });
+    fireEvent.click(within(own).getByRole('button', { name: close }));
+    await waitFor(() => expect(within(own).queryByRole('textbox')).toBeNull());
+    await waitFor(() => expect(focusedIn(own)).toBe(within(own).getByRole('button', { name: 'Edit' })));
+    expect(within(own).getByText(close === 'Save' ? 'Thought better of it.' : 'My first words.')).toBeTruthy();
+  });
+
+  it('gives the focus to the comment itself when Edit does not come back (the edit window closed meanwhile)', async () => {
+    let editable = true;
+    const { ui } = mountWith({
+      canEdit: (comment) => editable && comment.id === 'mine',
+      updateComment: () => {
+        editable = false;
+        return Promise.reject(new ColloquyError('forbidden', 'The time to edit this comment has passed.'));
+      },
+    });
+    const own = await ui.findByRole('article', { name: 'Ann' });
+    fireEvent.click(within(own).getByRole('button', { name: 'Edit' }));
+    fireEvent.click(within(own).getByRole('button', { name: 'Save' }));
+    await within(own).findByRole('textbox', { description: 'The time to edit this comment has passed.' });
+    fireEvent.click(within(own).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(focusedIn(own)).toBe(own));
+    expect(within(own).queryByRole('button', { name: 'Edit' })).toBeNull();
+  });
+
+  it('puts the focus on the heading after deleting a comment, which then is gone', async () => {
+    vi.stubGlobal('confirm', () => true);
+    const { ui } = mountWith();
+    const own = await ui.findByRole('article', { name: 'Ann' });
+    const remove = within(own).getByRole('button', { name: 'Delete' });
+    remove.focus();
+    fireEvent.click(remove);
+    const heading = await ui.findByRole('heading', { level: 2, name: 'One response to “Post”' });
+    await waitFor(() => expect(focusedIn(heading)).toBe(heading));
+  });
+
+  it('puts the focus on the placeholder after deleting a comment that has replies', async () => {
+    vi.stubGlobal('confirm', () => true);
+    const reply: Comment = { ...theirs, id: 'reply', parentId: 'mine', createdAt: '2024-01-01T12:00:00.000Z' };
+    const memory = createMemoryAdapter({ seed: [mine, reply] });
+    const target = document.createElement('div');
+    document.body.append(target);
+    handles.push(mount(target, { thread: 'post', title: 'Post', adapter: { ...memory, canEdit: (c) => c.id === 'mine' } }));
+    const ui = within(target.querySelector('colloquy-root')!.shadowRoot as unknown as HTMLElement);
+    fireEvent.click(within(await ui.findByRole('article', { name: 'Ann' })).getByRole('button', { name: 'Delete' }));
+    const placeholder = await ui.findByRole('article', { name: 'This comment was deleted.' });
+    await waitFor(() => expect(focusedIn(placeholder)).toBe(placeholder));
   });
 
   it('deletes after the reader confirms, and lowers the count', async () => {
