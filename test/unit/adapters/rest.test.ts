@@ -151,7 +151,8 @@ describe('createComment', () => {
     expect(requests).toHaveLength(1);
     const [request] = requests;
     expect(request!.headers.get('Content-Type')).toBe('application/json');
-    expect(request!.headers.get('Idempotency-Key')).toMatch(/^[\w-]{21}$/);
+    // 128 random bits, as four 32-bit numbers.
+    expect(request!.headers.get('Idempotency-Key')).toMatch(/^\d{1,10}(-\d{1,10}){3}$/);
     // threadId becomes thread, pageUrl becomes url, and a null parentId is left out.
     expect(await request!.json()).toEqual({
       thread: 'post',
