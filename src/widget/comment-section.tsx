@@ -1,5 +1,5 @@
-import { h } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { Fragment, h } from 'preact';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import type { ResolvedConfig } from '../core/config';
 import type { Translator } from '../core/i18n';
 import { buildThread } from '../core/thread';
@@ -21,7 +21,11 @@ export interface CommentSectionProps {
   translator: Translator;
 }
 
-/** The whole comment section: heading, thread, and the "Leave a Reply" form. */
+/**
+ * The whole comment section: heading, thread, and the "Leave a Reply" form. It is made anew for each
+ * thread (mount keys it by thread), so what it keeps (the comment being replied to, the draft) never
+ * has to follow a change of thread.
+ */
 export function CommentSection({ config, adapter, store, translator }: CommentSectionProps) {
   const { t } = translator;
   const { state, retry, loadMore, apply } = useComments({ adapter, threadId: config.thread, sort: config.sort, pageSize: config.pageSize });
@@ -34,8 +38,6 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   const heading = useRef<HTMLHeadingElement>(null);
   const [highlightedId, focusComment] = usePermalink(root, state.status === 'ready');
   const nodes = useMemo(() => buildThread(state.comments, { maxDepth: config.maxDepth, sort: config.sort }), [state.comments, config.maxDepth, config.sort]);
-
-  useEffect(() => setReplyTo(null), [config.thread]);
 
   const onPosted = (comment: Comment) => {
     apply({ type: 'created', comment });
@@ -90,26 +92,30 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
         {state.total ? translator.plural('responses', state.total, { title: config.title }) : t('noResponses')}
       </h2>
       {state.status === 'loading' && <p class="status">{t('loading')}</p>}
-      {state.status === 'error' ? (
-        <p class="error" role="alert">
-          {t('loadFailed', { reason: state.error ?? '' })}{' '}
-          <button type="button" onClick={retry}>
-            {t('retry')}
-          </button>
-        </p>
-      ) : (
-        nodes.length > 0 && (
-          <CommentList nodes={nodes} translator={translator} highlightedId={highlightedId} replyingTo={replyTo?.id ?? null} actions={actions} form={form} />
-        )
+      {nodes.length > 0 && (
+        <CommentList nodes={nodes} translator={translator} highlightedId={highlightedId} replyingTo={replyTo?.id ?? null} actions={actions} form={form} />
       )}
       {state.nextCursor && (
         <p>
-          <button type="button" class="load-more" disabled={state.loadingMore} onClick={loadMore}>
+          <button type="button" disabled={state.loadingMore} onClick={loadMore}>
             {t('loadMore')}
           </button>
         </p>
       )}
-      {state.status === 'ready' && state.error && <p class="error" role="alert">{t('loadFailed', { reason: state.error })}</p>}
+      {/* The thread could not be loaded (then Retry), or its next page (then Load more again). */}
+      {state.error && (
+        <p class="error" role="alert">
+          {t('loadFailed', { reason: state.error })}
+          {state.status === 'error' && (
+            <>
+              {' '}
+              <button type="button" onClick={retry}>
+                {t('retry')}
+              </button>
+            </>
+          )}
+        </p>
+      )}
       {notice && <p class="error" role="alert">{notice}</p>}
       {!replyTo && form}
       <p class="visually-hidden" role="status" aria-live="polite">

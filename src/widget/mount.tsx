@@ -39,7 +39,7 @@ function Guarded(props: { config: ResolvedConfig<StorageAdapter>; adapter: Stora
 }
 
 const Notice = ({ text }: { text: string }) => (
-  <p class="colloquy notice" role="alert">
+  <p class="colloquy" role="alert">
     {text}
   </p>
 );

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { KeyValueStore } from '../core/types';
 import { readJson, writeJson } from '../adapters/web-storage';
 
@@ -24,14 +24,9 @@ const authorKey = 'colloquy:author';
 export type Draft = ReturnType<typeof useDraft>;
 
 export function useDraft(store: KeyValueStore, threadId: string) {
-  const restore = (): DraftValues => {
-    const saved = readJson(store, authorKey, isDraft) ?? {};
-    return { ...empty, ...saved, ...readJson(store, draftKey(threadId), isDraft) };
-  };
-  const [values, setValues] = useState(restore);
+  // Read once: the section that keeps the draft is made anew for each thread.
+  const [values, setValues] = useState((): DraftValues => ({ ...empty, ...readJson(store, authorKey, isDraft), ...readJson(store, draftKey(threadId), isDraft) }));
   const [remember, setRemember] = useState(() => store.get(authorKey) !== null);
-
-  useEffect(() => setValues(restore()), [store, threadId]);
 
   return {
     values,
