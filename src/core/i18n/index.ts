@@ -32,7 +32,8 @@ const fill = (template: string, params: Params = {}) =>
 export function matchLocale(requested: string | undefined): string {
   if (!requested) return 'en';
   const lower = requested.toLowerCase();
-  return lower in locales ? lower : (lower.split('-')[0] ?? '') in locales ? lower.split('-')[0]! : 'en';
+  const language = lower.split('-')[0]!;
+  return lower in locales ? lower : language in locales ? language : 'en';
 }
 
 const units: [Intl.RelativeTimeFormatUnit, number][] = [
