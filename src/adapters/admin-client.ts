@@ -41,7 +41,8 @@ export class AdminError extends Error {
 
 export interface AdminClient {
   signIn(password: string): Promise<void>;
-  signOut(): Promise<void>;
+  /** Ends this session; with `everywhere`, every session of every browser (a cookie may have been stolen). */
+  signOut(everywhere?: boolean): Promise<void>;
   counts(): Promise<Record<AdminStatus, number>>;
   list(query: AdminQuery): Promise<{ comments: AdminComment[]; nextCursor: string | null }>;
   act(ids: string[], action: AdminAction): Promise<void>;
@@ -69,7 +70,7 @@ export function createAdminClient(base = '/api/admin', send: typeof fetch = (...
   }
   return {
     signIn: (password) => call('POST', '/session', { password }),
-    signOut: () => call('DELETE', '/session'),
+    signOut: (everywhere) => call('DELETE', everywhere ? '/session?everywhere=1' : '/session'),
     counts: async () => (await call<{ counts: Record<AdminStatus, number> }>('GET', '/counts')).counts,
     list: ({ status, thread, q, cursor }) => {
       const params = new URLSearchParams({ status });

@@ -145,4 +145,30 @@ describe('the moderation dashboard', () => {
     expect(comments.find((c) => c.author.name === 'Kay')?.body).toBe('Edited by **keyboard**.');
     checkErrors(s);
   });
+
+  it('signs out everywhere, by keyboard: a dashboard open on another device is signed out too', async () => {
+    const s = session();
+    const { page } = s;
+    // Another device: a browser context of its own, with a cookie of its own. Two sign-ins in all,
+    // on this test's own server.
+    const device = await s.context.browser()!.newContext();
+    try {
+      const elsewhere = await device.newPage();
+      for (const p of [page, elsewhere]) {
+        await signInByKeyboard({ ...s, page: p });
+        await p.getByRole('button', { name: /^Pending/ }).waitFor();
+      }
+      await page.getByRole('button', { name: 'Sign out', exact: true }).focus();
+      await page.keyboard.press('Tab');
+      expect(await focusedElement(page)).toMatchObject({ tag: 'button', text: 'Sign out everywhere' });
+      await page.keyboard.press('Enter');
+      await page.getByText('Signed out everywhere: every dashboard session has ended.').waitFor();
+      await elsewhere.reload();
+      await elsewhere.getByLabel('Password').waitFor();
+      expect(await elsewhere.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+    } finally {
+      await device.close();
+    }
+    checkErrors(s);
+  });
 });

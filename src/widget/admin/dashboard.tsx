@@ -79,6 +79,12 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
     setAnnouncement(message);
   };
 
+  const signOut = (everywhere: boolean) =>
+    void client.signOut(everywhere).then(() => {
+      setNotice(everywhere ? 'Signed out everywhere: every dashboard session has ended.' : 'Signed out.');
+      setSignedIn(false);
+    }, fail);
+
   if (signedIn === false) return <SignIn client={client} notice={notice} onSignedIn={() => setSignedIn(true)} />;
 
   const allSelected = comments.length > 0 && comments.every((c) => selected.has(c.id));
@@ -94,9 +100,15 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
     <div class="dashboard">
       <header class="admin-header">
         <h1>Moderation</h1>
-        <button type="button" class="reply" onClick={() => void client.signOut().then(() => (setNotice('Signed out.'), setSignedIn(false)), fail)}>
-          Sign out
-        </button>
+        <p class="session-actions">
+          <button type="button" class="reply" onClick={() => signOut(false)}>
+            Sign out
+          </button>{' '}
+          {/* The title is the button's description for screen readers too. */}
+          <button type="button" class="reply" title="Ends every signed-in dashboard, on every device" onClick={() => signOut(true)}>
+            Sign out everywhere
+          </button>
+        </p>
       </header>
       <nav aria-label="Comments by status">
         <ul class="status-tabs">

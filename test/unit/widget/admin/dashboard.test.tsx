@@ -117,3 +117,39 @@ describe('the dashboard’s comment rows', () => {
     await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Reply to Ann' })));
   });
 });
+
+describe('signing out', () => {
+  /** The dashboard once its first listing is in. */
+  async function loaded(client: AdminClient) {
+    const ui = renderDashboard(client);
+    await ui.findByRole('article', { name: 'Comment by Ann' });
+    return ui;
+  }
+
+  it('Sign out ends this session and goes back to the sign-in form', async () => {
+    const client = fakeClient();
+    const ui = await loaded(client);
+    fireEvent.click(ui.getByRole('button', { name: 'Sign out' }));
+    expect(await ui.findByText('Signed out.')).toBeTruthy();
+    expect(ui.getByLabelText(/^Password/)).toBeTruthy();
+    expect(client.signOut).toHaveBeenCalledWith(false);
+  });
+
+  it('Sign out everywhere says what it does, ends every session and goes back to the sign-in form', async () => {
+    const client = fakeClient();
+    const ui = await loaded(client);
+    const everywhere = ui.getByRole('button', { name: 'Sign out everywhere', description: 'Ends every signed-in dashboard, on every device' });
+    fireEvent.click(everywhere);
+    expect(await ui.findByText('Signed out everywhere: every dashboard session has ended.')).toBeTruthy();
+    expect(ui.getByLabelText(/^Password/)).toBeTruthy();
+    expect(client.signOut).toHaveBeenCalledWith(true);
+  });
+
+  it('stays signed in and says why when signing out everywhere fails', async () => {
+    const client = fakeClient({ signOut: vi.fn(() => Promise.reject(new AdminError(0, 'The server cannot be reached. Check your connection and try again.'))) });
+    const ui = await loaded(client);
+    fireEvent.click(ui.getByRole('button', { name: 'Sign out everywhere' }));
+    await waitFor(() => expect(ui.getByRole('status').textContent).toBe('The server cannot be reached. Check your connection and try again.'));
+    expect(ui.getByRole('button', { name: 'Sign out everywhere' })).toBeTruthy();
+  });
+});
