@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { CommentStore, RateLimitHit } from '../../src/server/store/types';
-import { at, createStoreDatabase, selectedStores, useStoreDatabase, type StoreKind } from './stores';
+import { at, createStoreDatabase, inSqliteProcesses, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 const MINUTE = 60_000;
 
@@ -91,34 +88,13 @@ function access(kind: StoreKind) {
 
 for (const kind of selectedStores()) access(kind);
 
-const storeModule = fileURLToPath(new URL('../../src/server/store/sqlite.ts', import.meta.url));
-
-/** A separate Node process that hits one counter 50 times, starting when the others do. */
-const HITTER = `
-const { createSqliteStore } = await import(process.env.STORE_MODULE);
-const store = createSqliteStore({ path: process.env.DB_PATH });
-await store.migrate();
-await new Promise((resolve) => setTimeout(resolve, Number(process.env.START_AT) - Date.now()));
-const hits = [];
-for (let n = 0; n < 50; n++) hits.push(await store.hitRateLimit('shared', 60000, new Date(Number(process.env.START_AT)).toISOString()));
-await store.close();
-process.stdout.write(JSON.stringify(hits));
-`;
-
 describe.runIf(selectedStores().includes('sqlite'))('SQLite rate-limit counters shared by several processes', () => {
   it('counts every hit of three processes on one key exactly once', async () => {
     const database = await createStoreDatabase('sqlite');
     try {
-      const startAt = String(Date.now() + 1500);
-      const outputs = await Promise.all(
-        [0, 1, 2].map(() =>
-          promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HITTER], {
-            env: { ...process.env, STORE_MODULE: storeModule, DB_PATH: database.path!, START_AT: startAt },
-            timeout: 30_000,
-          }),
-        ),
-      );
-      const hits = outputs.flatMap(({ stdout }) => JSON.parse(stdout) as RateLimitHit[]);
+      // Three processes hit one counter 50 times each.
+      const work = "for (let n = 0; n < 50; n++) output.push(await store.hitRateLimit('shared', 60000, new Date(startAt).toISOString()));";
+      const hits = (await inSqliteProcesses<RateLimitHit>(database.path!, work, [0, 1, 2])).flat();
       expect(hits.map((hit) => hit.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 150 }, (_, n) => n + 1));
     } finally {
       await database.destroy();

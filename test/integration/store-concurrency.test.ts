@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { CommentRecordInput, CommentStore, CreateResult } from '../../src/server/store/types';
-import { createStoreDatabase, selectedStores, useStoreDatabase, type StoreKind } from './stores';
+import { createStoreDatabase, inSqliteProcesses, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 const at = (ms: number) => new Date(Date.UTC(2024, 0, 1) + ms).toISOString();
 
@@ -95,21 +92,6 @@ function concurrency(kind: StoreKind) {
 
 for (const kind of selectedStores()) concurrency(kind);
 
-const storeModule = fileURLToPath(new URL('../../src/server/store/sqlite.ts', import.meta.url));
-
-/** A separate Node process that opens the file, migrates, and runs its calls one after another. */
-const WRITER = `
-const { createSqliteStore } = await import(process.env.STORE_MODULE);
-const store = createSqliteStore({ path: process.env.DB_PATH });
-await store.migrate();
-// Every process starts writing at the same moment, so their transactions contend for the file.
-await new Promise((resolve) => setTimeout(resolve, Number(process.env.START_AT) - Date.now()));
-const results = [];
-for (const call of JSON.parse(process.env.CALLS)) results.push(await store.createComment(call));
-await store.close();
-process.stdout.write(JSON.stringify(results));
-`;
-
 describe.runIf(selectedStores().includes('sqlite'))('SQLite store shared by several processes', () => {
   it('keeps one comment per key when three processes write one fresh file at once', async () => {
     const database = await createStoreDatabase('sqlite');
@@ -118,17 +100,9 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store shared by seve
       const callsOf = (p: number) =>
         Array.from({ length: 60 }, (_, n) => request('multi', `p${p}n${n}`, n % 3 === 2 ? `own-${p}-${n}` : `shared-${n}`));
       const processes = [0, 1, 2].map((p) => callsOf(p));
-      const startAt = String(Date.now() + 1500);
-      const outputs = await Promise.all(
-        processes.map((calls) =>
-          promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', WRITER], {
-            env: { ...process.env, STORE_MODULE: storeModule, DB_PATH: database.path!, CALLS: JSON.stringify(calls), START_AT: startAt },
-            timeout: 30_000,
-          }),
-        ),
-      );
+      const outputs = await inSqliteProcesses<CreateResult>(database.path!, 'for (const call of input) output.push(await store.createComment(call));', processes);
       const calls = processes.flat();
-      const results = outputs.flatMap(({ stdout }) => JSON.parse(stdout) as CreateResult[]);
+      const results = outputs.flat();
       const idByKey = expectOnePerKey(calls, results);
       expect(idByKey.size).toBe(40 + 3 * 20);
       const reader = database.open();

@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
@@ -171,4 +174,38 @@ export async function createRecord(store: CommentStore, threadId: string, overri
   const result = await store.createComment(recordInput(threadId, overrides, seen));
   if (result.kind !== 'created') throw new Error(`expected created, got ${result.kind}`);
   return result.comment;
+}
+
+const sqliteStoreModule = fileURLToPath(new URL('../../src/server/store/sqlite.ts', import.meta.url));
+
+/**
+ * Runs `work` in separate Node processes on one SQLite file, one process per entry of `inputs`:
+ * each opens and migrates its own store, and all start `work` at the same moment, so their
+ * transactions contend for the file (better-sqlite3 cannot interleave them within one process).
+ * In `work`, `store` is the store, `input` the process's entry and `startAt` the shared start (ms);
+ * what it pushes onto `output` comes back, one array per process.
+ */
+export async function inSqliteProcesses<T>(path: string, work: string, inputs: unknown[]): Promise<T[][]> {
+  const script = `
+const { createSqliteStore } = await import(process.env.STORE_MODULE);
+const store = createSqliteStore({ path: process.env.DB_PATH });
+await store.migrate();
+const input = JSON.parse(process.env.INPUT);
+const startAt = Number(process.env.START_AT);
+await new Promise((resolve) => setTimeout(resolve, startAt - Date.now()));
+const output = [];
+${work}
+await store.close();
+process.stdout.write(JSON.stringify(output));
+`;
+  const startAt = String(Date.now() + 1500);
+  const outputs = await Promise.all(
+    inputs.map((input) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        env: { ...process.env, STORE_MODULE: sqliteStoreModule, DB_PATH: path, INPUT: JSON.stringify(input), START_AT: startAt },
+        timeout: 30_000,
+      }),
+    ),
+  );
+  return outputs.map(({ stdout }) => JSON.parse(stdout) as T[]);
 }
