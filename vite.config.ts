@@ -10,13 +10,24 @@ const libraries = {
   lib: { entry: 'src/index.ts', formats: ['es' as const], fileName: () => 'colloquy.mjs' },
 };
 
+// `--mode server`: the server and its CLI as one ES module for Node, dist/server/colloquy.js (the
+// package's `colloquy` bin), with the packages it imports left to node_modules.
+const serverBuild = {
+  ssr: 'src/server/bin.ts',
+  outDir: 'dist/server',
+  target: 'node20',
+  emptyOutDir: true,
+  reportCompressedSize: false,
+  rolldownOptions: { output: { entryFileNames: 'colloquy.js', banner: '#!/usr/bin/env node' } },
+};
+
 export default defineConfig(({ mode }) => ({
   // Classic JSX (each .tsx imports h from preact, as tsconfig's jsxFactory says): h(type, props,
   // ...children) calls are shorter than the automatic runtime's jsx(type, { ...props, children }),
   // and preact/jsx-runtime is not bundled. Never `development`: classic h() would pass on its
   // __source and __self props as attributes in tests.
   oxc: { jsx: { runtime: 'classic', pragma: 'h', pragmaFrag: 'Fragment', development: false } },
-  build: {
+  build: mode === 'server' ? serverBuild : {
     target: 'es2022',
     // Browsers with light-dark() and color-scheme; older targets make lightningcss expand them.
     cssTarget: ['chrome123', 'firefox120', 'safari17.5'],

@@ -1,6 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { ColloquyConfigError } from '../core/errors';
 import { createApp } from './app';
@@ -50,7 +48,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   };
 }
 
-/** `colloquy serve` and `tsx src/server/main.ts`: configuration from flags and the environment, then listen until a signal. */
+/** `colloquy serve`: configuration from flags and the environment, then listen until a signal. */
 export async function main(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let server: RunningServer;
   try {
@@ -84,4 +82,3 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
   process.on('SIGINT', stop);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main();

@@ -8,7 +8,7 @@ import { createSqliteStore } from '../../src/server/store/sqlite';
 import type { CommentRecordInput, CommentStore, ModerationEntry, StatusChange } from '../../src/server/store/types';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'src/server/bin.js');
+const bin = join(root, 'dist/server/colloquy.js');
 const at = (minutes: number) => new Date(Date.UTC(2024, 4, 1, 9) + minutes * 60_000).toISOString();
 
 interface Run {

@@ -30,7 +30,7 @@ async function serve(database: string, launcher: 'bin' | 'npm start' = 'bin'): P
     ...['--moderation', 'none', '--spam-checks', 'off'],
   ];
   const [command, args] =
-    launcher === 'bin' ? [process.execPath, ['src/server/bin.js', 'serve', ...flags]] : ['npm', ['start', '--ignore-scripts', '--', ...flags]];
+    launcher === 'bin' ? [process.execPath, ['dist/server/colloquy.js', 'serve', ...flags]] : ['npm', ['start', '--ignore-scripts', '--', ...flags]];
   const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
