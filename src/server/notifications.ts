@@ -91,7 +91,7 @@ export interface NotifierOptions {
   config: AppConfig;
   /** The secret that signs links (the one that signs form tokens). */
   secret: () => Promise<string>;
-  /** Where failures are logged (Fastify's logger in the server; the console in the CLI). */
+  /** Where failures are logged (the server's Fastify logger). */
   log: Pick<FastifyBaseLogger, 'warn' | 'error'>;
   /** The first retry waits this long, each next one twice as long (up to an hour). @default 30000 */
   retryBaseMs?: number;
