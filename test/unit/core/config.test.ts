@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type ColloquyOptions, type PageDefaults, type ResolvedConfig } from '../../../src/core/config';
 import { ColloquyConfigError } from '../../../src/core/errors';
-import type { Comment } from '../../../src/core/types';
+import { seedComment } from '../comment-fixture';
 
 const page: PageDefaults = { title: 'Host page title', url: 'https://blog.example/post', locale: 'fr' };
 
 /** Stands in for a StorageAdapter: resolveConfig only looks for a `listComments` function. */
 const adapterObject = { listComments: async () => ({ comments: [], nextCursor: null, total: 0 }) };
 
-const seedComment: Comment = {
-  id: 'c1',
-  threadId: 'post',
-  parentId: null,
-  author: { name: 'Ann', avatarSeed: 'a' },
-  body: 'Hello',
-  createdAt: '2024-01-01T00:00:00.000Z',
-  status: 'approved',
-};
+const annsComment = seedComment('c1', 'Ann');
 
 /** Options as a script tag or untyped caller may pass them: anything goes at runtime. */
 const resolve = (options: Record<string, unknown>) => resolveConfig(options as unknown as ColloquyOptions, page);
@@ -66,7 +58,7 @@ describe('resolveConfig', () => {
       url: 'https://blog.example/p?id=1',
       adapter: adapterObject,
       api: 'https://comments.example',
-      seed: [seedComment],
+      seed: [annsComment],
       locale: 'ar-EG',
       theme: 'dark',
       sort: 'newest',
@@ -204,7 +196,7 @@ describe('resolveConfig', () => {
     const options = { thread: ' post ', title: ' T ' };
     const frozen = Object.freeze({ ...options });
     const first = resolveConfig(frozen, page);
-    first.seed.push(seedComment);
+    first.seed.push(annsComment);
     expect(resolveConfig(frozen, page).seed).toEqual([]);
     expect(frozen).toEqual(options);
   });

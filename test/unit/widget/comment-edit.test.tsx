@@ -6,16 +6,9 @@ import type { StorageAdapter } from '../../../src/adapters/types';
 import { ColloquyError } from '../../../src/core/errors';
 import type { Comment } from '../../../src/core/types';
 import { mount, type ColloquyHandle } from '../../../src/widget/mount';
+import { seedComment } from '../comment-fixture';
 
-const mine: Comment = {
-  id: 'mine',
-  threadId: 'post',
-  parentId: null,
-  author: { name: 'Ann', avatarSeed: 'a' },
-  body: 'My first words.',
-  createdAt: '2024-01-01T10:00:00.000Z',
-  status: 'approved',
-};
+const mine = seedComment('c1', 'Ann', { id: 'mine', body: 'My first words.' });
 const theirs: Comment = { ...mine, id: 'theirs', author: { name: 'Ben', avatarSeed: 'b' }, body: 'Ben speaks.', createdAt: '2024-01-01T11:00:00.000Z' };
 
 const handles: ColloquyHandle[] = [];

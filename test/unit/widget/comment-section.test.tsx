@@ -10,21 +10,8 @@ import { Colloquy } from '../../../src/widget/colloquy';
 import { mount, type ColloquyHandle, type MountOptions } from '../../../src/widget/mount';
 // The package entry, for what it registers: npm apps name 'memory' and 'local' like the script tag.
 import '../../../src';
+import { seedComment } from '../comment-fixture';
 
-const BASE = Date.UTC(2024, 0, 1);
-
-function seedComment(id: string, name: string, extra: Partial<Comment> = {}): Comment {
-  return {
-    id,
-    threadId: 'post',
-    parentId: null,
-    author: { name, avatarSeed: id },
-    body: `Words from ${name}.`,
-    createdAt: new Date(BASE + Number(id.replace(/\D/g, '') || 0) * 60_000).toISOString(),
-    status: 'approved',
-    ...extra,
-  };
-}
 
 const ann = seedComment('c1', 'Ann');
 const ben = seedComment('c2', 'Ben');

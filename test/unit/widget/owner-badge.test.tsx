@@ -4,16 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryAdapter } from '../../../src/adapters/memory';
 import type { Comment } from '../../../src/core/types';
 import { mount, type ColloquyHandle } from '../../../src/widget/mount';
+import { seedComment } from '../comment-fixture';
 
-const question: Comment = {
-  id: 'q',
-  threadId: 'post',
-  parentId: null,
-  author: { name: 'Ann', avatarSeed: 'a' },
-  body: 'A question?',
-  createdAt: '2024-01-01T10:00:00.000Z',
-  status: 'approved',
-};
+const question = seedComment('c1', 'Ann', { id: 'q', body: 'A question?' });
 const answer: Comment = { ...question, id: 'a', parentId: 'q', author: { name: 'Brian', avatarSeed: 'b', isOwner: true }, body: 'An answer.' };
 
 const handles: ColloquyHandle[] = [];
