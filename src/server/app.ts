@@ -59,8 +59,6 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
   const config: AppConfig = { ...defaultServerConfig, ...defined };
   // Read (or generated and stored) on first use, so createApp stays synchronous and never touches the store.
   const formSecret = createSecretSource(store, config.secret);
-  const context: RouteContext = { store, config, now, policy: createModerationPolicy(config), formSecret, ...(spamCheck ? { spamCheck } : {}) };
-
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
@@ -71,6 +69,16 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allowUnionTypes: true } },
     frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error, config.bodyLimit)),
   });
+  const context: RouteContext = {
+    store,
+    config,
+    now,
+    policy: createModerationPolicy(config),
+    formSecret,
+    // One set for the sign-in and the write limits, so expired counters are pruned once a minute, not once per limit.
+    counters: createSharedCounters(store, now, app.log),
+    ...(spamCheck ? { spamCheck } : {}),
+  };
 
   if (config.smtpUrl) {
     const notifier = createNotifier({ store, config, secret: formSecret, log: app.log, ...mail });
@@ -138,7 +146,7 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
             global: true,
             max: config.rateLimit,
             timeWindow: 60_000,
-            ...(shared ? { store: databaseRateLimitStore(createSharedCounters(store, now, app.log), now, 'write:') } : {}),
+            ...(shared ? { store: databaseRateLimitStore(context.counters, now, 'write:') } : {}),
             errorResponseBuilder: (_request, { ttl }) =>
               new ApiError(429, 'rate-limited', `Too many posts and edits from your address: please wait ${Math.max(1, Math.ceil(ttl / 1000))} seconds and try again.`),
           });

@@ -5,7 +5,7 @@ import { createAdminPassword, newSession, readCookie, SESSION_COOKIE, SESSION_TT
 import { ApiError, fieldProblemError } from '../errors';
 import { avatarSeedFor, sha256Hex } from '../hashing';
 import { approvalOptions } from '../notifications';
-import { clientAddress, createSharedCounters, secondsUntil } from '../rate-limits';
+import { clientAddress, secondsUntil } from '../rate-limits';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
 import type { RouteContext } from './comments';
@@ -132,7 +132,7 @@ function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (m
  * counts, bulk status changes, edits and replies as the owner. Every route but sign-in answers
  * 401 without a valid session; every write must come from the same origin.
  */
-export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, notifier }: RouteContext) {
+export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, notifier, counters }: RouteContext) {
   const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
   // Session cookies are signed with a key bound to the password too, so changing the password signs
   // every dashboard out, in every process; the session itself must also still be in the store.
@@ -147,7 +147,6 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
   // Counted in the database, so every process on it shares the limits and a restart keeps them.
   // By hand rather than with @fastify/rate-limit: two counters per request, and the plugin applies
   // one limit per request at most.
-  const counters = createSharedCounters(store, now, app.log);
   const limitSignIn = async (request: FastifyRequest, reply: FastifyReply) => {
     const refuse = (resetAt: string, message: string) => {
       const seconds = secondsUntil(resetAt, now());

@@ -36,6 +36,7 @@ import {
 import { decodeCursor, type CursorPosition } from '../store/cursor';
 import { InvalidCursorError, type CommentStore } from '../store/types';
 import type { Notifier } from '../notifications';
+import type { SharedCounters } from '../rate-limits';
 
 export interface RouteContext {
   store: CommentStore;
@@ -47,6 +48,8 @@ export interface RouteContext {
   spamCheck?: SpamCheckHook;
   /** The secret that signs form tokens (from the config, or stored in the database on first use). */
   formSecret: () => Promise<string>;
+  /** Rate-limit counters kept in the database, shared by every process on it. */
+  counters: SharedCounters;
   /** Queues notification mails; absent without SMTP settings. */
   notifier?: Notifier;
 }
