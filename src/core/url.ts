@@ -10,13 +10,9 @@ const decodeEntities = (s: string) =>
     return cp > 0 && cp < 0x110000 ? String.fromCodePoint(cp) : '\uFFFD';
   });
 
-const parse = (s: string) => {
-  try {
-    return new URL(s);
-  } catch {
-    return null;
-  }
-};
+// canParse first: most strings judged here are no URL at all (plain words, ''), and a thrown and
+// caught TypeError for each costs a 1,000-comment thread about 100 ms.
+const parse = (s: string) => (URL.canParse(s) ? new URL(s) : null);
 
 /**
  * The URL to put in an `href`, or null if it must not become a link. Only absolute `http:`,

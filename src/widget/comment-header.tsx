@@ -17,8 +17,7 @@ interface CommentHeaderProps {
  * introduced the same way in both.
  */
 export function CommentHeader({ comment: { author, createdAt }, translator: { t, relativeTime, absoluteTime }, href }: CommentHeaderProps) {
-  // Checked again here: an adapter may return data that never went through our validation. Only
-  // when there is one: parsing '' throws, and a thousand caught throws cost a long thread ~100 ms.
+  // Checked again here: an adapter may return data that never went through our validation.
   const website = (author.url && safeUrl(author.url)) || undefined;
   const Name = website ? 'a' : 'b';
   return (
