@@ -1,25 +1,17 @@
 import { defineConfig } from 'vite';
 
 // One IIFE per script-tag file (an IIFE build takes one entry): the widget, and each locale pack
-// (`--mode ar`), the browser-only adapters (`--mode adapters`) and the moderation dashboard (`--mode admin`); `--mode lib` is the npm ES module, which leaves Preact and nanoid to the app's bundler.
+// (`--mode ar`), the browser-only adapters (`--mode adapters`) and the moderation dashboard (`--mode admin`).
+// `--mode lib` writes the npm ES modules: `colloquy` and `colloquy/core` (what the server shares),
+// leaving Preact and nanoid to the app's bundler.
 const libraries = {
   production: { entry: 'src/embed/index.ts', formats: ['iife' as const], name: 'ColloquyEmbed', fileName: () => 'colloquy.js' },
   ar: { entry: 'src/embed/locale-ar.ts', formats: ['iife' as const], name: 'ColloquyArabic', fileName: () => 'colloquy-ar.js' },
   adapters: { entry: 'src/embed/adapter-pack.ts', formats: ['iife' as const], name: 'ColloquyLocal', fileName: () => 'colloquy-local.js' },
-  admin: { entry: 'src/embed/admin.tsx', formats: ['iife' as const], name: 'ColloquyAdmin', fileName: () => 'colloquy-admin.js' },
-  lib: { entry: 'src/index.ts', formats: ['es' as const], fileName: () => 'colloquy.mjs' },
+  admin: { entry: 'src/admin/entry.tsx', formats: ['iife' as const], name: 'ColloquyAdmin', fileName: () => 'colloquy-admin.js' },
+  lib: { entry: { colloquy: 'src/index.ts', core: 'src/core/index.ts' }, formats: ['es' as const], fileName: (_format: string, name: string) => `${name}.mjs` },
 };
 
-// `--mode server`: the server and its CLI as one ES module for Node, dist/server/colloquy.js (the
-// package's `colloquy` bin), with the packages it imports left to node_modules.
-const serverBuild = {
-  ssr: 'src/server/bin.ts',
-  outDir: 'dist/server',
-  target: 'node20',
-  emptyOutDir: true,
-  reportCompressedSize: false,
-  rolldownOptions: { output: { entryFileNames: 'colloquy.js', banner: '#!/usr/bin/env node' } },
-};
 
 export default defineConfig(({ mode }) => ({
   // Classic JSX (each .tsx imports h from preact, as tsconfig's jsxFactory says): h(type, props,
@@ -27,7 +19,7 @@ export default defineConfig(({ mode }) => ({
   // and preact/jsx-runtime is not bundled. Never `development`: classic h() would pass on its
   // __source and __self props as attributes in tests.
   oxc: { jsx: { runtime: 'classic', pragma: 'h', pragmaFrag: 'Fragment', development: false } },
-  build: mode === 'server' ? serverBuild : {
+  build: {
     target: 'es2022',
     // Browsers with light-dark() and color-scheme; older targets make lightningcss expand them.
     cssTarget: ['chrome123', 'firefox120', 'safari17.5'],
@@ -39,13 +31,15 @@ export default defineConfig(({ mode }) => ({
   // One project per environment: core must pass without a DOM; the widget in happy-dom; e2e in real Chromium.
   test: {
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/{core,server}/**/*.test.ts'], environment: 'node' } },
-      { extends: true, test: { name: 'component', include: ['test/unit/{adapters,widget,embed}/**/*.test.{ts,tsx}'], environment: 'happy-dom' } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/core/**/*.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'component', include: ['test/unit/{adapters,widget,embed,admin}/**/*.test.{ts,tsx}'], environment: 'happy-dom' } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 } },
       {
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false },
       },
+      // The server package's own tests, with its own config.
+      'server',
     ],
   },
 }));

@@ -21,7 +21,7 @@ import { identicon } from '../../src/core/avatar';
 import { buildThread, type ThreadNode } from '../../src/core/thread';
 import type { Comment } from '../../src/core/types';
 import { chromiumOptions } from '../e2e/harness';
-import { random } from './random';
+import { random } from '../../server/test/bench/random';
 
 const COMMENTS = 1000;
 const RUNS = 5;

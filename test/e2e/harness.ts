@@ -1,8 +1,7 @@
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { Comment } from '../../src/core/types';
-import { resolveServerConfig } from '../../src/server/config';
-import { startServer, type RunningServer } from '../../src/server/main';
+import { resolveServerConfig, startServer, type RunningServer } from 'colloquy-server';
 
 /** Debian's Chromium, never a downloaded one; the flags keep it from calling home during tests. */
 export const chromiumOptions = {

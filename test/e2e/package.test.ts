@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -46,29 +45,6 @@ describe('the built package', () => {
     for (const target of targets) expect(existsSync(fileURLToPath(new URL(`../../${target}`, import.meta.url))), target).toBe(true);
     const types = readFileSync(dist('types/index.d.ts'), 'utf8');
     for (const name of ['mount', 'Colloquy', 'createMemoryAdapter', 'createLocalStorageAdapter', 'StorageAdapter', 'ColloquyOptions']) expect(types).toContain(name);
-  });
-
-  it('ships a colloquy command that runs from the installed package alone', () => {
-    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      bin: { colloquy: string };
-      dependencies: Record<string, string>;
-    };
-    // What `npm publish` would put in the tarball.
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' })) as [
-      { files: { path: string }[] },
-    ];
-    expect(packed.files.map((file) => file.path)).toContain(manifest.bin.colloquy);
-    const source = readFileSync(fileURLToPath(new URL(`../../${manifest.bin.colloquy}`, import.meta.url)), 'utf8');
-    expect(source.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    // Nothing outside the file but packages, and only those installed for users: no devDependency (tsx among them).
-    const specifiers = [...source.matchAll(/(?:^import [^;]*? from |^import |\bimport\()"([^"]+)"/gm)].map((match) => match[1]!);
-    expect(specifiers.length).toBeGreaterThan(5);
-    for (const specifier of specifiers) {
-      if (specifier.startsWith('node:')) continue;
-      expect(specifier, 'a relative import the bundle should have inlined').not.toMatch(/^\./);
-      const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
-      expect(manifest.dependencies, `${name} is imported by the colloquy command`).toHaveProperty([name]);
-    }
   });
 
   it(`keeps the script-tag bundle within ${budgetBytes} bytes gzipped`, () => {

@@ -1,0 +1,293 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { nanoid } from 'nanoid';
+import { normalizeNewComment, validateNewComment } from 'colloquy/core';
+import { createAdminPassword, newSession, readCookie, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie, sessionSigningKey, sessionToken, sessionTokenHash } from './session';
+import { ApiError, fieldProblemError } from '../shared/errors';
+import { avatarSeedFor, sha256Hex } from '../shared/signing';
+import { approvalOptions } from '../notifications/outbox';
+import { clientAddress, secondsUntil } from '../shared/rate-limits';
+import { decodeCursor, encodeCursor } from '../store/cursor';
+import { InvalidCursorError, type ModerationStatus } from '../store/types';
+import type { RouteContext } from '../comments/routes';
+
+/** Sign-in attempts per minute per client address: enough for typos, too few for guessing. */
+export const SIGN_IN_ATTEMPTS_PER_MINUTE = 5;
+/**
+ * Sign-in attempts per minute from all addresses together. The per-address limit alone does not
+ * bound guessing from many addresses (a botnet, or one IPv6 /48 holding 65,536 /64s); this does:
+ * at most 43,200 guesses a day. A crowd that keeps it full also keeps the owner from signing in
+ * meanwhile (sessions already open keep working, and so does `colloquy moderate`).
+ */
+export const SITE_SIGN_IN_ATTEMPTS_PER_MINUTE = 30;
+const SIGN_IN_WINDOW_MS = 60_000;
+/** The name owner replies appear under unless the dashboard sends another. */
+const OWNER_NAME = 'Site owner';
+
+const statuses = ['pending', 'approved', 'spam', 'deleted'] as const;
+const commentId = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const body = { type: 'string', maxLength: 65_536 } as const;
+
+const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: commentId } } as const;
+
+interface ListAdminQuery {
+  status?: ModerationStatus | 'all';
+  thread?: string;
+  q?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+const listAdminQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: [...statuses, 'all'] },
+    thread: { type: 'string', minLength: 1, maxLength: 200 },
+    q: { type: 'string', maxLength: 200 },
+    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
+    cursor: { type: 'string', minLength: 1, maxLength: 512 },
+  },
+} as const;
+
+interface ActionBody {
+  ids: string[];
+  action: 'approve' | 'spam' | 'delete' | 'pending';
+}
+
+const actionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ids', 'action'],
+  properties: {
+    ids: { type: 'array', minItems: 1, maxItems: 100, items: commentId },
+    action: { type: 'string', enum: ['approve', 'spam', 'delete', 'pending'] },
+  },
+} as const;
+
+const actionStatus = { approve: 'approved', spam: 'spam', delete: 'deleted', pending: 'pending' } as const;
+
+const editBody = { type: 'object', additionalProperties: false, required: ['body'], properties: { body } } as const;
+const replyBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['body'],
+  properties: { body, name: { type: 'string', maxLength: 200 } },
+} as const;
+
+const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
+const notFound = () => new ApiError(404, 'not-found', 'This comment does not exist, or it was deleted.');
+
+/** The body as the public create rules judge it: the owner writes under the same limits as readers. */
+function checkedBody(text: string, name = OWNER_NAME): { body: string; name: string } {
+  const input = { threadId: 'x', parentId: null, body: text, author: { name, email: '' } };
+  const problem = validateNewComment(input).find((p) => p.field === 'body' || p.field === 'name');
+  if (problem) throw fieldProblemError(problem);
+  const normalized = normalizeNewComment(input);
+  return { body: normalized.body, name: normalized.author.name };
+}
+
+/**
+ * The likely reason an Origin does not match: a reverse proxy that terminates TLS and that the
+ * server does not trust, so it sees http:// (and perhaps the proxy's Host) where the browser
+ * sent https://. Null for any other mismatch, which stays a plain refusal.
+ */
+function untrustedProxyHint(request: FastifyRequest, origin: string, own: string, trustsProxy: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return null;
+  }
+  const onlySchemeDiffers = url.protocol === 'https:' && request.protocol === 'http' && url.hostname === request.hostname.toLowerCase();
+  const forwarded = !trustsProxy && (request.headers['x-forwarded-proto'] !== undefined || request.headers.forwarded !== undefined);
+  if (!onlySchemeDiffers && !forwarded) return null;
+  return (
+    `Admin changes are accepted only from the dashboard itself, and the server sees this request as ${own} while the page is ${origin}. ` +
+    "Behind a reverse proxy that terminates TLS, set COLLOQUY_TRUST_PROXY to the proxy's address (e.g. 127.0.0.1) so that the server believes its X-Forwarded-Proto header."
+  );
+}
+
+/**
+ * A write is accepted only from the dashboard's own origin. SameSite=Strict already keeps the
+ * cookie off cross-site requests; this refuses them even if a browser sends it anyway, and a
+ * request that says nothing about where it comes from (no Origin, no Sec-Fetch-Site) is refused too.
+ * A refusal that looks like an untrusted TLS proxy says how to fix it, and is logged (`warn`, once):
+ * otherwise every dashboard write fails behind such a proxy with no clue why.
+ */
+function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (message: string) => void) {
+  const origin = request.headers.origin;
+  const site = request.headers['sec-fetch-site'];
+  const own = `${request.protocol}://${request.host}`;
+  if (origin !== undefined && origin !== own) {
+    const hint = untrustedProxyHint(request, origin, own, trustsProxy);
+    if (hint) warn(hint);
+    throw new ApiError(403, 'forbidden', hint ?? 'Admin changes are accepted only from the dashboard itself.');
+  }
+  if (site !== undefined && site !== 'same-origin') throw new ApiError(403, 'forbidden', 'Admin changes are accepted only from the dashboard itself.');
+  if (origin === undefined && site === undefined) throw new ApiError(403, 'forbidden', 'Admin changes need an Origin header.');
+}
+
+/**
+ * The site owner's API behind the dashboard, under /api/admin/: sign-in, the moderation queue,
+ * counts, bulk status changes, edits and replies as the owner. Every route but sign-in answers
+ * 401 without a valid session; every write must come from the same origin.
+ */
+export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, notifier, counters }: RouteContext) {
+  const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
+  // Session cookies are signed with a key bound to the password too, so changing the password signs
+  // every dashboard out, in every process; the session itself must also still be in the store.
+  const sessionKey = async () => sessionSigningKey(await formSecret(), config.adminPassword);
+  const disabled = 'The moderation dashboard is off: start the server with COLLOQUY_ADMIN_PASSWORD set.';
+  /** The token of the request's valid session cookie (signature only; the store decides the rest). */
+  const cookieToken = async (request: FastifyRequest) => {
+    const value = readCookie(request.headers.cookie, SESSION_COOKIE);
+    return value === undefined ? undefined : sessionToken(value, await sessionKey());
+  };
+
+  // Counted in the database, so every process on it shares the limits and a restart keeps them.
+  // By hand rather than with @fastify/rate-limit: two counters per request, and the plugin applies
+  // one limit per request at most.
+  const limitSignIn = async (request: FastifyRequest, reply: FastifyReply) => {
+    const refuse = (resetAt: string, message: string) => {
+      const seconds = secondsUntil(resetAt, now());
+      reply.header('retry-after', String(seconds));
+      return new ApiError(429, 'rate-limited', `${message}: please wait ${seconds} seconds and try again.`);
+    };
+    // Refused attempts from one address do not count site-wide, so one address cannot fill the site's budget.
+    const address = await counters.hit(`sign-in:${clientAddress(request)}`, SIGN_IN_WINDOW_MS);
+    if (address.count > SIGN_IN_ATTEMPTS_PER_MINUTE) throw refuse(address.resetAt, 'Too many sign-in attempts');
+    const site = await counters.hit('sign-in:*', SIGN_IN_WINDOW_MS);
+    if (site.count > SITE_SIGN_IN_ATTEMPTS_PER_MINUTE) throw refuse(site.resetAt, 'Too many sign-in attempts on this site');
+  };
+
+  const isWrite = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD';
+  let warnedAboutProxy = false;
+  const warnAboutProxyOnce = (request: FastifyRequest) => (message: string) => {
+    if (!warnedAboutProxy) request.log.warn(message);
+    warnedAboutProxy = true;
+  };
+  const signInRoute = (request: FastifyRequest) => request.method === 'POST' && request.routeOptions.url === '/api/admin/session';
+
+  // onRequest: before the body is read or validated, so a request without a session learns nothing else.
+  app.addHook('onRequest', async (request) => {
+    if (!password) throw unauthorized(disabled);
+    if (!signInRoute(request)) {
+      // The signature first: a forged or stale cookie costs no database query.
+      const token = await cookieToken(request);
+      const session = token === undefined ? null : await store.getAdminSession(sessionTokenHash(token), now().toISOString());
+      if (!session) throw unauthorized('Sign in to the dashboard first.');
+    }
+    if (isWrite(request)) checkSameOrigin(request, config.trustProxy !== false, warnAboutProxyOnce(request));
+  });
+
+  // Owner-only answers (emails among them) are never stored by a cache.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+
+  const setSession = (request: FastifyRequest, reply: FastifyReply, value: string, expires: Date) =>
+    reply.header('set-cookie', sessionCookie(value, expires, request.protocol === 'https'));
+
+  app.post<{ Body: { password: string } }>(
+    '/session',
+    {
+      // After the same-origin check (the plugin's hook), before the body is read.
+      onRequest: limitSignIn,
+      schema: { body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 1024 } } } },
+    },
+    async (request, reply) => {
+      if (!(await password!.matches(request.body.password))) throw unauthorized('Wrong password.');
+      const created = now();
+      const expires = new Date(created.getTime() + SESSION_TTL_MS);
+      const session = newSession(await sessionKey());
+      await store.createAdminSession({ tokenHash: sessionTokenHash(session.token), createdAt: created.toISOString(), expiresAt: expires.toISOString() });
+      return setSession(request, reply, session.value, expires).code(204).send();
+    },
+  );
+
+  // Ends this session in the store, so the cookie is dead everywhere, copies included;
+  // `?everywhere=1` ends every session (a cookie may have been stolen).
+  app.delete<{ Querystring: { everywhere?: '1' } }>(
+    '/session',
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { everywhere: { type: 'string', enum: ['1'] } } } } },
+    async (request, reply) => {
+      if (request.query.everywhere === '1') await store.deleteAdminSessions();
+      else {
+        const token = await cookieToken(request);
+        if (token !== undefined) await store.deleteAdminSession(sessionTokenHash(token));
+      }
+      return setSession(request, reply, '', new Date(0)).code(204).send();
+    },
+  );
+
+  app.get('/counts', async () => ({ counts: await store.countByStatus() }));
+
+  app.get<{ Querystring: ListAdminQuery }>('/comments', { schema: { querystring: listAdminQuery } }, async (request) => {
+    const { status = 'pending', thread, q, limit = '50', cursor } = request.query;
+    let before: { createdAt: string; id: string } | undefined;
+    try {
+      before = cursor === undefined ? undefined : decodeCursor(cursor);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new ApiError(400, 'invalid', 'cursor must be a cursor from a previous page.', 'cursor');
+      throw error;
+    }
+    const size = Number(limit);
+    const entries = await store.listForModeration({
+      limit: size + 1,
+      ...(status === 'all' ? {} : { status }),
+      ...(thread === undefined ? {} : { threadId: thread }),
+      ...(q === undefined || q.trim() === '' ? {} : { q: q.trim() }),
+      ...(before === undefined ? {} : { before }),
+    });
+    const page = entries.slice(0, size);
+    const last = page.at(-1);
+    return { comments: page, nextCursor: entries.length > size && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+  });
+
+  app.post<{ Body: ActionBody }>('/comments/actions', { schema: { body: actionBody } }, async (request) => {
+    const status = actionStatus[request.body.action];
+    // Followers hear of a held comment once it is approved, here as through the mail's link.
+    const results = await store.setStatus([...new Set(request.body.ids)], status, approvalOptions(notifier !== undefined, now()));
+    notifier?.kick();
+    return { results };
+  });
+
+  app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: idParams, body: editBody } }, async (request) => {
+    const { body: text } = checkedBody(request.body.body);
+    const updated = await store.updateBody(request.params.id, text, now().toISOString());
+    if (!updated) throw notFound();
+    return { comment: updated };
+  });
+
+  app.post<{ Params: { id: string }; Body: { body: string; name?: string } }>(
+    '/comments/:id/reply',
+    { schema: { params: idParams, body: replyBody } },
+    async (request, reply) => {
+      const { body: text, name } = checkedBody(request.body.body, request.body.name?.trim() || OWNER_NAME);
+      const parent = await store.getEditable(request.params.id);
+      if (!parent || parent.comment.status === 'deleted') throw notFound();
+      if (parent.comment.status === 'spam') throw new ApiError(409, 'conflict', 'This comment is marked as spam: approve it first if you want to answer it.');
+      // Answering a held comment approves it (WordPress's "Approve and Reply"): readers would see an answer to nothing.
+      if (parent.comment.status === 'pending') await store.setStatus([parent.comment.id], 'approved', approvalOptions(notifier !== undefined, now()));
+      const result = await store.createComment({
+        id: nanoid(),
+        threadId: parent.comment.threadId,
+        parentId: parent.comment.id,
+        body: text,
+        authorName: name,
+        authorEmail: '',
+        avatarSeed: avatarSeedFor('', name),
+        // The owner edits through the dashboard, never with a token: this one is never handed out.
+        editTokenHash: sha256Hex(nanoid(32)),
+        createdAt: now().toISOString(),
+        status: 'approved',
+        isOwner: true,
+        // Followers of the thread hear of the owner's answer like any other approved reply.
+        ...(notifier ? { notification: { toOwner: false, subscribeAuthor: false, toFollowers: true } } : {}),
+      });
+      if (result.kind !== 'created') throw notFound();
+      notifier?.kick();
+      return reply.code(201).send({ comment: result.comment });
+    },
+  );
+}

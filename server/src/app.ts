@@ -1,0 +1,177 @@
+import { createSecretSource } from './comments/form-token';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { defaultServerConfig, type AppConfig } from './config/config';
+import { ApiError, toApiError } from './shared/errors';
+import { createModerationPolicy, type SpamCheckHook } from './comments/moderation';
+import { createNotifier } from './notifications/outbox';
+import { mailLinkRoutes } from './notifications/mail-links';
+import { adminPage } from './admin/page';
+import { adminRoutes } from './admin/routes';
+import { commentRoutes, commentWriteRoutes, type RouteContext } from './comments/routes';
+import { countsRoute } from './comments/counts';
+import { feedRoute } from './feeds/routes';
+import { healthRoute } from './shared/health';
+import { createSharedCounters, databaseRateLimitStore } from './shared/rate-limits';
+import { createStaticFiles } from './shared/static-files';
+import type { CommentStore } from './store/types';
+
+// The widget package (resolved like any dependency): its dist/ holds the bundles the server serves.
+const widgetPackage = dirname(createRequire(import.meta.url).resolve('colloquy/package.json'));
+
+export interface AppOptions {
+  /** Where comments live; the app never opens or closes it. */
+  store: CommentStore;
+  /** Overrides of the server defaults (see `resolveServerConfig`). */
+  config?: Partial<AppConfig>;
+  /** The clock for timestamps and edit windows; tests pass a fake one. @default () => new Date() */
+  now?: () => Date;
+  /** The folder holding demo/ and dist/, served at /. @default the `colloquy` package */
+  root?: string;
+  /** Fastify's logger option. @default false */
+  logger?: boolean | { level: string };
+  /**
+   * The site's own spam check (e.g. Akismet), asked about each new comment that no other rule marked
+   * as spam: `spam` marks it, `unsure` holds it, `ham` lets the other rules decide. A hook that throws
+   * or takes longer than `spamCheckTimeoutMs` holds the comment; the request never waits longer.
+   * @default none
+   */
+  spamCheck?: SpamCheckHook;
+  /** Timing of the notification mail outbox (with `smtpUrl` set); tests shorten it. @default { retryBaseMs: 30000, pollMs: 30000 } */
+  mail?: { retryBaseMs?: number; pollMs?: number };
+}
+
+const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
+
+function sendError(reply: FastifyReply, error: ApiError) {
+  if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="colloquy"');
+  return reply.code(error.statusCode).send(error.toJSON());
+}
+
+/**
+ * The reference server as a Fastify instance that never listens: `main` listens, tests call
+ * `inject()` (or `listen({ port: 0 })`). Serves the API under /api, and demo/ and dist/ at /.
+ */
+export function createApp({ store, config: overrides = {}, now = () => new Date(), root = widgetPackage, logger = false, spamCheck, mail }: AppOptions): FastifyInstance {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  const config: AppConfig = { ...defaultServerConfig, ...defined };
+  // Read (or generated and stored) on first use, so createApp stays synchronous and never touches the store.
+  const formSecret = createSecretSource(store, config.secret);
+  const app = Fastify({
+    logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    // Bound slow clients; generous for any real comment.
+    requestTimeout: 30_000,
+    // Unknown fields are errors, not silently dropped, and "5" is not 5.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allowUnionTypes: true } },
+    frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error, config.bodyLimit)),
+  });
+  const context: RouteContext = {
+    store,
+    config,
+    now,
+    policy: createModerationPolicy(config),
+    formSecret,
+    // One set for the sign-in and the write limits, so expired counters are pruned once a minute, not once per limit.
+    counters: createSharedCounters(store, now, app.log),
+    ...(spamCheck ? { spamCheck } : {}),
+  };
+
+  if (config.smtpUrl) {
+    const notifier = createNotifier({ store, config, secret: formSecret, log: app.log, ...mail });
+    context.notifier = notifier;
+    app.addHook('onReady', async () => notifier.start());
+    app.addHook('onClose', async () => notifier.stop());
+  } else {
+    // A warning, so that it shows at the level `colloquy serve` logs at.
+    app.addHook('onReady', async () => app.log.warn('notifications by email are off: COLLOQUY_SMTP_URL is not set'));
+  }
+
+  // JSON only: with text/plain gone, a cross-site form or `no-cors` fetch cannot post (415), and any
+  // real cross-origin write needs a CORS preflight, which only allowlisted origins pass.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error as FastifyError, config.bodyLimit);
+    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return sendError(reply, apiError);
+  });
+  // The path is not echoed: no response repeats what a client sent.
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new ApiError(404, 'not-found', isApi(request.url) ? 'The API has no such route for this method.' : 'Not found.')),
+  );
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (!isApi(request.url)) return;
+    // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
+    const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
+    reply.header('cache-control', read ? 'no-cache' : 'no-store');
+    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  });
+
+  const allowed = new Set(config.origins);
+  app.register(cors, {
+    // Allowlisted origins get CORS headers; every other origin gets none. Same-origin needs none.
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Authorization', 'X-Colloquy-Own'],
+    exposedHeaders: ['Retry-After', 'Idempotent-Replayed'],
+    maxAge: 600,
+    // A malformed preflight from an allowed origin gets the usual answer, not a text/plain 400.
+    strictPreflight: false,
+  });
+
+  app.register(
+    async (api) => {
+      commentRoutes(api, context);
+      countsRoute(api, context);
+      feedRoute(api, context);
+      healthRoute(api, context);
+      // Its own plugin: these pages accept form posts, which the rest of the API refuses.
+      api.register(async (links) => mailLinkRoutes(links, context));
+      api.register((admin) => adminRoutes(admin, context), { prefix: '/admin' });
+      api.register(async (writes) => {
+        if (config.rateLimit > 0) {
+          // One budget per client address for all writes, counted before the body is read. On
+          // PostgreSQL, where several processes serve one site, it is counted in the database (one
+          // more round trip per write) so that they share it. On SQLite the site runs on one machine,
+          // usually as one process, and it stays in memory (per process): a counter in the file would
+          // be a second synced write per POST, about halving write throughput.
+          const shared = store.engine === 'postgres';
+          await writes.register(rateLimit, {
+            global: true,
+            max: config.rateLimit,
+            timeWindow: 60_000,
+            ...(shared ? { store: databaseRateLimitStore(context.counters, now, 'write:') } : {}),
+            errorResponseBuilder: (_request, { ttl }) =>
+              new ApiError(429, 'rate-limited', `Too many posts and edits from your address: please wait ${Math.max(1, Math.ceil(ttl / 1000))} seconds and try again.`),
+          });
+        }
+        commentWriteRoutes(writes, context);
+      });
+    },
+    { prefix: '/api' },
+  );
+
+  const staticFiles = createStaticFiles({
+    mounts: [
+      ['/', join(root, 'demo')],
+      ['/', join(root, 'dist')],
+    ],
+  });
+  app.get('/admin', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', adminPage.csp).send(adminPage.html),
+  );
+  app.get('/*', async (request, reply) => {
+    const file = isApi(request.url) ? null : await staticFiles(request.url);
+    if (!file) return reply.callNotFound();
+    return reply.type(file.contentType).header('cache-control', 'no-cache').send(file.body);
+  });
+
+  return app;
+}

@@ -1,0 +1,176 @@
+import { parseArgs } from 'node:util';
+import { ColloquyConfigError } from 'colloquy/core';
+import { resolveServerConfig, type ServerConfig } from '../config/config';
+import { readConfigFile } from '../config/config-file';
+import { approvalOptions } from '../notifications/outbox';
+import { createStoreFromUrl } from '../store';
+import type { CommentStore, ModerationEntry, ModerationStatus, SettableStatus, StatusChange } from '../store/types';
+
+export const moderateUsage = `Usage: colloquy moderate list [--status pending|approved|spam|deleted] [--thread ID] [--limit N] [--json]
+       colloquy moderate approve|spam|delete ID [ID…] [--json]
+
+Lists comments for the site owner, newest first, with the author's email (every status unless
+--status is given; --limit defaults to 50), or approves, marks as spam or deletes comments by id.
+A deleted comment that has replies stays as a placeholder, as when its author deletes it.
+The database is the server's: --database-url <value> or DATABASE_URL (default sqlite:./data/colloquy.db).
+
+Exit status: 0 done; 1 an id was not found (the others were changed) or the database failed;
+2 a wrong command, flag or value.
+`;
+
+const actions: Record<string, SettableStatus> = { approve: 'approved', spam: 'spam', delete: 'deleted' };
+const statuses: readonly ModerationStatus[] = ['pending', 'approved', 'spam', 'deleted'];
+
+/** A mistake in the command line: exit status 2. */
+class UsageError extends Error {}
+
+interface Command {
+  action: 'list' | SettableStatus;
+  ids: string[];
+  status?: ModerationStatus;
+  threadId?: string;
+  limit: number;
+  json: boolean;
+  databaseUrl: string;
+  /** The server's settings, for queueing the mails an approval causes. */
+  config: ServerConfig;
+}
+
+function parseCommand(argv: readonly string[], env: Record<string, string | undefined>): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        status: { type: 'string' },
+        thread: { type: 'string' },
+        limit: { type: 'string' },
+        json: { type: 'boolean' },
+        'database-url': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    // parseArgs names the flag at fault ("Unknown option '--x'", "Option '--limit <value>' argument missing").
+    throw new UsageError(`[colloquy] ${(error as Error).message.split('. ')[0]}; see colloquy moderate --help`);
+  }
+  const { values, positionals } = parsed;
+  const [verb, ...ids] = positionals;
+  if (verb === undefined) throw new UsageError('[colloquy] say what to do: colloquy moderate list|approve|spam|delete (see colloquy moderate --help)');
+  const action = verb === 'list' ? 'list' : actions[verb];
+  if (action === undefined) throw new UsageError(`[colloquy] unknown moderate command "${verb}"; use list, approve, spam or delete`);
+  if (action === 'list') {
+    if (ids.length) throw new UsageError(`[colloquy] list takes no ids (got "${ids[0]}"); filter with --status and --thread`);
+  } else {
+    if (!ids.length) throw new UsageError(`[colloquy] ${verb} needs at least one comment id, e.g. colloquy moderate ${verb} 3fJx8k…`);
+    const listOnly = (['status', 'thread', 'limit'] as const).find((name) => values[name] !== undefined);
+    if (listOnly) throw new UsageError(`[colloquy] --${listOnly} is an option of list only`);
+  }
+  if (values.status !== undefined && !statuses.includes(values.status as ModerationStatus)) {
+    throw new UsageError(`[colloquy] --status must be one of ${statuses.join(', ')}, got "${values.status}"`);
+  }
+  const limit = values.limit ?? '50';
+  if (!/^\d{1,5}$/.test(limit) || Number(limit) < 1 || Number(limit) > 10_000) {
+    throw new UsageError(`[colloquy] --limit must be a whole number from 1 to 10000, got "${limit}"`);
+  }
+  // The server's own resolver, so that DATABASE_URL and --database-url mean exactly what they mean to `serve`.
+  const dbFlag = values['database-url'];
+  const config = resolveServerConfig(env, dbFlag === undefined ? [] : ['--database-url', dbFlag], readConfigFile(env, []).file);
+  return {
+    action,
+    ids: [...new Set(ids)],
+    ...(values.status === undefined ? {} : { status: values.status as ModerationStatus }),
+    ...(values.thread === undefined ? {} : { threadId: values.thread }),
+    limit: Number(limit),
+    json: values.json ?? false,
+    databaseUrl: config.databaseUrl,
+    config,
+  };
+}
+
+/**
+ * Comment text is the commenters': control characters (ANSI escapes could drive the owner's terminal)
+ * and bidi overrides (which could make one id read as another) are shown as U+FFFD.
+ */
+const printable = (text: string) => text.replace(/[\0-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '\uFFFD');
+
+/** JSON.stringify escapes C0 controls only; the rest of `printable`'s set is escaped here, so the JSON stays valid. */
+const safeJson = (value: unknown) =>
+  JSON.stringify(value, null, 2).replace(/[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
+
+function table(entries: ModerationEntry[]): string {
+  const rows = entries.map((entry) => [
+    entry.id,
+    entry.status,
+    `${entry.createdAt.slice(0, 10)} ${entry.createdAt.slice(11, 16)}`,
+    entry.threadId,
+    entry.author.name,
+    entry.author.email,
+    entry.body.split('\n', 1)[0]!,
+  ].map((cell, index) => clip(printable(cell), [24, 8, 16, 28, 20, 32, 60][index]!)));
+  const header = ['id', 'status', 'when (UTC)', 'thread', 'author', 'email', 'comment'];
+  const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  ').trimEnd()).join('\n');
+}
+
+function describeChange(change: StatusChange, status: SettableStatus): string {
+  const id = printable(change.id);
+  switch (change.outcome) {
+    case 'not-found':
+      return `[colloquy] no comment with id "${id}" (or it was deleted)`;
+    case 'unchanged':
+      return `unchanged  ${id}  (already ${change.previous})`;
+    case 'placeholder':
+      return `deleted    ${id}  (was ${change.previous}; kept as a placeholder because it has replies)`;
+    default:
+      return `${status.padEnd(9)}  ${id}  (was ${change.previous})`;
+  }
+}
+
+/** A database address fit to print: no password. */
+const redacted = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:…@');
+
+/** `colloquy moderate …`; resolves to the exit status. */
+export async function moderate(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+    process.stdout.write(moderateUsage);
+    return 0;
+  }
+  let command: Command;
+  try {
+    command = parseCommand(argv, env);
+  } catch (error) {
+    if (!(error instanceof UsageError || error instanceof ColloquyConfigError)) throw error;
+    console.error(error.message);
+    return 2;
+  }
+  let store: CommentStore | undefined;
+  try {
+    store = createStoreFromUrl(command.databaseUrl);
+    await store.migrate();
+    if (command.action === 'list') {
+      const { status, threadId, limit } = command;
+      const entries = await store.listForModeration({ limit, ...(status === undefined ? {} : { status }), ...(threadId === undefined ? {} : { threadId }) });
+      if (command.json) console.log(safeJson(entries));
+      else console.log(entries.length ? table(entries) : `No comments${status ? ` with status ${status}` : ''} (database: ${redacted(command.databaseUrl)}).`);
+      return 0;
+    }
+    // Followers hear of a held comment once it is approved, here as from the dashboard: the job is
+    // queued with the change, and a running server's worker sends the mails.
+    const changes = await store.setStatus(command.ids, command.action, approvalOptions(Boolean(command.config.smtpUrl), new Date()));
+    if (command.json) console.log(safeJson(changes));
+    for (const change of changes) {
+      if (change.outcome === 'not-found') console.error(describeChange(change, command.action));
+      else if (!command.json) console.log(describeChange(change, command.action));
+    }
+    return changes.some((change) => change.outcome === 'not-found') ? 1 : 0;
+  } catch (error) {
+    console.error(`[colloquy] ${error instanceof Error ? error.message.replace(/^\[colloquy\] /, '') : String(error)}`);
+    return 1;
+  } finally {
+    await store?.close();
+  }
+}

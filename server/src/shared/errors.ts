@@ -1,0 +1,167 @@
+import type { FastifyError } from 'fastify';
+import { createTranslator } from 'colloquy/core';
+import type { FieldProblem } from 'colloquy/core';
+
+/** The `code` of an error body; the HTTP status says the same thing for machines that only read that. */
+export type ApiErrorCode =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'too-large'
+  | 'unsupported-media-type'
+  | 'rate-limited'
+  | 'unavailable'
+  | 'server';
+
+/** The one error shape every route and every failure answers with: `{ error: { code, message, field? } }`. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly statusCode: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    /** The input at fault: `body`, `name`, `email`, `url` (the author's website), `parentId`, `thread`, … */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, ...(this.field === undefined ? {} : { field: this.field }) } };
+  }
+}
+
+const { t } = createTranslator('en');
+
+/** Labels as the widget's form shows them, so a message reads the same wherever it appears. */
+const labels: Record<string, string> = {
+  body: t('comment'),
+  name: t('name'),
+  email: t('email'),
+  url: t('website'),
+  parentId: 'The comment you are replying to',
+  thread: 'Thread',
+  title: 'Title',
+  pageUrl: 'Page address',
+  author: 'Author',
+  limit: 'limit',
+  sort: 'sort',
+  cursor: 'cursor',
+  id: 'Comment id',
+  'Idempotency-Key': 'The Idempotency-Key header',
+  formToken: 'formToken',
+  honeypot: 'honeypot',
+};
+
+/** What a field accepts, for messages about wrong types and formats. */
+const expectations: Record<string, string> = {
+  body: 'must be text',
+  name: 'must be text',
+  email: 'must be text',
+  url: 'must be text',
+  parentId: 'must be a comment id or null',
+  thread: 'must be a thread id of 1 to 200 characters',
+  title: 'must be text without control characters',
+  pageUrl: 'must be text',
+  author: 'must be an object with name, email and an optional url',
+  limit: 'must be a whole number from 1 to 100',
+  sort: 'must be "oldest" or "newest"',
+  cursor: 'must be a cursor from a previous page',
+  id: 'must be a comment id',
+  'Idempotency-Key': 'must be 1 to 128 printable ASCII characters without spaces',
+  formToken: 'must be the formToken of a listing',
+  honeypot: 'must be text',
+};
+
+/** Maps a request property path to the field name clients see: nested author fields use the form's names. */
+function fieldOf(context: string | undefined, path: string): string {
+  const segments = path.split('/').filter(Boolean);
+  if (context === 'headers') return segments[0] === 'idempotency-key' ? 'Idempotency-Key' : (segments[0] ?? 'headers');
+  if (context !== 'body') return segments[0] ?? context ?? 'request';
+  if (segments.length === 1 && segments[0] === 'url') return 'pageUrl';
+  if (segments.length === 2 && segments[0] === 'author' && ['name', 'email', 'url'].includes(segments[1]!)) return segments[1]!;
+  return segments.join('.');
+}
+
+const label = (field: string) => labels[field] ?? `"${field}"`;
+
+/** One readable 400 from the first schema violation Fastify's validator reported. */
+export function validationError(error: FastifyError): ApiError {
+  const [first] = error.validation ?? [];
+  const context = error.validationContext;
+  if (!first) return new ApiError(400, 'invalid', 'The request is not valid.');
+  const params = first.params as Record<string, unknown>;
+  const base = first.instancePath ?? '';
+  if (first.keyword === 'required') {
+    const field = fieldOf(context, `${base}/${String(params.missingProperty)}`);
+    return new ApiError(400, 'invalid', t('errRequired', { field: label(field) }), field);
+  }
+  if (first.keyword === 'additionalProperties') {
+    const where = context === 'body' ? 'field' : 'parameter';
+    const name = String(params.additionalProperty);
+    // Named only when it looks like a field name: a key can be anything, an email address included.
+    if (!/^[A-Za-z_][\w-]{0,63}$/.test(name)) return new ApiError(400, 'invalid', `Unknown ${where}: remove it and try again.`);
+    const field = fieldOf(context, `${base}/${name}`);
+    return new ApiError(400, 'invalid', `Unknown ${where} "${field}": remove it and try again.`, field);
+  }
+  if (base === '' && context === 'body') return new ApiError(400, 'invalid', 'The request body must be a JSON object.');
+  const field = fieldOf(context, base);
+  if (first.keyword === 'maxLength') return new ApiError(400, 'invalid', t('errTooLong', { field: label(field), limit: String(params.limit) }), field);
+  if (first.keyword === 'minLength') return new ApiError(400, 'invalid', t('errRequired', { field: label(field) }), field);
+  if (first.keyword === 'maxItems') return new ApiError(400, 'invalid', `Ask for at most ${String(params.limit)} threads at a time.`, field);
+  if (first.keyword === 'pattern' && (field === 'thread' || field === 'title')) {
+    return new ApiError(400, 'invalid', t('errInvalid', { field: label(field) }), field);
+  }
+  return new ApiError(400, 'invalid', `${label(field)} ${expectations[field] ?? 'is not valid'}.`, field);
+}
+
+/** A problem found by core validation, worded as the widget words it (in English). */
+export function fieldProblemError({ field, problem, limit }: FieldProblem): ApiError {
+  const message =
+    field === 'parentId'
+      ? 'The comment you are replying to is not valid.'
+      : problem === 'invalid-email'
+        ? t('errEmail')
+        : problem === 'invalid-url'
+          ? t('errUrl')
+          : problem === 'too-long'
+            ? t('errTooLong', { field: label(field), limit: String(limit ?? '') })
+            : t(problem === 'required' ? 'errRequired' : 'errInvalid', { field: label(field) });
+  return new ApiError(400, 'invalid', message, field);
+}
+
+const byStatus: Record<number, ApiErrorCode> = {
+  400: 'invalid',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  413: 'too-large',
+  415: 'unsupported-media-type',
+  429: 'rate-limited',
+  503: 'unavailable',
+};
+
+/** Any error a request can end in (ours, Fastify's, a plugin's, a bug) as an ApiError. */
+export function toApiError(error: FastifyError | Error, bodyLimit: number): ApiError {
+  if (error instanceof ApiError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return validationError(fastifyError);
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'unsupported-media-type', 'Send the request body as JSON, with Content-Type: application/json.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'too-large', `The request is too large: at most ${bodyLimit} bytes are accepted.`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, 'invalid', 'The request body is empty; send a JSON object.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError(400, 'invalid', 'The request body is not valid JSON.');
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(400, 'invalid', 'The address is not validly percent-encoded.');
+  }
+  const status = fastifyError.statusCode ?? 500;
+  if (status >= 400 && status < 500) return new ApiError(status, byStatus[status] ?? 'invalid', error.message || 'The request is not valid.');
+  return new ApiError(status === 503 ? 503 : 500, status === 503 ? 'unavailable' : 'server', 'Something went wrong on the server. Please try again later.');
+}

@@ -1,0 +1,93 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createPostgresStore, createSqliteStore, createStoreFromUrl, type CommentRecordInput } from '../../src/store/index';
+import { assertPostgresReachable, POSTGRES_URL, selectedStores } from './stores';
+
+const record: CommentRecordInput = {
+  id: 'c1',
+  threadId: 'post',
+  parentId: null,
+  body: 'Hello',
+  authorName: 'Ann',
+  authorEmail: 'ann@mail.example',
+  avatarSeed: 'seed',
+  editTokenHash: 'hash',
+  createdAt: '2024-01-01T00:00:00.000Z',
+};
+
+/** What only one engine, or the choice between them, has to do; the shared behaviour is in store-contract. */
+describe.runIf(selectedStores().includes('sqlite'))('SQLite store setup', () => {
+  it('creates the folder, leaves the file in WAL mode, and its schema refuses orphan replies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colloquy-engine-'));
+    try {
+      const path = join(dir, 'a', 'b', 'colloquy.db');
+      const store = createSqliteStore({ path });
+      await store.migrate();
+      expect(existsSync(path)).toBe(true);
+      await store.createComment(record);
+      const raw = new Database(path);
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      raw.close();
+      // A reply whose parent row is gone is refused by the database itself, not only by the store's check.
+      const direct = new Database(path);
+      direct.pragma('foreign_keys = ON');
+      expect(() =>
+        direct
+          .prepare(
+            `INSERT INTO comments (id, thread_id, parent_id, body, author_name, author_email, avatar_seed, created_at, edit_token_hash)
+             VALUES ('orphan', 'post', 'missing', '', '', '', '', '2024-01-01T00:00:00.000Z', '')`,
+          )
+          .run(),
+      ).toThrow(/FOREIGN KEY/);
+      direct.close();
+      await store.close();
+      await store.close(); // closing twice is harmless (shutdown paths overlap)
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('works in memory for quick tests', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    await store.migrate();
+    await store.createComment(record);
+    expect(await store.countComments(['post'])).toStrictEqual({ post: 1 });
+    await store.close();
+  });
+
+  it('opens the store a sqlite: DATABASE_URL names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colloquy-engine-'));
+    try {
+      const store = createStoreFromUrl(`sqlite:${join(dir, 'data', 'colloquy.db')}`);
+      await store.migrate();
+      await expect(store.ping()).resolves.toBeUndefined();
+      await store.close();
+      expect(existsSync(join(dir, 'data', 'colloquy.db'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('store configuration errors', () => {
+  it('names the option that is wrong', () => {
+    expect(() => createStoreFromUrl('mysql://localhost/db')).toThrow(/^\[colloquy\] DATABASE_URL/);
+    expect(() => createStoreFromUrl('sqlite:')).toThrow(/^\[colloquy\] DATABASE_URL/);
+    expect(() => createPostgresStore({ connectionString: POSTGRES_URL, schema: 'x; DROP SCHEMA public' })).toThrow(/^\[colloquy\] schema/);
+  });
+});
+
+describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store setup', () => {
+  it('opens the store a postgres:// DATABASE_URL names', async () => {
+    await assertPostgresReachable();
+    const store = createStoreFromUrl(POSTGRES_URL);
+    try {
+      await expect(store.ping()).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+});
