@@ -12,7 +12,6 @@ const libraries = {
   lib: { entry: { colloquy: 'src/index.ts', core: 'src/core/index.ts' }, formats: ['es' as const], fileName: (_format: string, name: string) => `${name}.mjs` },
 };
 
-
 export default defineConfig(({ mode }) => ({
   // Classic JSX (each .tsx imports h from preact, as tsconfig's jsxFactory says): h(type, props,
   // ...children) calls are shorter than the automatic runtime's jsx(type, { ...props, children }),
@@ -33,7 +32,10 @@ export default defineConfig(({ mode }) => ({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/core/**/*.test.ts'], environment: 'node' } },
       { extends: true, test: { name: 'component', include: ['test/unit/{adapters,widget,embed,admin}/**/*.test.{ts,tsx}'], environment: 'happy-dom' } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 },
+      },
       {
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false },

@@ -55,7 +55,15 @@ function sendError(reply: FastifyReply, error: ApiError) {
  * The reference server as a Fastify instance that never listens: `main` listens, tests call
  * `inject()` (or `listen({ port: 0 })`). Serves the API under /api, and demo/ and dist/ at /.
  */
-export function createApp({ store, config: overrides = {}, now = () => new Date(), root = widgetPackage, logger = false, spamCheck, mail }: AppOptions): FastifyInstance {
+export function createApp({
+  store,
+  config: overrides = {},
+  now = () => new Date(),
+  root = widgetPackage,
+  logger = false,
+  spamCheck,
+  mail,
+}: AppOptions): FastifyInstance {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   const config: AppConfig = { ...defaultServerConfig, ...defined };
   // Read (or generated and stored) on first use, so createApp stays synchronous and never touches the store.
@@ -149,7 +157,11 @@ export function createApp({ store, config: overrides = {}, now = () => new Date(
             timeWindow: 60_000,
             ...(shared ? { store: databaseRateLimitStore(context.counters, now, 'write:') } : {}),
             errorResponseBuilder: (_request, { ttl }) =>
-              new ApiError(429, 'rate-limited', `Too many posts and edits from your address: please wait ${Math.max(1, Math.ceil(ttl / 1000))} seconds and try again.`),
+              new ApiError(
+                429,
+                'rate-limited',
+                `Too many posts and edits from your address: please wait ${Math.max(1, Math.ceil(ttl / 1000))} seconds and try again.`,
+              ),
           });
         }
         commentWriteRoutes(writes, context);

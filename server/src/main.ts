@@ -81,4 +81,3 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
-

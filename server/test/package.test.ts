@@ -12,9 +12,9 @@ describe('the built colloquy-server package', () => {
       dependencies: Record<string, string>;
     };
     // What `npm publish` would put in the tarball.
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' })) as [
-      { files: { path: string }[] },
-    ];
+    const [packed] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }),
+    ) as [{ files: { path: string }[] }];
     const files = new Set(packed.files.map((file) => file.path));
     expect(files).toContain(manifest.bin.colloquy);
     const read = (path: string) => readFileSync(fileURLToPath(new URL(`../${path}`, import.meta.url)), 'utf8');
@@ -29,7 +29,12 @@ describe('the built colloquy-server package', () => {
           expect(files, `${path} imports ${specifier}`).toContain(posix.join(posix.dirname(path), specifier!));
           continue;
         }
-        packages.add(specifier!.split('/').slice(0, specifier!.startsWith('@') ? 2 : 1).join('/'));
+        packages.add(
+          specifier!
+            .split('/')
+            .slice(0, specifier!.startsWith('@') ? 2 : 1)
+            .join('/'),
+        );
       }
     }
     expect([...packages].sort()).toEqual(Object.keys(manifest.dependencies).sort());

@@ -10,8 +10,15 @@ export interface LocalStorageAdapterOptions extends MemoryAdapterOptions {
 
 const isComment = (value: unknown): value is Comment => {
   const c = value as Comment;
-  return typeof c === 'object' && c !== null && typeof c.id === 'string' && typeof c.threadId === 'string' &&
-    typeof c.body === 'string' && typeof c.createdAt === 'string' && typeof c.author?.name === 'string';
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.id === 'string' &&
+    typeof c.threadId === 'string' &&
+    typeof c.body === 'string' &&
+    typeof c.createdAt === 'string' &&
+    typeof c.author?.name === 'string'
+  );
 };
 const isCommentList = (value: unknown): value is Comment[] => Array.isArray(value) && value.every(isComment);
 
@@ -29,6 +36,10 @@ export function createLocalStorageAdapter(options: LocalStorageAdapterOptions = 
       return readJson(store, keyOf(threadId), isCommentList) ?? [];
     },
     save: (threadId, comments) => writeJson(store, keyOf(threadId), comments),
-    threadIds: () => store.keys().filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length)),
+    threadIds: () =>
+      store
+        .keys()
+        .filter((key) => key.startsWith(prefix))
+        .map((key) => key.slice(prefix.length)),
   });
 }

@@ -56,7 +56,14 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
    * is 429: its Retry-After is usually longer than a reader should watch a spinner, so the message
    * says how long to wait instead.
    */
-  async function request(path: string, signal: AbortSignal, answer: (data: any) => any, method?: string, body?: object, headers: Record<string, string> = {}): Promise<any> {
+  async function request(
+    path: string,
+    signal: AbortSignal,
+    answer: (data: any) => any,
+    method?: string,
+    body?: object,
+    headers: Record<string, string> = {},
+  ): Promise<any> {
     if (body) headers['Content-Type'] = 'application/json';
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw fail('aborted', 'The request was cancelled.');
@@ -78,7 +85,15 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         // Every 4xx carries the server's own message for readers; 400, 413 and 415 are about the input.
         const error = data?.error ?? {};
         throw fail(
-          status === 401 || status === 403 ? 'forbidden' : status === 404 ? 'not-found' : status === 409 ? 'conflict' : status === 429 ? 'rate-limited' : 'invalid',
+          status === 401 || status === 403
+            ? 'forbidden'
+            : status === 404
+              ? 'not-found'
+              : status === 409
+                ? 'conflict'
+                : status === 429
+                  ? 'rate-limited'
+                  : 'invalid',
           status === 429 ? `Please wait ${Math.max(Math.ceil(Number(response!.headers.get('Retry-After'))) || 60, 2)} seconds.` : error.message || UNEXPECTED,
           // The server may name author fields by their path ('author.name').
           FIELDS.find((f) => f === String(error.field).replace('author.', '')) ?? (status === 413 ? 'body' : undefined),
@@ -110,16 +125,36 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
   return {
     listComments({ threadId, cursor, limit, sort }, signal) {
       // This browser's held comments are listed for it alone: each proven by its edit token.
-      const own = Object.entries(tokens()).map(([id, entry]) => `${id}:${entry!.token}`).join();
+      const own = Object.entries(tokens())
+        .map(([id, entry]) => `${id}:${entry!.token}`)
+        .join();
       // The server serves at most 100 a page; a larger pageSize just takes more pages.
-      return request(`comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, 100)), sort, ...(cursor && { cursor }) })}`, signal, (d): CommentPage | false =>
-        d?.comments?.every?.(isComment) && typeof d.thread?.count === 'number' && ((formToken ||= d.formToken), { comments: d.comments, nextCursor: d.nextCursor || null, total: d.thread.count }),
-        undefined, undefined, own ? { 'X-Colloquy-Own': own } : undefined);
+      return request(
+        `comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, 100)), sort, ...(cursor && { cursor }) })}`,
+        signal,
+        (d): CommentPage | false =>
+          d?.comments?.every?.(isComment) &&
+          typeof d.thread?.count === 'number' &&
+          ((formToken ||= d.formToken), { comments: d.comments, nextCursor: d.nextCursor || null, total: d.thread.count }),
+        undefined,
+        undefined,
+        own ? { 'X-Colloquy-Own': own } : undefined,
+      );
     },
 
     async createComment({ threadId, title, pageUrl, parentId, body, author, honeypot, notify }, signal) {
       // JSON leaves undefined values out: the server rejects fields it does not know, null ones too.
-      const wire = { thread: threadId, title, url: pageUrl, parentId: parentId || undefined, body, author, formToken, honeypot: honeypot || undefined, notify: notify || undefined };
+      const wire = {
+        thread: threadId,
+        title,
+        url: pageUrl,
+        parentId: parentId || undefined,
+        body,
+        author,
+        formToken,
+        honeypot: honeypot || undefined,
+        notify: notify || undefined,
+      };
       const { comment, editToken, editableUntil } = await request('comments', signal, (d) => commentOf(d) && d, 'POST', wire, {
         'Idempotency-Key': idempotencyKey(),
       });

@@ -15,10 +15,7 @@ export interface CreatedComment {
 }
 
 /** A change another reader made, pushed to `subscribe` listeners. */
-export type ThreadEvent =
-  | { type: 'created'; comment: Comment }
-  | { type: 'updated'; comment: Comment }
-  | { type: 'deleted'; id: string };
+export type ThreadEvent = { type: 'created'; comment: Comment } | { type: 'updated'; comment: Comment } | { type: 'deleted'; id: string };
 
 /**
  * Everything the widget needs from a backend. Every call takes an AbortSignal and rejects with a

@@ -46,21 +46,40 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
   );
   return (
     <li class="comment admin-row">
-      <input type="checkbox" class="select" checked={selected} onChange={(e) => onSelect(e.currentTarget.checked)} aria-label={`Select the comment by ${who}`} />
+      <input
+        type="checkbox"
+        class="select"
+        checked={selected}
+        onChange={(e) => onSelect(e.currentTarget.checked)}
+        aria-label={`Select the comment by ${who}`}
+      />
       <article class="comment-body" aria-label={`Comment by ${who}`}>
         <CommentHeader comment={shown} translator={translator} />
-        <p class="notes">
-          {[comment.status, author.email, comment.threadTitle ?? comment.threadId].filter(Boolean).join(' · ')}
-        </p>
+        <p class="notes">{[comment.status, author.email, comment.threadTitle ?? comment.threadId].filter(Boolean).join(' · ')}</p>
         {mode === 'edit' ? (
-          <CommentEditor id={`edit-${comment.id}`} label={`Edit the comment by ${who}`} body={comment.body} translator={translator} onSave={onEdit} onClose={close} />
+          <CommentEditor
+            id={`edit-${comment.id}`}
+            label={`Edit the comment by ${who}`}
+            body={comment.body}
+            translator={translator}
+            onSave={onEdit}
+            onClose={close}
+          />
         ) : (
           <div class="comment-content">
             <MarkdownView source={comment.body} />
           </div>
         )}
         {mode === 'reply' && (
-          <CommentEditor id={`reply-${comment.id}`} label={`Reply to ${who} as the owner`} submit="Post reply" body="" translator={translator} onSave={onReply} onClose={close} />
+          <CommentEditor
+            id={`reply-${comment.id}`}
+            label={`Reply to ${who} as the owner`}
+            submit="Post reply"
+            body=""
+            translator={translator}
+            onSave={onReply}
+            onClose={close}
+          />
         )}
         {mode === 'view' && (
           <p class="row-actions">

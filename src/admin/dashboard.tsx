@@ -141,7 +141,13 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
       </form>
       <div class="bulk" role="group" aria-label="Bulk actions">
         <label>
-          <input type="checkbox" checked={allSelected} disabled={!comments.length} onChange={(e) => setSelected(new Set(e.currentTarget.checked ? comments.map((c) => c.id) : []))} /> Select all
+          <input
+            type="checkbox"
+            checked={allSelected}
+            disabled={!comments.length}
+            onChange={(e) => setSelected(new Set(e.currentTarget.checked ? comments.map((c) => c.id) : []))}
+          />{' '}
+          Select all
         </label>{' '}
         <button type="button" disabled={!chosen.length} onClick={() => void act(chosen, 'approve')}>
           Approve selected

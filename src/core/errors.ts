@@ -2,15 +2,7 @@
 export type CommentField = 'body' | 'name' | 'email' | 'url' | 'parentId';
 
 /** Why a storage call failed, in terms the widget can show and act on. */
-export type ErrorCode =
-  | 'invalid'
-  | 'not-found'
-  | 'forbidden'
-  | 'conflict'
-  | 'rate-limited'
-  | 'network'
-  | 'server'
-  | 'aborted';
+export type ErrorCode = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'rate-limited' | 'network' | 'server' | 'aborted';
 
 /**
  * The one error type adapters throw. `field` ties a message to a form field;

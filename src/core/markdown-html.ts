@@ -7,7 +7,6 @@
 import { markdownTags as tags, parseMarkdown, type MarkdownNode } from './markdown';
 import { safeUrl } from './url';
 
-
 const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes text for HTML element content and quoted attribute values alike. */

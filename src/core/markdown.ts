@@ -58,8 +58,7 @@ const PUNCTUATION = /[\p{P}\p{S}]/u;
 // opening run's length; a run that no span uses is matched whole by `+, so no part of it opens one.
 // A bare URL needs a boundary before it, and has no `[` or `]`, so it cannot swallow the `](` of
 // `[see https://a.example](https://b.example)`.
-const INLINE =
-  /\\[!-/:-@[-`{-~]|\\?\n|(`+)(?!`)([^]*?[^`])\1(?!`)|`+|\*+|_+|!?\[|]|<([a-zA-Z][\w+.-]{1,31}:[^\s<>]*)>|(?<![^\s*_~("'])https?:\/\/[^\s<>[\]]+/g;
+const INLINE = /\\[!-/:-@[-`{-~]|\\?\n|(`+)(?!`)([^]*?[^`])\1(?!`)|`+|\*+|_+|!?\[|]|<([a-zA-Z][\w+.-]{1,31}:[^\s<>]*)>|(?<![^\s*_~("'])https?:\/\/[^\s<>[\]]+/g;
 // `(url)` after `]`. No title and no `<url>` form: `[a](<url>)` stays text, so its autolink still
 // works. Alternatives that repeat start with different chars and the leading space cannot be
 // given back, so a failed match backtracks linearly.
@@ -73,12 +72,17 @@ export function parseMarkdown(source: string): MarkdownNode[] {
   // Trailing whitespace is dropped (so a blank line is empty), and leading tabs count as four
   // columns, for list continuation.
   const lines = source.replace(/\0/g, '\uFFFD').split(/\r\n?|\n/);
-  return blocks(lines.map((line) => line.trimEnd().replace(/^[ \t]+/, (indent) => indent.replace(/\t/g, '    '))), 0);
+  return blocks(
+    lines.map((line) => line.trimEnd().replace(/^[ \t]+/, (indent) => indent.replace(/\t/g, '    '))),
+    0,
+  );
 }
 
 function blocks(lines: string[], depth: number): Block[] {
-  const out: Block[] = [], nests = depth < MAX_DEPTH;
-  let i = 0, m: RegExpExecArray | null;
+  const out: Block[] = [],
+    nests = depth < MAX_DEPTH;
+  let i = 0,
+    m: RegExpExecArray | null;
   /** Consumes lines from `i` while `keep` holds. */
   const take = (keep: (line: string) => unknown) => {
     const start = i;
@@ -96,15 +100,25 @@ function blocks(lines: string[], depth: number): Block[] {
       i++;
     } else if (nests && QUOTE.test(line)) {
       // No lazy continuation: a reply typed right under a quote is the reply, not more quote.
-      out.push({ type: 'blockquote', children: blocks(take((l) => QUOTE.test(l)).map((l) => l.replace(QUOTE, '')), depth + 1) });
+      out.push({
+        type: 'blockquote',
+        children: blocks(
+          take((l) => QUOTE.test(l)).map((l) => l.replace(QUOTE, '')),
+          depth + 1,
+        ),
+      });
     } else if (nests && (m = LIST.exec(line))) {
-      const ordered = !!m[1], first = i, items: { type: 'list-item'; children: MarkdownNode[] }[] = [];
+      const ordered = !!m[1],
+        first = i,
+        items: { type: 'list-item'; children: MarkdownNode[] }[] = [];
       const list: Block = { type: 'list', ordered, children: items };
       if (ordered && +m[1]! != 1) list.start = +m[1]!;
       // Index after the last non-blank line of the current item.
       let end = 0;
       do {
-        const start = i++, content = lines[start]!.slice(m[0].length), width = m[0].length + (content ? 0 : 1);
+        const start = i++,
+          content = lines[start]!.slice(m[0].length),
+          width = m[0].length + (content ? 0 : 1);
         end = content ? i : start;
         // Continuation lines are indented to the item's content column.
         take((l) => !l || (indentOf(l) >= width && (end = i + 1)));
@@ -142,11 +156,15 @@ function inline(s: string): MarkdownNode[] {
   // Token indexes of the open `[` and `![`.
   const brackets: number[] = [];
   // A `[` before this token index can no longer open a link: links do not nest.
-  let floor = 0, end = 0, m: RegExpExecArray | null, href: string | null;
+  let floor = 0,
+    end = 0,
+    m: RegExpExecArray | null,
+    href: string | null;
   // Resumes the scan after a construct that is longer than the token that started it.
   const resume = (at: number) => (INLINE.lastIndex = end = at);
-  for (INLINE.lastIndex = 0; (m = INLINE.exec(s)); ) {
-    const [token, , code, autolink] = m, c = token[0]!;
+  for (INLINE.lastIndex = 0; (m = INLINE.exec(s));) {
+    const [token, , code, autolink] = m,
+      c = token[0]!;
     tokens.push(s.slice(end, m.index));
     end = INLINE.lastIndex;
     // `\` before a newline is CommonMark's hard break; ours is the newline itself.
@@ -161,16 +179,23 @@ function inline(s: string): MarkdownNode[] {
       const [before, after] = [s[m.index - 1], s[end]].map((n = ' ') => (/\s/.test(n) ? 0 : PUNCTUATION.test(n) ? 1 : 2)) as [number, number];
       const flanks = (from: number, to: number) => to > 0 && (to > 1 || from < 2);
       const can = (from: number, to: number) => flanks(from, to) && (c == '*' || !flanks(to, from) || from < 2);
-      const opens = can(before, after), closes = can(after, before);
+      const opens = can(before, after),
+        closes = can(after, before);
       tokens.push(opens || closes ? { run: token, left: token.length, opens, closes } : token);
     } else if (c == ']') {
-      const at = brackets.pop() ?? -1, image = tokens[at] == '![';
+      const at = brackets.pop() ?? -1,
+        image = tokens[at] == '![';
       DESTINATION.lastIndex = end;
       const d = (image || at >= floor) && DESTINATION.exec(s);
       if (!d) tokens.push(c);
       else {
         // Autolinks or images inside link text would nest anchors: keep their text only.
-        const text = emphasis(tokens.splice(at).slice(1).flatMap((t) => ((t as { href?: string }).href ? (t as { children: Token[] }).children : [t])));
+        const text = emphasis(
+          tokens
+            .splice(at)
+            .slice(1)
+            .flatMap((t) => ((t as { href?: string }).href ? (t as { children: Token[] }).children : [t])),
+        );
         if ((href = safeUrl(d[1]!.replace(/\\([!-/:-@[-`{-~])/g, '$1')))) tokens.push(wrap({ type: 'link', href, children: text.length ? text : [href] }));
         else for (const t of text) tokens.push(t);
         floor = image ? Math.min(floor, at) : at;
@@ -182,7 +207,8 @@ function inline(s: string): MarkdownNode[] {
     } else if (c != '`') {
       // An autolink or a bare URL. Sentence punctuation after a bare URL is not part of it; a `)`
       // is, only if it closes a `(`.
-      let url = autolink ?? token, open = url.split('(').length - url.split(')').length;
+      let url = autolink ?? token,
+        open = url.split('(').length - url.split(')').length;
       while (!autolink && ('?!.,:;*_~\'"'.includes(url.at(-1)!) || (url.endsWith(')') && open++ < 0))) url = url.slice(0, -1);
       // Not a usable URL: all of it is text, so it is not rescanned.
       const text = autolink ? token : url;
@@ -200,12 +226,17 @@ function inline(s: string): MarkdownNode[] {
  * Tokens are wrapped once each and every opener is pushed and popped once, so the pass is linear.
  */
 function emphasis(tokens: Token[]): MarkdownNode[] {
-  const out: Token[] = [], stars: number[] = [], underscores: number[] = [];
+  const out: Token[] = [],
+    stars: number[] = [],
+    underscores: number[] = [];
   for (const t of tokens) {
     if (isDelim(t)) {
-      const c = t.run[0]!, openers = c == '*' ? stars : underscores;
-      for (let at: number | undefined; t.closes && t.left && (at = openers.at(-1)) != null; ) {
-        const o = out[at] as Delim, use = o.left > 1 && t.left > 1 ? 2 : 1, children = flatten(out.splice(at + 1));
+      const c = t.run[0]!,
+        openers = c == '*' ? stars : underscores;
+      for (let at: number | undefined; t.closes && t.left && (at = openers.at(-1)) != null;) {
+        const o = out[at] as Delim,
+          use = o.left > 1 && t.left > 1 ? 2 : 1,
+          children = flatten(out.splice(at + 1));
         o.left -= use;
         t.left -= use;
         if (!o.left) openers.pop();

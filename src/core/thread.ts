@@ -32,10 +32,7 @@ interface Entry {
  * Top-level comments follow `sort`; `newest` is the exact reverse of `oldest` (ties by id), as a
  * store's `ORDER BY created_at DESC, id DESC` would give. Replies are always oldest first.
  */
-export function buildThread(
-  comments: readonly Comment[],
-  { maxDepth, sort }: { maxDepth: number; sort: SortOrder },
-): ThreadNode[] {
+export function buildThread(comments: readonly Comment[], { maxDepth, sort }: { maxDepth: number; sort: SortOrder }): ThreadNode[] {
   // Tolerates 0, NaN and fractions rather than building a tree no rule describes; Infinity = no cap.
   const max = Math.max(1, Math.floor(maxDepth) || 1);
   const byId = new Map<string, Entry>();
@@ -74,7 +71,7 @@ export function buildThread(
         member.state = 2;
       } while (member !== entry);
     }
-    for (let child; (child = climb.pop()); ) {
+    for (let child; (child = climb.pop());) {
       const parent = child.parent;
       child.state = 2;
       if (parent) {

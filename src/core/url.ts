@@ -24,7 +24,9 @@ const parse = (s: string) => (URL.canParse(s) ? new URL(s) : null);
  * Returns the decoded string, which is exactly what was judged.
  */
 export function safeUrl(raw: string): string | null {
-  const s = decodeEntities(raw).replace(/[\0-\x1f\x7f]/g, '').trim();
+  const s = decodeEntities(raw)
+    .replace(/[\0-\x1f\x7f]/g, '')
+    .trim();
   return /^(https?|mailto):$/.test(parse(s)?.protocol ?? '') ? s : null;
 }
 

@@ -55,14 +55,7 @@ export function validateNewComment(input: NewComment, rules: Partial<ValidationR
   const d = defaultValidationRules;
   const { body, parentId, author } = normalizeNewComment(input);
   const problems: FieldProblem[] = [];
-  const check = (
-    field: CommentField,
-    value: string,
-    required: boolean,
-    max: number,
-    bad: (value: string) => boolean,
-    problem: ValidationProblem,
-  ) => {
+  const check = (field: CommentField, value: string, required: boolean, max: number, bad: (value: string) => boolean, problem: ValidationProblem) => {
     // Length before syntax, so an oversized value is never parsed.
     if (!value) {
       if (required) problems.push({ field, problem: 'required' });

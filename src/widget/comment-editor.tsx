@@ -44,8 +44,12 @@ export function CommentEditor({ id, body, translator: { t }, label = t('editLabe
   return (
     <form onSubmit={save}>
       <FormField id={id} label={label} type="textarea" value={text} error={error} inputRef={(element) => (field.current = element)} onInput={setText} />
-      <button type="submit" disabled={saving}>{submit}</button>{' '}
-      <button type="button" onClick={onClose}>{t('cancel')}</button>
+      <button type="submit" disabled={saving}>
+        {submit}
+      </button>{' '}
+      <button type="button" onClick={onClose}>
+        {t('cancel')}
+      </button>
     </form>
   );
 }

@@ -113,7 +113,14 @@ export function CommentForm(props: CommentFormProps) {
         </p>
         <FormField {...field('body')} label={t('comment')} type="textarea" required />
         <FormField {...field('name')} label={t('name')} autoComplete="name" required />
-        <FormField {...field('email')} label={t('email')} type="email" autoComplete="email" hint={t('emailNote')} required={props.rules.requireEmail !== false} />
+        <FormField
+          {...field('email')}
+          label={t('email')}
+          type="email"
+          autoComplete="email"
+          hint={t('emailNote')}
+          required={props.rules.requireEmail !== false}
+        />
         <FormField {...field('url')} label={t('website')} type="url" autoComplete="url" />
         {/* The honeypot: people neither see nor reach it; bots that fill in every field do. */}
         <p class="visually-hidden" aria-hidden="true">

@@ -28,8 +28,7 @@ export function CommentHeader({ comment: { author, createdAt }, translator: { t,
           {author.name}
         </Name>{' '}
         {/* Without the badge the two spaces render as one. */}
-        {author.isOwner && <span class="owner">{t('owner')}</span>}{' '}
-        <span class="says">{t('says')}</span>
+        {author.isOwner && <span class="owner">{t('owner')}</span>} <span class="says">{t('says')}</span>
       </span>
       <a class="permalink" href={href}>
         <time dateTime={createdAt} title={absoluteTime(createdAt)}>

@@ -41,7 +41,13 @@ export function CommentItem({ comment, translator, highlighted, actions, childre
   const deleted = comment.status === 'deleted';
   return (
     <li class="comment">
-      <article ref={article} id={anchor} tabIndex={-1} class={highlighted ? 'comment-body highlighted' : 'comment-body'} aria-label={deleted ? t('deleted') : author.name}>
+      <article
+        ref={article}
+        id={anchor}
+        tabIndex={-1}
+        class={highlighted ? 'comment-body highlighted' : 'comment-body'}
+        aria-label={deleted ? t('deleted') : author.name}
+      >
         {deleted ? (
           <p class="deleted">{t('deleted')}</p>
         ) : (
@@ -51,7 +57,13 @@ export function CommentItem({ comment, translator, highlighted, actions, childre
             {/* Held as pending or as spam: the author is told the same, since a spam verdict may be wrong. Deleted ones are not here. */}
             {comment.status !== 'approved' && <p class="moderation">{t('awaitingModeration')}</p>}
             {editing ? (
-              <CommentEditor id={`edit-${comment.id}`} body={comment.body} translator={translator} onSave={(body) => actions.update(comment, body)} onClose={closeEditor} />
+              <CommentEditor
+                id={`edit-${comment.id}`}
+                body={comment.body}
+                translator={translator}
+                onSave={(body) => actions.update(comment, body)}
+                onClose={closeEditor}
+              />
             ) : (
               <div class="comment-content">
                 <MarkdownView source={comment.body} />

@@ -116,7 +116,11 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
           )}
         </p>
       )}
-      {notice && <p class="error" role="alert">{notice}</p>}
+      {notice && (
+        <p class="error" role="alert">
+          {notice}
+        </p>
+      )}
       {!replyTo && form}
       <p class="visually-hidden" role="status" aria-live="polite">
         {announcement}

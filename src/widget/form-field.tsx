@@ -32,11 +32,24 @@ export function FormField({ id, label, value, required, error, hint, type = 'tex
     <p class={`field field-${id}`}>
       <label for={id}>
         {label}
-        {required && <span class="required" aria-hidden="true"> *</span>}
+        {required && (
+          <span class="required" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        )}
       </label>
       {type === 'textarea' ? <textarea {...common} rows={6} /> : <input {...common} type={type as 'text'} autoComplete={autoComplete} />}
-      {hint && <small id={`${id}-hint`} class="hint">{hint}</small>}
-      {error && <span id={`${id}-error`} class="error">{error}</span>}
+      {hint && (
+        <small id={`${id}-hint`} class="hint">
+          {hint}
+        </small>
+      )}
+      {error && (
+        <span id={`${id}-error`} class="error">
+          {error}
+        </span>
+      )}
     </p>
   );
 }

@@ -36,7 +36,7 @@ function applyEvent(s: CommentsState, event: ThreadEvent): CommentsState {
     const placeholder = gone && s.comments.some((c) => c.parentId === gone.id) && { ...gone, status: 'deleted' as const, body: '' };
     let comments = placeholder ? upsert(s.comments, placeholder) : s.comments.filter((c) => c !== gone);
     // A placeholder whose last reply went goes too, as the stores stop listing it.
-    for (let parent = comments.find((c) => c.id === gone?.parentId); !placeholder && parent?.status === 'deleted'; ) {
+    for (let parent = comments.find((c) => c.id === gone?.parentId); !placeholder && parent?.status === 'deleted';) {
       const emptied: Comment = parent;
       if (comments.some((c) => c.parentId === emptied.id)) break;
       comments = comments.filter((c) => c !== emptied);

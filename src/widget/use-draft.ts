@@ -25,7 +25,11 @@ export type Draft = ReturnType<typeof useDraft>;
 
 export function useDraft(store: KeyValueStore, threadId: string) {
   // Read once: the section that keeps the draft is made anew for each thread.
-  const [values, setValues] = useState((): DraftValues => ({ ...empty, ...readJson(store, authorKey, isDraft), ...readJson(store, draftKey(threadId), isDraft) }));
+  const [values, setValues] = useState((): DraftValues => ({
+    ...empty,
+    ...readJson(store, authorKey, isDraft),
+    ...readJson(store, draftKey(threadId), isDraft),
+  }));
   const [remember, setRemember] = useState(() => store.get(authorKey) !== null);
 
   return {

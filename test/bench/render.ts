@@ -30,11 +30,12 @@ const THREAD = 'bench';
 
 const file = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
-
 type Segment = { text: string } | { em: string } | { strong: string } | { code: string } | { link: string; href: string };
 
 const words =
-  'interview campus search offer email phone colleague network conversation professional school committee position question future connection encouragement lesson process experience relationship follow-up feedback candidate application advice mentor hiring decision opportunity'.split(' ');
+  'interview campus search offer email phone colleague network conversation professional school committee position question future connection encouragement lesson process experience relationship follow-up feedback candidate application advice mentor hiring decision opportunity'.split(
+    ' ',
+  );
 const names = ['T', 'Joe', 'Ada', 'Brian', 'Chen', 'Dana', 'Eli', 'Fatima', 'Gus', 'Hana', 'Ivan', 'Jun', 'Kofi', 'Lena', 'Mo', 'Nia'];
 
 /** A deterministic thread: ~40% top level, the rest replies, often to recent comments, so chains grow past depth 5. */
@@ -69,7 +70,9 @@ function generateThread(): { comments: Comment[]; segments: Map<string, Segment[
     ];
     segments.set(id, parts);
     const body = parts
-      .map((s) => ('text' in s ? s.text : 'em' in s ? `*${s.em}*` : 'strong' in s ? `**${s.strong}**` : 'code' in s ? `\`${s.code}\`` : `[${s.link}](${s.href})`))
+      .map((s) =>
+        'text' in s ? s.text : 'em' in s ? `*${s.em}*` : 'strong' in s ? `**${s.strong}**` : 'code' in s ? `\`${s.code}\`` : `[${s.link}](${s.href})`,
+      )
       .join('');
     const name = pick(names);
     comments.push({
@@ -99,11 +102,15 @@ function floorHtml(nodes: ThreadNode[], segments: Map<string, Segment[]>, title:
     const body = segments
       .get(comment.id)!
       .map((s) =>
-        'text' in s ? escape(s.text)
-        : 'em' in s ? `<em>${escape(s.em)}</em>`
-        : 'strong' in s ? `<strong>${escape(s.strong)}</strong>`
-        : 'code' in s ? `<code>${escape(s.code)}</code>`
-        : `<a href="${escape(s.href)}" rel="nofollow ugc noopener">${escape(s.link)}</a>`,
+        'text' in s
+          ? escape(s.text)
+          : 'em' in s
+            ? `<em>${escape(s.em)}</em>`
+            : 'strong' in s
+              ? `<strong>${escape(s.strong)}</strong>`
+              : 'code' in s
+                ? `<code>${escape(s.code)}</code>`
+                : `<a href="${escape(s.href)}" rel="nofollow ugc noopener">${escape(s.link)}</a>`,
       )
       .join('');
     return (
@@ -235,11 +242,7 @@ async function main() {
   const css = readFileSync(file('src/widget/styles.css'), 'utf8');
   const json = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
   const pages: Record<string, string> = {
-    '/floor.html': page(
-      'Floor',
-      `<style>${css}</style>`,
-      `<div id="target" class="colloquy"></div><script type="text/plain" id="floor-html">${html}</script>`,
-    ),
+    '/floor.html': page('Floor', `<style>${css}</style>`, `<div id="target" class="colloquy"></div><script type="text/plain" id="floor-html">${html}</script>`),
     // The adapter pack is on the page before the widget, as a site owner may add it, so mount() is synchronous.
     '/widget.html': page(
       'Widget',
@@ -294,17 +297,24 @@ async function main() {
   const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : a > 0 ? '∞' : '—');
   const rows = [
     ['', 'in DOM', 'next frame', 'JS heap', 'DOM heap', 'TBT'],
-    ...figures.map((f) => [f.variant === 'floor' ? 'floor (innerHTML)' : 'widget (dist/colloquy.js)', ms(f.inDom), ms(f.nextFrame), mb(f.jsHeap), mb(f.domHeap), ms(f.tbt)]),
-    ['widget / floor', ratio(widget.inDom, floor.inDom), ratio(widget.nextFrame, floor.nextFrame), ratio(widget.jsHeap, floor.jsHeap), ratio(widget.domHeap, floor.domHeap), ratio(widget.tbt, floor.tbt)],
-    ['goal', '≤ 1.50× floor', '', '< 3 MB', '', ''],
+    ...figures.map((f) => [
+      f.variant === 'floor' ? 'floor (innerHTML)' : 'widget (dist/colloquy.js)',
+      ms(f.inDom),
+      ms(f.nextFrame),
+      mb(f.jsHeap),
+      mb(f.domHeap),
+      ms(f.tbt),
+    ]),
     [
-      'verdict',
-      widget.inDom <= floor.inDom * 1.5 ? 'met' : 'missed',
-      '',
-      widget.jsHeap < 3 * 1024 * 1024 ? 'met' : 'missed',
-      '',
-      '',
+      'widget / floor',
+      ratio(widget.inDom, floor.inDom),
+      ratio(widget.nextFrame, floor.nextFrame),
+      ratio(widget.jsHeap, floor.jsHeap),
+      ratio(widget.domHeap, floor.domHeap),
+      ratio(widget.tbt, floor.tbt),
     ],
+    ['goal', '≤ 1.50× floor', '', '< 3 MB', '', ''],
+    ['verdict', widget.inDom <= floor.inDom * 1.5 ? 'met' : 'missed', '', widget.jsHeap < 3 * 1024 * 1024 ? 'met' : 'missed', '', ''],
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const [index, row] of rows.entries()) {
@@ -313,7 +323,9 @@ async function main() {
   }
   console.log('\nAll runs (in DOM ms / JS heap MB / TBT ms):');
   for (const variant of ['floor', 'widget'] as const) {
-    console.log(`  ${variant.padEnd(6)} ${runs[variant].map((r) => `${r.inDom.toFixed(0)}/${(r.jsHeap / 1048576).toFixed(2)}/${r.tbt.toFixed(0)}`).join('  ')}`);
+    console.log(
+      `  ${variant.padEnd(6)} ${runs[variant].map((r) => `${r.inDom.toFixed(0)}/${(r.jsHeap / 1048576).toFixed(2)}/${r.tbt.toFixed(0)}`).join('  ')}`,
+    );
   }
 }
 

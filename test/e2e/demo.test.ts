@@ -2,7 +2,21 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import type { AxeResults } from 'axe-core';
 import { describe, expect, it } from 'vitest';
-import { commentArticle, field, fillForm, focusedElement, foreignRequests, heading, inShadow, postComment, repliesOf, seedJoe, seedT, useDemo, waitForThread } from './harness';
+import {
+  commentArticle,
+  field,
+  fillForm,
+  focusedElement,
+  foreignRequests,
+  heading,
+  inShadow,
+  postComment,
+  repliesOf,
+  seedJoe,
+  seedT,
+  useDemo,
+  waitForThread,
+} from './harness';
 
 /*
  * The demo page as a reader meets it: dist/colloquy.js mounted by its script tag into a blog post
@@ -17,13 +31,17 @@ const postButton = (page: Page) => page.getByRole('button', { name: 'Post Commen
 
 /** Where the form sits: under a comment (that comment's id) or at the bottom of the section. */
 const formPlace = (page: Page) =>
-  inShadow(page, (root) => {
-    const respond = root.querySelectorAll('#respond');
-    if (respond.length !== 1) return `${respond.length} forms`;
-    const form = respond[0]!;
-    if (form.parentElement?.matches('section.colloquy')) return 'bottom';
-    return form.parentElement?.closest('li.comment')?.querySelector(':scope > article')?.id ?? 'elsewhere';
-  }, null);
+  inShadow(
+    page,
+    (root) => {
+      const respond = root.querySelectorAll('#respond');
+      if (respond.length !== 1) return `${respond.length} forms`;
+      const form = respond[0]!;
+      if (form.parentElement?.matches('section.colloquy')) return 'bottom';
+      return form.parentElement?.closest('li.comment')?.querySelector(':scope > article')?.id ?? 'elsewhere';
+    },
+    null,
+  );
 
 /** The texts of the elements a field's aria-describedby points at (null for an id that matches nothing). */
 async function descriptions(page: Page, label: string) {
@@ -198,21 +216,25 @@ describe('the demo page', () => {
       await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 300))));
       expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
 
-      const found = await inShadow(page, (root) => {
-        const all = (node: Document | ShadowRoot): Element[] =>
-          [...node.querySelectorAll('*')].flatMap((e) => (e.shadowRoot ? [e, ...all(e.shadowRoot)] : [e]));
-        return {
-          // The one <style> allowed is the widget's own, first in the shadow root.
-          dangerous: [...root.querySelectorAll('script, iframe, img, object, embed, frame, frameset, math, link, meta, base, style')]
-            .filter((e) => e !== root.firstElementChild)
-            .map((e) => e.outerHTML),
-          foreignSvg: [...root.querySelectorAll('svg')].filter((e) => !e.matches('svg.avatar')).map((e) => e.outerHTML),
-          handlers: all(document).flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `<${e.localName} ${a.name}>`)),
-          badLinks: [...root.querySelectorAll('[href], [src], [action], [formaction], [xlink\\:href]')]
-            .map((e) => e.getAttribute('href') ?? e.getAttribute('src') ?? e.getAttribute('action') ?? e.getAttribute('formaction') ?? '')
-            .filter((url) => !/^(#comment-|https?:|mailto:)/i.test(url)),
-        };
-      }, null);
+      const found = await inShadow(
+        page,
+        (root) => {
+          const all = (node: Document | ShadowRoot): Element[] =>
+            [...node.querySelectorAll('*')].flatMap((e) => (e.shadowRoot ? [e, ...all(e.shadowRoot)] : [e]));
+          return {
+            // The one <style> allowed is the widget's own, first in the shadow root.
+            dangerous: [...root.querySelectorAll('script, iframe, img, object, embed, frame, frameset, math, link, meta, base, style')]
+              .filter((e) => e !== root.firstElementChild)
+              .map((e) => e.outerHTML),
+            foreignSvg: [...root.querySelectorAll('svg')].filter((e) => !e.matches('svg.avatar')).map((e) => e.outerHTML),
+            handlers: all(document).flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `<${e.localName} ${a.name}>`)),
+            badLinks: [...root.querySelectorAll('[href], [src], [action], [formaction], [xlink\\:href]')]
+              .map((e) => e.getAttribute('href') ?? e.getAttribute('src') ?? e.getAttribute('action') ?? e.getAttribute('formaction') ?? '')
+              .filter((url) => !/^(#comment-|https?:|mailto:)/i.test(url)),
+          };
+        },
+        null,
+      );
       expect(found).toEqual({ dangerous: [], foreignSvg: [], handlers: [], badLinks: [] });
 
       expect(await article.locator('.author-name').textContent()).toBe(name);
@@ -237,46 +259,82 @@ describe('the demo page', () => {
     // The host decides how wide the widget is; fix that so only styles leaking inside could differ.
     for (const p of [page, plain]) await p.addStyleTag({ content: 'colloquy-root { width: 640px !important; }' });
     // Proof that the stylesheet is hostile where it applies, so the comparison below means something.
-    expect(await page.locator('main').evaluate((e) => getComputedStyle(e).letterSpacing)).not.toBe(await plain.locator('main').evaluate((e) => getComputedStyle(e).letterSpacing));
+    expect(await page.locator('main').evaluate((e) => getComputedStyle(e).letterSpacing)).not.toBe(
+      await plain.locator('main').evaluate((e) => getComputedStyle(e).letterSpacing),
+    );
 
     const measure = (p: Page) =>
-      inShadow(p, (root) => {
-        const selectors = [
-          'section.colloquy',
-          'h2.comments-title',
-          'ol.comment-list',
-          'li.comment',
-          'article.comment-body',
-          '.author-name',
-          '.comment-content p',
-          'a.permalink',
-          'button.reply',
-          'h3.reply-title',
-          'label[for="name"]',
-          'textarea',
-          'input#email',
-          'input[type="checkbox"]',
-          'button.submit',
-          'svg.avatar',
-        ];
-        const properties = [
-          'font-family', 'font-size', 'font-weight', 'font-style', 'color', 'background-color', 'display', 'visibility',
-          'margin-top', 'margin-right', 'margin-bottom', 'margin-left', 'padding-top', 'padding-right', 'padding-bottom', 'padding-left',
-          'border-top-width', 'border-top-style', 'border-top-color', 'border-right-width', 'border-bottom-width', 'border-left-width', 'border-left-style',
-          'letter-spacing', 'word-spacing', 'line-height', 'list-style-type', 'text-align', 'text-indent', 'text-transform',
-          'text-decoration-line', 'box-shadow', 'cursor', 'width', 'height',
-        ];
-        return Object.fromEntries(
-          selectors.map((selector) => {
-            const element = root.querySelector(selector);
-            if (!element) return [selector, 'missing'];
-            const style = getComputedStyle(element);
-            const box = element.getBoundingClientRect();
-            const values = Object.fromEntries(properties.map((p) => [p, style.getPropertyValue(p)]));
-            return [selector, { ...values, box: `${box.width.toFixed(1)}×${box.height.toFixed(1)}` }];
-          }),
-        );
-      }, null);
+      inShadow(
+        p,
+        (root) => {
+          const selectors = [
+            'section.colloquy',
+            'h2.comments-title',
+            'ol.comment-list',
+            'li.comment',
+            'article.comment-body',
+            '.author-name',
+            '.comment-content p',
+            'a.permalink',
+            'button.reply',
+            'h3.reply-title',
+            'label[for="name"]',
+            'textarea',
+            'input#email',
+            'input[type="checkbox"]',
+            'button.submit',
+            'svg.avatar',
+          ];
+          const properties = [
+            'font-family',
+            'font-size',
+            'font-weight',
+            'font-style',
+            'color',
+            'background-color',
+            'display',
+            'visibility',
+            'margin-top',
+            'margin-right',
+            'margin-bottom',
+            'margin-left',
+            'padding-top',
+            'padding-right',
+            'padding-bottom',
+            'padding-left',
+            'border-top-width',
+            'border-top-style',
+            'border-top-color',
+            'border-right-width',
+            'border-bottom-width',
+            'border-left-width',
+            'border-left-style',
+            'letter-spacing',
+            'word-spacing',
+            'line-height',
+            'list-style-type',
+            'text-align',
+            'text-indent',
+            'text-transform',
+            'text-decoration-line',
+            'box-shadow',
+            'cursor',
+            'width',
+            'height',
+          ];
+          return Object.fromEntries(
+            selectors.map((selector) => {
+              const element = root.querySelector(selector);
+              if (!element) return [selector, 'missing'];
+              const style = getComputedStyle(element);
+              const box = element.getBoundingClientRect();
+              const values = Object.fromEntries(properties.map((p) => [p, style.getPropertyValue(p)]));
+              return [selector, { ...values, box: `${box.width.toFixed(1)}×${box.height.toFixed(1)}` }];
+            }),
+          );
+        },
+        null,
+      );
 
     const [hostile, clean] = [await measure(page), await measure(plain)];
     expect(Object.values(clean)).not.toContain('missing');
@@ -368,12 +426,20 @@ describe('the demo page', () => {
         const violations = await page.evaluate(async () => {
           const { axe } = window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResults> } };
           const results = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
-          return results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: JSON.stringify(n.target), summary: n.failureSummary ?? '' })) }));
+          return results.violations.map((v) => ({
+            id: v.id,
+            impact: v.impact,
+            help: v.help,
+            nodes: v.nodes.map((n) => ({ target: JSON.stringify(n.target), summary: n.failureSummary ?? '' })),
+          }));
         });
         const report = violations
           .map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target}\n      ${n.summary.replace(/\n/g, '\n      ')}`).join('\n')}`)
           .join('\n');
-        expect(violations.map((v) => v.id), `axe, ${state}, ${colorScheme}:\n${report}`).toEqual([]);
+        expect(
+          violations.map((v) => v.id),
+          `axe, ${state}, ${colorScheme}:\n${report}`,
+        ).toEqual([]);
       }
     };
     await audit('as loaded');
@@ -404,7 +470,11 @@ describe('the demo page', () => {
     expect(await context.cookies()).toEqual([]);
     expect(await page.evaluate(() => document.cookie)).toBe('');
     // Without "Save my name…", the email is not kept in the browser once the comment is posted.
-    const stored = await page.evaluate(() => Object.entries(localStorage).map(([key, value]) => `${key}=${value}`).join('\n'));
+    const stored = await page.evaluate(() =>
+      Object.entries(localStorage)
+        .map(([key, value]) => `${key}=${value}`)
+        .join('\n'),
+    );
     expect(stored).not.toContain('gus@example.com');
     expect(stored).not.toContain('hal@example.com');
     // Nor by the server in anything it answers: the API lists the comments without an email.

@@ -6,7 +6,15 @@ import { resolveServerConfig, startServer, type RunningServer } from 'colloquy-s
 /** Debian's Chromium, never a downloaded one; the flags keep it from calling home during tests. */
 export const chromiumOptions = {
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 };
 
 export const postTitle = 'Post-Interview Non-Awkwardness';
@@ -16,7 +24,8 @@ export const demoThreadId = 'post-interview-non-awkwardness';
 export const responsesHeading = (count: number) => `${count} responses to “${postTitle}”`;
 /** The post's two real responses, which the server seeds into each test's database (spelled out, not read from the seed). */
 export const seedT = 'Great perspective Brian- these interviews and interactions are never a one shot deal. Congrats on your new position! T';
-export const seedJoe = 'Brian – you always find these short, insightful, and great experiences in your everyday life to share and educate others with. Keep it up. – Joe';
+export const seedJoe =
+  'Brian – you always find these short, insightful, and great experiences in your everyday life to share and educate others with. Keep it up. – Joe';
 
 /** The section's h2 when it counts `count` responses. */
 export const heading = (page: Page, count: number) => page.getByRole('heading', { level: 2, name: responsesHeading(count), exact: true });

@@ -44,7 +44,8 @@ describe('the built package', () => {
     const targets = [manifest.types, ...Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)))];
     for (const target of targets) expect(existsSync(fileURLToPath(new URL(`../../${target}`, import.meta.url))), target).toBe(true);
     const types = readFileSync(dist('types/index.d.ts'), 'utf8');
-    for (const name of ['mount', 'Colloquy', 'createMemoryAdapter', 'createLocalStorageAdapter', 'StorageAdapter', 'ColloquyOptions']) expect(types).toContain(name);
+    for (const name of ['mount', 'Colloquy', 'createMemoryAdapter', 'createLocalStorageAdapter', 'StorageAdapter', 'ColloquyOptions'])
+      expect(types).toContain(name);
   });
 
   it(`keeps the script-tag bundle within ${budgetBytes} bytes gzipped`, () => {

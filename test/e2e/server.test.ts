@@ -211,7 +211,7 @@ describe('moderation, with the default policy (first-time)', () => {
   const session = useDemo({}, ['--moderation', 'first-time']);
   const awaiting = 'Your comment is awaiting moderation.';
 
-  it("holds a first comment: its author sees it as awaiting moderation, after a reload too; nobody else sees it", async () => {
+  it('holds a first comment: its author sees it as awaiting moderation, after a reload too; nobody else sees it', async () => {
     const { page, context, origin, openDemo, reload, listComments } = session();
     await openDemo();
     await fillForm(page, { comment: 'My first words here.', name: 'Fay', email: 'fay@example.com' });

@@ -1,7 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
 import { normalizeNewComment, validateNewComment } from 'colloquy/core';
-import { createAdminPassword, newSession, readCookie, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie, sessionSigningKey, sessionToken, sessionTokenHash } from './session';
+import {
+  createAdminPassword,
+  newSession,
+  readCookie,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  sessionCookie,
+  sessionSigningKey,
+  sessionToken,
+  sessionTokenHash,
+} from './session';
 import { ApiError, fieldProblemError } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
 import { approvalOptions } from '../notifications/outbox';

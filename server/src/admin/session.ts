@@ -32,7 +32,8 @@ export function createAdminPassword(password: string): AdminPassword {
 }
 
 /** The key session cookies are signed with: the shared secret bound to the current password. */
-export const sessionSigningKey = (secret: string, password: string) => createHmac('sha256', secret).update(`colloquy-admin-password:${password}`).digest('base64url');
+export const sessionSigningKey = (secret: string, password: string) =>
+  createHmac('sha256', secret).update(`colloquy-admin-password:${password}`).digest('base64url');
 
 const mac = (key: string, token: string) => createHmac('sha256', key).update(`colloquy-admin-session:${token}`).digest('base64url');
 
@@ -68,5 +69,12 @@ export function readCookie(header: string | undefined, name: string): string | u
 
 /** The Set-Cookie value for the session (an empty value and a past date sign out). */
 export function sessionCookie(value: string, expires: Date, secure: boolean): string {
-  return [`${SESSION_COOKIE}=${value}`, 'Path=/api/admin', `Expires=${expires.toUTCString()}`, 'HttpOnly', 'SameSite=Strict', ...(secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${SESSION_COOKIE}=${value}`,
+    'Path=/api/admin',
+    `Expires=${expires.toUTCString()}`,
+    'HttpOnly',
+    'SameSite=Strict',
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
 }

@@ -102,18 +102,27 @@ const safeJson = (value: unknown) =>
 const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
 
 function table(entries: ModerationEntry[]): string {
-  const rows = entries.map((entry) => [
-    entry.id,
-    entry.status,
-    `${entry.createdAt.slice(0, 10)} ${entry.createdAt.slice(11, 16)}`,
-    entry.threadId,
-    entry.author.name,
-    entry.author.email,
-    entry.body.split('\n', 1)[0]!,
-  ].map((cell, index) => clip(printable(cell), [24, 8, 16, 28, 20, 32, 60][index]!)));
+  const rows = entries.map((entry) =>
+    [
+      entry.id,
+      entry.status,
+      `${entry.createdAt.slice(0, 10)} ${entry.createdAt.slice(11, 16)}`,
+      entry.threadId,
+      entry.author.name,
+      entry.author.email,
+      entry.body.split('\n', 1)[0]!,
+    ].map((cell, index) => clip(printable(cell), [24, 8, 16, 28, 20, 32, 60][index]!)),
+  );
   const header = ['id', 'status', 'when (UTC)', 'thread', 'author', 'email', 'comment'];
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]!.length)));
-  return [header, ...rows].map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!))).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function describeChange(change: StatusChange, status: SettableStatus): string {

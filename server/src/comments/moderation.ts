@@ -223,7 +223,10 @@ export function linksOf(body: string): string[] {
 export function createModerationPolicy(settings: ModerationSettings): ModerationPolicy {
   const retired = settings.spamChecks.find((check) => Object.hasOwn(RETIRED_SPAM_CHECKS, check));
   if (retired !== undefined) {
-    throw new ColloquyConfigError('spamChecks', `lists "${retired}", which is no longer a spam check: it always applies, and its own option "${RETIRED_SPAM_CHECKS[retired]}" sets it`);
+    throw new ColloquyConfigError(
+      'spamChecks',
+      `lists "${retired}", which is no longer a spam check: it always applies, and its own option "${RETIRED_SPAM_CHECKS[retired]}" sets it`,
+    );
   }
   return {
     mode: settings.moderation,

@@ -65,7 +65,9 @@ const bodyFingerprint = (body: string) => sha256Hex(`colloquy-body:${body.normal
 /** The `X-Colloquy-Own: <id>:<editToken>,…` entries that are well formed; the rest are ignored, never an error. */
 function ownEntries(header: string | string[] | undefined): { id: string; token: string }[] {
   const entries: { id: string; token: string }[] = [];
-  for (const part of String(header ?? '').split(',').slice(0, MAX_OWN)) {
+  for (const part of String(header ?? '')
+    .split(',')
+    .slice(0, MAX_OWN)) {
     const match = /^\s*([^\s:,]{1,64}):([\x21-\x2b\x2d-\x7e]{1,256})\s*$/.exec(part);
     if (match) entries.push({ id: match[1]!, token: match[2]! });
   }
@@ -104,12 +106,7 @@ function withOwn(comments: Comment[], own: Comment[], sort: SortOrder, cursor: s
 }
 
 /** The hook's verdict within the timeout; a throw, a rejection, a wrong answer or the timeout is `failed`. */
-async function askSpamCheck(
-  hook: SpamCheckHook,
-  comment: SpamCheckComment,
-  request: FastifyRequest,
-  timeoutMs: number,
-): Promise<SpamVerdict | 'failed'> {
+async function askSpamCheck(hook: SpamCheckHook, comment: SpamCheckComment, request: FastifyRequest, timeoutMs: number): Promise<SpamVerdict | 'failed'> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -125,7 +122,10 @@ async function askSpamCheck(
     // Promise.race subscribes to the hook's promise, so its late rejection is handled, not unhandled.
     const verdict = await Promise.race([Promise.resolve().then(() => hook(comment, context)), timeout]);
     if (verdict === 'ham' || verdict === 'spam' || verdict === 'unsure') return verdict;
-    request.log.warn({ verdict: String(verdict) }, verdict === 'timeout' ? 'spam check timed out; holding the comment' : 'spam check answered neither ham, spam nor unsure; holding the comment');
+    request.log.warn(
+      { verdict: String(verdict) },
+      verdict === 'timeout' ? 'spam check timed out; holding the comment' : 'spam check answered neither ham, spam nor unsure; holding the comment',
+    );
     return 'failed';
   } catch (error) {
     request.log.warn({ err: error }, 'spam check failed; holding the comment');
@@ -149,7 +149,11 @@ async function moderate(
   const [knownAuthor, duplicate, formToken] = await Promise.all([
     policy.mode === 'first-time' ? store.hasApprovedComment(comment.author.email) : true,
     on('duplicates')
-      ? store.hasRecentDuplicate({ threadId: comment.threadId, bodyFingerprint: fingerprint, since: new Date(now().getTime() - DUPLICATE_WINDOW_MS).toISOString() })
+      ? store.hasRecentDuplicate({
+          threadId: comment.threadId,
+          bodyFingerprint: fingerprint,
+          since: new Date(now().getTime() - DUPLICATE_WINDOW_MS).toISOString(),
+        })
       : false,
     on('timing') ? formSecret().then((secret) => readFormToken(wire.formToken, secret, now())) : undefined,
   ]);
@@ -181,8 +185,7 @@ function checkedBody(body: string): string {
   return normalizeNewComment(input).body;
 }
 
-const editableUntil = (comment: Comment, config: AppConfig) =>
-  new Date(Date.parse(comment.createdAt) + config.editWindowMinutes * 60_000).toISOString();
+const editableUntil = (comment: Comment, config: AppConfig) => new Date(Date.parse(comment.createdAt) + config.editWindowMinutes * 60_000).toISOString();
 
 const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
 const notFound = () => new ApiError(404, 'not-found', 'This comment does not exist, or it was deleted.');

@@ -254,7 +254,7 @@ const options: {
   moderationWords: {
     env: 'COLLOQUY_MODERATION_WORDS',
     flag: '--moderation-words',
-    help: 'comma-separated entries like the blocklist\'s, whose comments are held for moderation (off = none)',
+    help: "comma-separated entries like the blocklist's, whose comments are held for moderation (off = none)",
     parse: wordList,
   },
   minSubmitSeconds: {
@@ -313,7 +313,8 @@ const options: {
     flag: '--smtp-url',
     help: 'mail server for notifications: smtp://user:password@host:587 or smtps://user:password@host:465',
     // A query passes nodemailer options (e.g. ?tls.servername=…); a password with / ? # must be percent-encoded.
-    parse: (raw, name) => (/^smtps?:\/\/[^\s/?#]+\/?(?:\?\S*)?$/.test(raw) ? raw : fail(name, 'must look like smtp://user:password@host:587 or smtps://host:465')),
+    parse: (raw, name) =>
+      /^smtps?:\/\/[^\s/?#]+\/?(?:\?\S*)?$/.test(raw) ? raw : fail(name, 'must look like smtp://user:password@host:587 or smtps://host:465'),
   },
   mailFrom: {
     env: 'COLLOQUY_MAIL_FROM',
@@ -331,7 +332,8 @@ const options: {
     env: 'COLLOQUY_PUBLIC_URL',
     flag: '--public-url',
     help: "the server's public address, for links in mails (https://comments.blog.example)",
-    parse: (raw, name) => (/^https?:\/\/[^\s]+$/.test(raw) && !/[?#]/.test(raw) ? raw.replace(/\/+$/, '') : fail(name, `must be an http(s) address without query, got "${raw}"`)),
+    parse: (raw, name) =>
+      /^https?:\/\/[^\s]+$/.test(raw) && !/[?#]/.test(raw) ? raw.replace(/\/+$/, '') : fail(name, `must be an http(s) address without query, got "${raw}"`),
   },
 };
 
@@ -371,7 +373,11 @@ function fileValue(key: string, value: unknown): string | undefined {
  * `process.argv.slice(2)` (after the `serve` command). An empty variable counts as unset. A bad
  * value throws one `[colloquy]` error naming the flag, variable or file key.
  */
-export function resolveServerConfig(env: Record<string, string | undefined> = {}, argv: readonly string[] = [], file: Record<string, unknown> = {}): ServerConfig {
+export function resolveServerConfig(
+  env: Record<string, string | undefined> = {},
+  argv: readonly string[] = [],
+  file: Record<string, unknown> = {},
+): ServerConfig {
   const flags = parseFlags(argv);
   const unknown = Object.keys(file).find((key) => !(key in options));
   if (unknown) fail(`${unknown} (config file)`, `is not an option; the keys are ${Object.keys(options).join(', ')}`);
@@ -396,7 +402,15 @@ export function describeServerOptions(): string {
     .map(([key, { env, flag, help }]) => {
       const fallback = defaultServerConfig[key as keyof ServerConfig];
       const shown =
-        key === 'secret' ? 'generated and stored in the database' : key === 'adminPassword' ? 'none: /admin is off' : Array.isArray(fallback) ? (fallback.length ? fallback.join(',') : 'none') : String(fallback) || 'none';
+        key === 'secret'
+          ? 'generated and stored in the database'
+          : key === 'adminPassword'
+            ? 'none: /admin is off'
+            : Array.isArray(fallback)
+              ? fallback.length
+                ? fallback.join(',')
+                : 'none'
+              : String(fallback) || 'none';
       return `  ${`${flag} <value>`.padEnd(32)}${env}, file key "${key}"\n  ${''.padEnd(32)}${help} (default: ${shown})`;
     })
     .join('\n');

@@ -60,7 +60,10 @@ export function verifyLink(secret: string, purpose: LinkPurpose, id: string, exp
 
 /** One line, for headers we compose: CR, LF and other controls could start a header of their own. */
 export const oneLine = (text: string, max = 120) => {
-  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const line = text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 };
 
@@ -187,7 +190,13 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   async function subscribeAuthor(subject: NotificationSubject, now: number) {
     const { comment, authorEmail } = subject;
     const since = new Date(now - DAY_MS).toISOString();
-    const subscription = await store.subscribe({ id: nanoid(), email: authorEmail, threadId: comment.threadId, at: new Date(now).toISOString(), confirmationsSince: since });
+    const subscription = await store.subscribe({
+      id: nanoid(),
+      email: authorEmail,
+      threadId: comment.threadId,
+      at: new Date(now).toISOString(),
+      confirmationsSince: since,
+    });
     const askedToday = subscription.confirmationSentAt !== null && subscription.confirmationSentAt >= since;
     if (subscription.confirmed || askedToday || subscription.recentConfirmations >= MAX_CONFIRMATIONS) return undefined;
     // The nonce ties the link to this mail: a subscription reopened later needs a new one.
@@ -199,7 +208,11 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
       subscription.id,
       `Confirm: follow-up comments on "${title}"`,
       [`You asked to hear of new comments on "${title}". Confirm to start:`, confirm, '', 'Did not ask? Ignore this mail: nothing will be sent.'],
-      [paragraph(`You asked to hear of new comments on "${title}".`), `<p>${link(confirm, 'Confirm')}</p>`, paragraph('Did not ask? Ignore this mail: nothing will be sent.')],
+      [
+        paragraph(`You asked to hear of new comments on "${title}".`),
+        `<p>${link(confirm, 'Confirm')}</p>`,
+        paragraph('Did not ask? Ignore this mail: nothing will be sent.'),
+      ],
     );
     return { mail, confirmation: { subscriptionId: subscription.id, nonce } };
   }
@@ -219,7 +232,11 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
           subscriber.id,
           `New comment on "${title}" by ${name}`,
           [`${comment.author.name} wrote on "${title}"${thread.url ? ` (${thread.url})` : ''}:`, '', comment.body],
-          [paragraph(`${comment.author.name} wrote on "${title}":`), `<blockquote>${markdownToHtml(comment.body)}</blockquote>`, thread.url ? `<p>${link(thread.url, 'Read the thread')}</p>` : ''],
+          [
+            paragraph(`${comment.author.name} wrote on "${title}":`),
+            `<blockquote>${markdownToHtml(comment.body)}</blockquote>`,
+            thread.url ? `<p>${link(thread.url, 'Read the thread')}</p>` : '',
+          ],
         ),
       );
     }
@@ -245,7 +262,11 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
       }
       if (job.toFollowers && subject.comment.status === 'approved') mails.push(...(await followerMails(subject)));
     }
-    await store.completeJob(item.id, { mails: mails.map((mail) => JSON.stringify(mail)), at: new Date(now).toISOString(), ...(confirmation ? { confirmation } : {}) });
+    await store.completeJob(item.id, {
+      mails: mails.map((mail) => JSON.stringify(mail)),
+      at: new Date(now).toISOString(),
+      ...(confirmation ? { confirmation } : {}),
+    });
   }
 
   let timer: NodeJS.Timeout | undefined;
@@ -268,7 +289,10 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
         return;
       }
       const delay = Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** Math.min(20, item.attempts - 1));
-      log.warn({ err: error, kind: item.kind, attempts: item.attempts }, item.kind === 'job' ? 'notification job failed; will retry' : 'notification mail not sent; will retry');
+      log.warn(
+        { err: error, kind: item.kind, attempts: item.attempts },
+        item.kind === 'job' ? 'notification job failed; will retry' : 'notification mail not sent; will retry',
+      );
       await store.finishOutbox(item.id, { retryAt: new Date(Date.now() + delay).toISOString(), error: String(error) });
     }
   }

@@ -4,16 +4,7 @@ import type { FieldProblem } from 'colloquy/core';
 
 /** The `code` of an error body; the HTTP status says the same thing for machines that only read that. */
 export type ApiErrorCode =
-  | 'invalid'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not-found'
-  | 'conflict'
-  | 'too-large'
-  | 'unsupported-media-type'
-  | 'rate-limited'
-  | 'unavailable'
-  | 'server';
+  'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'unsupported-media-type' | 'rate-limited' | 'unavailable' | 'server';
 
 /** The one error shape every route and every failure answers with: `{ error: { code, message, field? } }`. */
 export class ApiError extends Error {

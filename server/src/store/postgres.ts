@@ -191,9 +191,7 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       await transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`colloquy:migrate:${schema}`]);
         if (schema !== 'public') await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-        await client.query(
-          'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-        );
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
         const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
         const applied = new Set(rows.map((row) => row.version));
         for (const [index, migration] of migrations.postgres.entries()) {
@@ -343,8 +341,7 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
 
     async listRecentApproved({ threadId, limit }) {
       checkLimit(limit);
-      const query =
-        threadId === undefined ? named('recent', sql.recent, [limit]) : named('recent_of_thread', sql.recentOfThread, [threadId, limit]);
+      const query = threadId === undefined ? named('recent', sql.recent, [limit]) : named('recent_of_thread', sql.recentOfThread, [threadId, limit]);
       const { rows } = await pool.query<PgCommentRow & { thread_title: string | null; thread_url: string | null }>(query);
       return rows.map((row) => toRecentComment({ ...toRow(row), thread_title: row.thread_title, thread_url: row.thread_url }));
     },
@@ -375,9 +372,7 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       });
       const variant = Object.values(filters).map(Number).join('');
       const { rows } = await pool.query<PgModerationRow>(named(`moderation_${variant}`, text, values));
-      return rows.map((row) =>
-        toModerationEntry({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at?.toISOString() ?? null }),
-      );
+      return rows.map((row) => toModerationEntry({ ...row, created_at: row.created_at.toISOString(), updated_at: row.updated_at?.toISOString() ?? null }));
     },
 
     async setStatus(ids, status, options) {
@@ -414,7 +409,11 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       return statusCounts(rows);
     },
     async claimOutbox(now, leaseUntil, limit): Promise<OutboxItem[]> {
-      const { rows } = await pool.query<Omit<OutboxItem, 'id'> & { id: string }>(mailSql.claim, [toIsoMillis(now, 'now'), toIsoMillis(leaseUntil, 'leaseUntil'), limit]);
+      const { rows } = await pool.query<Omit<OutboxItem, 'id'> & { id: string }>(mailSql.claim, [
+        toIsoMillis(now, 'now'),
+        toIsoMillis(leaseUntil, 'leaseUntil'),
+        limit,
+      ]);
       // bigserial arrives as a string; an outbox never holds 2^53 items.
       return rows.map((row) => ({ ...row, id: Number(row.id) }));
     },
@@ -454,7 +453,10 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       return rows;
     },
     async getForNotification(id) {
-      const { rows } = await pool.query<PgCommentRow & { author_email: string; thread_title: string | null; thread_url: string | null }>(mailSql.forNotification, [id]);
+      const { rows } = await pool.query<PgCommentRow & { author_email: string; thread_title: string | null; thread_url: string | null }>(
+        mailSql.forNotification,
+        [id],
+      );
       const row = rows[0];
       return row ? { comment: pgComment(row), authorEmail: row.author_email, thread: { title: row.thread_title, url: row.thread_url } } : null;
     },
@@ -470,9 +472,7 @@ export function createPostgresStore({ connectionString, schema = 'public', poolS
       type Row = { token_hash: string; created_at: Date; expires_at: Date };
       const { rows } = await pool.query<Row>(named('session', accessSql.session, [tokenHash, toIsoMillis(now, 'now')]));
       const row = rows[0];
-      return row
-        ? { tokenHash: row.token_hash, createdAt: row.created_at.toISOString(), expiresAt: row.expires_at.toISOString() }
-        : null;
+      return row ? { tokenHash: row.token_hash, createdAt: row.created_at.toISOString(), expiresAt: row.expires_at.toISOString() } : null;
     },
     async deleteAdminSession(tokenHash) {
       const { rowCount } = await pool.query(named('delete_session', accessSql.deleteSession, [tokenHash]));

@@ -234,12 +234,12 @@ const moderationStatuses: readonly string[] = ['approved', 'pending', 'spam', 'd
 
 /** Rejects a status the schema's CHECK would refuse, before any SQL runs. */
 export function checkStatus(status: string): void {
-  if (!moderationStatuses.includes(status)) throw new RangeError(`[colloquy] status must be one of ${moderationStatuses.join(', ')}, got ${JSON.stringify(status)}`);
+  if (!moderationStatuses.includes(status))
+    throw new RangeError(`[colloquy] status must be one of ${moderationStatuses.join(', ')}, got ${JSON.stringify(status)}`);
 }
 
 /** "Has this email an approved comment?" (the first-time policy), answered from the partial index comments_approved_email. */
-export const approvedEmailSql = (email: string) =>
-  `SELECT 1 AS one FROM comments WHERE lower(author_email) = lower(${email}) AND status = 'approved' LIMIT 1`;
+export const approvedEmailSql = (email: string) => `SELECT 1 AS one FROM comments WHERE lower(author_email) = lower(${email}) AND status = 'approved' LIMIT 1`;
 
 /** A comment of the thread, not deleted, posted since then with this body fingerprint: answered from comments_thread_fingerprint. */
 export const duplicateSql = (param: (name: 'thread' | 'fingerprint' | 'since') => string) =>

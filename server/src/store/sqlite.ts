@@ -5,8 +5,28 @@ import { decodeCursor, toIsoMillis } from './cursor';
 import { migrations } from './migrations';
 import { checkLimit, commentColumns, pageOf, pageSql, replayOrConflict, normalizeInput, toComment, type CommentRow, type NormalizedInput } from './shared';
 import { approvalJob, approvedEmailSql, creationJob, duplicateSql } from './shared';
-import { checkStatus, moderationSql, searchPattern, statusCounts, recentApprovedSql, toModerationEntry, toRecentComment, type ModerationRow, type RecentRow } from './shared';
-import type { CommentRecordInput, CommentStore, CreateResult, EditableComment, ListOptions, ModerationStatus, SettableStatus, StatusChange, ThreadSummary } from './types';
+import {
+  checkStatus,
+  moderationSql,
+  searchPattern,
+  statusCounts,
+  recentApprovedSql,
+  toModerationEntry,
+  toRecentComment,
+  type ModerationRow,
+  type RecentRow,
+} from './shared';
+import type {
+  CommentRecordInput,
+  CommentStore,
+  CreateResult,
+  EditableComment,
+  ListOptions,
+  ModerationStatus,
+  SettableStatus,
+  StatusChange,
+  ThreadSummary,
+} from './types';
 import type { OutboxItem, Subscription } from './types';
 import { rateLimitHitSql, rateLimitWindow } from './shared';
 import type { AdminSession } from './types';
@@ -32,9 +52,7 @@ type PageParams = { thread: string; limit: number; createdAt?: string; id?: stri
 function prepareStatements(db: Database.Database) {
   const columns = commentColumns();
   return {
-    byKey: db.prepare<[string], CommentRow & { request_hash: string | null }>(
-      `SELECT ${columns}, request_hash FROM comments WHERE idempotency_key = ?`,
-    ),
+    byKey: db.prepare<[string], CommentRow & { request_hash: string | null }>(`SELECT ${columns}, request_hash FROM comments WHERE idempotency_key = ?`),
     parentThread: db.prepare<[string], { thread_id: string }>('SELECT thread_id FROM comments WHERE id = ?'),
     upsertThread: db.prepare<[{ id: string; title: string | null; url: string | null; createdAt: string }]>(
       `INSERT INTO threads (id, title, url, created_at) VALUES (@id, @title, @url, @createdAt)
@@ -121,13 +139,9 @@ function prepareStatements(db: Database.Database) {
 function prepareAccessStatements(db: Database.Database) {
   type SessionRow = { token_hash: string; created_at: string; expires_at: string };
   return {
-    insertSession: db.prepare<[AdminSession]>(
-      'INSERT INTO admin_sessions (token_hash, created_at, expires_at) VALUES (@tokenHash, @createdAt, @expiresAt)',
-    ),
+    insertSession: db.prepare<[AdminSession]>('INSERT INTO admin_sessions (token_hash, created_at, expires_at) VALUES (@tokenHash, @createdAt, @expiresAt)'),
     deleteExpiredSessions: db.prepare<[string]>('DELETE FROM admin_sessions WHERE expires_at <= ?'),
-    session: db.prepare<[string, string], SessionRow>(
-      'SELECT token_hash, created_at, expires_at FROM admin_sessions WHERE token_hash = ? AND expires_at > ?',
-    ),
+    session: db.prepare<[string, string], SessionRow>('SELECT token_hash, created_at, expires_at FROM admin_sessions WHERE token_hash = ? AND expires_at > ?'),
     deleteSession: db.prepare<[string]>('DELETE FROM admin_sessions WHERE token_hash = ?'),
     deleteSessions: db.prepare<[]>('DELETE FROM admin_sessions'),
     hit: db.prepare<[{ key: string; now: string; resetAt: string }], { count: number; reset_at: string }>(rateLimitHitSql((name) => `@${name}`)),
@@ -350,7 +364,11 @@ export function createSqliteStore({ path, busyTimeoutMs = 5000 }: SqliteStoreOpt
       completeJob.immediate(id, mails, toIsoMillis(at, 'at'), confirmation);
     },
     async subscribe(input) {
-      return subscribe.immediate({ ...input, at: toIsoMillis(input.at, 'at'), confirmationsSince: toIsoMillis(input.confirmationsSince, 'confirmationsSince') });
+      return subscribe.immediate({
+        ...input,
+        at: toIsoMillis(input.at, 'at'),
+        confirmationsSince: toIsoMillis(input.confirmationsSince, 'confirmationsSince'),
+      });
     },
     async confirmSubscription(id, nonce, at) {
       return st().confirm.run(toIsoMillis(at, 'at'), id, nonce).changes > 0;

@@ -288,5 +288,4 @@ export interface ModerationEntry {
  * `removed` / `placeholder` (deleted, as `deleteComment` answers), or `not-found`.
  */
 export type StatusChange =
-  | { id: string; outcome: 'changed' | 'unchanged' | 'removed' | 'placeholder'; previous: ModerationStatus }
-  | { id: string; outcome: 'not-found' };
+  { id: string; outcome: 'changed' | 'unchanged' | 'removed' | 'placeholder'; previous: ModerationStatus } | { id: string; outcome: 'not-found' };

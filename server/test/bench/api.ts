@@ -109,9 +109,10 @@ const RUN_ID = randomBytes(4).toString('hex');
 // ---------------------------------------------------------------------------------------------
 // Data: deterministic comments of realistic length, the same on both stores.
 
-
 const words =
-  'interview campus search offer email phone colleague network conversation professional school committee position question future connection encouragement lesson process experience relationship follow-up feedback candidate application advice mentor hiring decision opportunity'.split(' ');
+  'interview campus search offer email phone colleague network conversation professional school committee position question future connection encouragement lesson process experience relationship follow-up feedback candidate application advice mentor hiring decision opportunity'.split(
+    ' ',
+  );
 const names = ['T', 'Joe', 'Ada', 'Brian', 'Chen', 'Dana', 'Eli', 'Fatima', 'Gus', 'Hana', 'Ivan', 'Jun', 'Kofi', 'Lena', 'Mo', 'Nia'];
 
 /** Comment text of 2–6 sentences (~100–450 characters) with a little markdown, decided by `seed`. */
@@ -211,7 +212,9 @@ function createSqliteDatabase(): BenchDatabase & { where: string } {
            VALUES (@id, 'big', @parentId, @body, @authorName, @authorEmail, @authorUrl, @avatarSeed, 'approved', @createdAt, @editTokenHash)`,
         );
         raw.transaction(() => {
-          raw.prepare(`INSERT INTO threads (id, title, created_at) VALUES ('big', 'A thread of 100,000 comments', ?)`).run(new Date(Date.UTC(2024, 0, 1)).toISOString());
+          raw
+            .prepare(`INSERT INTO threads (id, title, created_at) VALUES ('big', 'A thread of 100,000 comments', ?)`)
+            .run(new Date(Date.UTC(2024, 0, 1)).toISOString());
           for (const row of rows) insert.run(row);
         })();
         raw.exec('ANALYZE');
@@ -247,7 +250,9 @@ async function createPostgresDatabase(): Promise<BenchDatabase> {
       await admin.query(`SET search_path = ${schema}`);
       await admin.query('BEGIN');
       try {
-        await admin.query(`INSERT INTO threads (id, title, created_at) VALUES ('big', 'A thread of 100,000 comments', $1)`, [new Date(Date.UTC(2024, 0, 1)).toISOString()]);
+        await admin.query(`INSERT INTO threads (id, title, created_at) VALUES ('big', 'A thread of 100,000 comments', $1)`, [
+          new Date(Date.UTC(2024, 0, 1)).toISOString(),
+        ]);
         // Batches of 5,000 rows as parallel arrays: one round trip and one statement per batch.
         const batch: BigRow[] = [];
         const flush = async () => {
@@ -324,7 +329,9 @@ async function startServer(request: ServeRequest): Promise<Server> {
     });
   cleanups.push(stop);
   const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (reply: ServeReply) => ('ready' in reply ? resolve(reply.ready) : reject(new Error(`the bench server failed to start:\n${reply.failed}`))));
+    child.once('message', (reply: ServeReply) =>
+      'ready' in reply ? resolve(reply.ready) : reject(new Error(`the bench server failed to start:\n${reply.failed}`)),
+    );
     child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before listening`)));
     child.send(request);
   });
@@ -344,7 +351,13 @@ async function seedThread(origin: string) {
     const { status, text } = await call(`${origin}/api/comments`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': `seed-${RUN_ID}-${i}` },
-      body: JSON.stringify({ thread: 'bench', title: 'Benchmark thread', body: commentText(1_000_000 + i), author: authorOf(i), ...(parentId ? { parentId } : {}) }),
+      body: JSON.stringify({
+        thread: 'bench',
+        title: 'Benchmark thread',
+        body: commentText(1_000_000 + i),
+        author: authorOf(i),
+        ...(parentId ? { parentId } : {}),
+      }),
     });
     if (status !== 201) throw new Error(`seeding comment ${i}: ${status} ${text}`);
     ids.push((JSON.parse(text) as { comment: { id: string } }).comment.id);
@@ -464,9 +477,11 @@ interface BigFigures {
 
 async function measureBigThread(database: BenchDatabase, origin: string): Promise<BigFigures> {
   const started = performance.now();
-  await database.insertBig((function* () {
-    for (let i = 1; i <= BIG; i++) yield bigRow(i);
-  })());
+  await database.insertBig(
+    (function* () {
+      for (let i = 1; i <= BIG; i++) yield bigRow(i);
+    })(),
+  );
   const insertSeconds = (performance.now() - started) / 1000;
 
   // Walk every page once, as a reader paging through would, to find the cursor of the last page.
@@ -505,7 +520,12 @@ async function measureBigThread(database: BenchDatabase, origin: string): Promis
 function table(rows: string[][], rules: number[]) {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   for (const [index, row] of rows.entries()) {
-    console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('   ').trimEnd());
+    console.log(
+      row
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+        .join('   ')
+        .trimEnd(),
+    );
     if (rules.includes(index)) console.log(widths.map((w) => '-'.repeat(w)).join('   '));
   }
 }
@@ -528,7 +548,11 @@ async function main() {
   console.log(
     `Node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM, ${osType()} ${release()} ${process.arch}`,
   );
-  console.log(`Load average at start: ${loadavg().map((n) => n.toFixed(2)).join(', ')} (other work on the machine skews every figure)`);
+  console.log(
+    `Load average at start: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(', ')} (other work on the machine skews every figure)`,
+  );
 
   const sqlite = createSqliteDatabase();
   const databases: BenchDatabase[] = [sqlite];
@@ -591,7 +615,9 @@ async function main() {
     [0],
   );
 
-  console.log(`\nA thread of ${BIG.toLocaleString('en')} comments (limit=${PAGE}; ${SAMPLES} sequential requests per row after ${WARMUP_SAMPLES} warm-up, interleaved)\n`);
+  console.log(
+    `\nA thread of ${BIG.toLocaleString('en')} comments (limit=${PAGE}; ${SAMPLES} sequential requests per row after ${WARMUP_SAMPLES} warm-up, interleaved)\n`,
+  );
   const big: BigFigures[] = [];
   for (const database of databases) {
     const figures = await measureBigThread(database, servers.get(database)!.origin);
@@ -622,7 +648,11 @@ async function main() {
     '\nGET is the whole request over HTTP (one keep-alive connection): the page plus the thread count the response carries.' +
       '\nlistComments is the store call alone, in this process: the keyset page query without HTTP or the count.',
   );
-  console.log(`\nLoad average at the end: ${loadavg().map((n) => n.toFixed(2)).join(', ')}`);
+  console.log(
+    `\nLoad average at the end: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(', ')}`,
+  );
 }
 
 try {

@@ -80,7 +80,10 @@ delivered = 0;
 
 const times = { quiet: [] as number[], notifying: [] as number[] };
 for (let n = 0; n < POSTS; n++) {
-  for (const [name, target] of [['quiet', quiet], ['notifying', notifying]] as const) {
+  for (const [name, target] of [
+    ['quiet', quiet],
+    ['notifying', notifying],
+  ] as const) {
     const started = performance.now();
     const response = await post(target, n);
     times[name].push(performance.now() - started);
@@ -93,13 +96,16 @@ while (outboxSize.get()!.n > 0 || delivered < expected) await new Promise((resol
 const drained = performance.now() - answered;
 
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
-const row = (name: string, values: number[]) => `${name.padEnd(34)} ${quantile(values, 0.5).toFixed(2).padStart(8)} ms ${quantile(values, 0.95).toFixed(2).padStart(8)} ms`;
+const row = (name: string, values: number[]) =>
+  `${name.padEnd(34)} ${quantile(values, 0.5).toFixed(2).padStart(8)} ms ${quantile(values, 0.95).toFixed(2).padStart(8)} ms`;
 console.log(`POST /api/comments, ${POSTS} comments each, ${FOLLOWERS} confirmed followers (SQLite, in process)`);
 console.log(`${''.padEnd(34)} ${'median'.padStart(11)} ${'p95'.padStart(11)}`);
 console.log(row('notifications off (baseline)', times.quiet));
 console.log(row(`notifications on (${1 + FOLLOWERS} mails each)`, times.notifying));
 console.log(`median ratio: ${(quantile(times.notifying, 0.5) / quantile(times.quiet, 0.5)).toFixed(2)}×`);
-console.log(`${expected} mails delivered ${(drained / 1000).toFixed(1)} s after the last answer (${Math.round(expected / ((drained + 1) / 1000))} mails/s overall)`);
+console.log(
+  `${expected} mails delivered ${(drained / 1000).toFixed(1)} s after the last answer (${Math.round(expected / ((drained + 1) / 1000))} mails/s overall)`,
+);
 
 raw.close();
 await Promise.all([quiet.app.close(), notifying.app.close()]);

@@ -110,7 +110,11 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     ';;;',
   ])('answers 401, never 500, to a malformed or forged session cookie (%s)', async (forged) => {
     for (const method of ['GET', 'DELETE'] as const) {
-      const response = await server.app.inject({ method, url: method === 'GET' ? '/api/admin/comments' : '/api/admin/session', headers: { cookie: forged, ...sameOrigin } });
+      const response = await server.app.inject({
+        method,
+        url: method === 'GET' ? '/api/admin/comments' : '/api/admin/session',
+        headers: { cookie: forged, ...sameOrigin },
+      });
       expect(response.statusCode, response.body).toBe(401);
       expect(response.json().error.code).toBe('unauthorized');
     }
@@ -313,7 +317,13 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     const clock = { now: Date.now() };
     const app = createApp({ store: server.store, config: base, now: () => new Date(clock.now) });
     try {
-      const response = await app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: sameOrigin, remoteAddress: '192.0.2.40' });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/admin/session',
+        payload: { password: PASSWORD },
+        headers: sameOrigin,
+        remoteAddress: '192.0.2.40',
+      });
       expect(response.statusCode, response.body).toBe(204);
       const expires = /Expires=([^;]+)/.exec(String(response.headers['set-cookie']))?.[1];
       expect(Date.parse(expires!)).toBe(Math.floor((clock.now + SESSION_TTL_MS) / 1000) * 1000);
@@ -415,7 +425,13 @@ describe.each(selectedStores())('admin sign-in limits on %s', (kind) => {
       // Then any address, in any process, is refused for the rest of the minute.
       expectLimited(await wrong(apps[0], '198.51.100.26'), /^Too many sign-in attempts on this site: please wait/);
       expectLimited(await wrong(apps[1], '2001:db8::1'), /on this site/);
-      const right = await apps[1].inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: sameOrigin, remoteAddress: '198.51.100.27' });
+      const right = await apps[1].inject({
+        method: 'POST',
+        url: '/api/admin/session',
+        payload: { password: PASSWORD },
+        headers: sameOrigin,
+        remoteAddress: '198.51.100.27',
+      });
       expectLimited(right, /on this site/);
     } finally {
       await stop();
@@ -463,7 +479,12 @@ describe('admin sign-in', () => {
       const cookie = await signIn(server.app);
       const comment = await postComment(server.app, 'Held behind the proxy.');
       const write = (headers: Record<string, string>) =>
-        server.app.inject({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [comment.id], action: 'approve' }, headers: { cookie, ...headers } });
+        server.app.inject({
+          method: 'POST',
+          url: '/api/admin/comments/actions',
+          payload: { ids: [comment.id], action: 'approve' },
+          headers: { cookie, ...headers },
+        });
       for (const headers of [
         // The browser's Origin differs from what the server sees only by the scheme.
         { origin: 'https://localhost', 'sec-fetch-site': 'same-origin' },
@@ -476,7 +497,12 @@ describe('admin sign-in', () => {
         expect(response.statusCode, JSON.stringify(headers)).toBe(403);
         expect(response.json().error.message).toMatch(/COLLOQUY_TRUST_PROXY/);
       }
-      const signInBehindProxy = await server.app.inject({ method: 'POST', url: '/api/admin/session', payload: { password: PASSWORD }, headers: { origin: 'https://localhost' } });
+      const signInBehindProxy = await server.app.inject({
+        method: 'POST',
+        url: '/api/admin/session',
+        payload: { password: PASSWORD },
+        headers: { origin: 'https://localhost' },
+      });
       expect(signInBehindProxy.statusCode).toBe(403);
       expect(signInBehindProxy.json().error.message).toMatch(/COLLOQUY_TRUST_PROXY/);
       expect(signInBehindProxy.headers['set-cookie']).toBeUndefined();

@@ -116,7 +116,10 @@ describe('happy paths', () => {
 
   it('stores the input as core normalizes it, and keeps the token only as a hash', async () => {
     const { app, db } = await startServer();
-    const { comment, editToken } = await create(app, wire({ body: 'Line one\r\nLine two  \n\n', author: { name: '  Ann  ', email: ' Ann@Example.com ', url: ' https://ann.example ' } }));
+    const { comment, editToken } = await create(
+      app,
+      wire({ body: 'Line one\r\nLine two  \n\n', author: { name: '  Ann  ', email: ' Ann@Example.com ', url: ' https://ann.example ' } }),
+    );
     expect(comment.body).toBe('Line one\nLine two');
     expect(comment.author.name).toBe('Ann');
     expect(comment.author.url).toBe('https://ann.example');
@@ -184,7 +187,9 @@ describe('happy paths', () => {
     expect(response.json()).toEqual({ counts: { a: 2, b: 1, c: 0 } });
     expect((await app.inject({ url: '/api/counts?thread=a' })).json()).toEqual({ counts: { a: 2 } });
     // Names that are also Object.prototype properties are threads like any other.
-    expect((await app.inject({ url: '/api/counts?thread=constructor&thread=__proto__' })).json()).toEqual(JSON.parse('{"counts":{"constructor":0,"__proto__":0}}'));
+    expect((await app.inject({ url: '/api/counts?thread=constructor&thread=__proto__' })).json()).toEqual(
+      JSON.parse('{"counts":{"constructor":0,"__proto__":0}}'),
+    );
   });
 
   it('GET /api/health answers 200 while the store answers and 503 once it does not', async () => {
@@ -538,21 +543,86 @@ describe('malformed requests', () => {
     ['counts of 101 threads', () => ({ url: `/api/counts?${Array.from({ length: 101 }, (_, i) => `thread=t${i}`).join('&')}` }), 400, 'thread'],
     ['counts with an unknown parameter', () => ({ url: '/api/counts?thread=t&threads=u' }), 400, 'threads'],
     // PATCH and DELETE
-    ['an edit without a body field', () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: {}, headers: { authorization: `Bearer ${target.token}` } }), 400, 'body'],
-    ['an edit to an empty body', () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: '  ' }, headers: { authorization: `Bearer ${target.token}` } }), 400, 'body'],
-    ['an edit to 10,001 characters', () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: long(10_001) }, headers: { authorization: `Bearer ${target.token}` } }), 400, 'body'],
-    ['an edit with a number body', () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: 1 }, headers: { authorization: `Bearer ${target.token}` } }), 400, 'body'],
-    ['an edit that changes the author too', () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: 'ok', author: { name: 'Mallory' } }, headers: { authorization: `Bearer ${target.token}` } }), 400, 'author'],
-    ['an edit as invalid JSON', () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: '{"body":', headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' } }), 400],
-    ['an edit as text/plain', () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: 'new body', headers: { authorization: `Bearer ${target.token}`, 'content-type': 'text/plain' } }), 415],
+    [
+      'an edit without a body field',
+      () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: {}, headers: { authorization: `Bearer ${target.token}` } }),
+      400,
+      'body',
+    ],
+    [
+      'an edit to an empty body',
+      () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: '  ' }, headers: { authorization: `Bearer ${target.token}` } }),
+      400,
+      'body',
+    ],
+    [
+      'an edit to 10,001 characters',
+      () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: long(10_001) }, headers: { authorization: `Bearer ${target.token}` } }),
+      400,
+      'body',
+    ],
+    [
+      'an edit with a number body',
+      () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: 1 }, headers: { authorization: `Bearer ${target.token}` } }),
+      400,
+      'body',
+    ],
+    [
+      'an edit that changes the author too',
+      () => ({
+        method: 'PATCH',
+        url: `/api/comments/${target.id}`,
+        payload: { body: 'ok', author: { name: 'Mallory' } },
+        headers: { authorization: `Bearer ${target.token}` },
+      }),
+      400,
+      'author',
+    ],
+    [
+      'an edit as invalid JSON',
+      () => ({
+        method: 'PATCH',
+        url: `/api/comments/${target.id}`,
+        payload: '{"body":',
+        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
+      }),
+      400,
+    ],
+    [
+      'an edit as text/plain',
+      () => ({
+        method: 'PATCH',
+        url: `/api/comments/${target.id}`,
+        payload: 'new body',
+        headers: { authorization: `Bearer ${target.token}`, 'content-type': 'text/plain' },
+      }),
+      415,
+    ],
     ['an edit without a token', () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: 'Hijacked.' } }), 401],
-    ['an edit with a wrong token', () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: 'Hijacked.' }, headers: { authorization: `Bearer ${long(32)}` } }), 401],
-    ['an edit of an unknown comment', () => ({ method: 'PATCH', url: '/api/comments/nope', payload: { body: 'Hello.' }, headers: { authorization: `Bearer ${target.token}` } }), 404],
+    [
+      'an edit with a wrong token',
+      () => ({ method: 'PATCH', url: `/api/comments/${target.id}`, payload: { body: 'Hijacked.' }, headers: { authorization: `Bearer ${long(32)}` } }),
+      401,
+    ],
+    [
+      'an edit of an unknown comment',
+      () => ({ method: 'PATCH', url: '/api/comments/nope', payload: { body: 'Hello.' }, headers: { authorization: `Bearer ${target.token}` } }),
+      404,
+    ],
     ['a delete without a token', () => ({ method: 'DELETE', url: `/api/comments/${target.id}` }), 401],
     ['a delete with an empty bearer', () => ({ method: 'DELETE', url: `/api/comments/${target.id}`, headers: { authorization: 'Bearer ' } }), 401],
-    ['a delete with a SQL-looking token', () => ({ method: 'DELETE', url: `/api/comments/${target.id}`, headers: { authorization: "Bearer ' OR '1'='1" } }), 401],
+    [
+      'a delete with a SQL-looking token',
+      () => ({ method: 'DELETE', url: `/api/comments/${target.id}`, headers: { authorization: "Bearer ' OR '1'='1" } }),
+      401,
+    ],
     ['a delete of an unknown comment', () => ({ method: 'DELETE', url: '/api/comments/nope', headers: { authorization: `Bearer ${target.token}` } }), 404],
-    ['a delete of a 65-character id', () => ({ method: 'DELETE', url: `/api/comments/${long(65)}`, headers: { authorization: `Bearer ${target.token}` } }), 400, 'id'],
+    [
+      'a delete of a 65-character id',
+      () => ({ method: 'DELETE', url: `/api/comments/${long(65)}`, headers: { authorization: `Bearer ${target.token}` } }),
+      400,
+      'id',
+    ],
     // Routes that do not exist
     ['PUT on the collection', () => ({ method: 'PUT', url: '/api/comments', payload: wire() }), 404],
     ['POST to a comment', () => ({ method: 'POST', url: `/api/comments/${target.id}`, payload: wire() }), 404],
@@ -585,18 +655,51 @@ describe('no response ever contains a posted email', () => {
       return response;
     };
     const origin = { origin: 'https://site.example' };
-    const first = (await send({ method: 'POST', url: '/api/comments', payload: wire({ title: 'Leak test', author: { email: emails[0] } }), headers: { ...origin, 'idempotency-key': 'leak-1' } })).json();
-    const second = (await send({ method: 'POST', url: '/api/comments', payload: wire({ parentId: first.comment.id, author: { email: emails[1], url: 'https://two.example' } }) })).json();
+    const first = (
+      await send({
+        method: 'POST',
+        url: '/api/comments',
+        payload: wire({ title: 'Leak test', author: { email: emails[0] } }),
+        headers: { ...origin, 'idempotency-key': 'leak-1' },
+      })
+    ).json();
+    const second = (
+      await send({
+        method: 'POST',
+        url: '/api/comments',
+        payload: wire({ parentId: first.comment.id, author: { email: emails[1], url: 'https://two.example' } }),
+      })
+    ).json();
     const third = (await send({ method: 'POST', url: '/api/comments', payload: wire({ thread: 'other', author: { email: emails[2] } }) })).json();
     // A replay, a conflict, and errors about the email and about other fields next to it.
-    await send({ method: 'POST', url: '/api/comments', payload: wire({ title: 'Leak test', author: { email: emails[0] } }), headers: { 'idempotency-key': 'leak-1' } });
-    await send({ method: 'POST', url: '/api/comments', payload: wire({ body: 'other', author: { email: emails[0] } }), headers: { 'idempotency-key': 'leak-1' } });
+    await send({
+      method: 'POST',
+      url: '/api/comments',
+      payload: wire({ title: 'Leak test', author: { email: emails[0] } }),
+      headers: { 'idempotency-key': 'leak-1' },
+    });
+    await send({
+      method: 'POST',
+      url: '/api/comments',
+      payload: wire({ body: 'other', author: { email: emails[0] } }),
+      headers: { 'idempotency-key': 'leak-1' },
+    });
     await send({ method: 'POST', url: '/api/comments', payload: wire({ author: { email: emails[1], url: 'javascript:alert(1)' } }) });
     await send({ method: 'POST', url: '/api/comments', payload: wire({ author: { email: `${emails[1]}\u0000` } }) });
     await send({ method: 'POST', url: '/api/comments', payload: wire({ author: { email: emails[2], extra: emails[2] } as Partial<WireComment['author']> }) });
     await send({ method: 'POST', url: '/api/comments', payload: wire({ parentId: 'missing', author: { email: emails[2] } }) });
-    await send({ method: 'POST', url: '/api/comments', payload: `{"thread":"t","author":{"email":"${emails[0]}"`, headers: { 'content-type': 'application/json' } });
-    await send({ method: 'POST', url: '/api/comments', payload: JSON.stringify(wire({ author: { email: emails[0] } })), headers: { 'content-type': 'text/plain' } });
+    await send({
+      method: 'POST',
+      url: '/api/comments',
+      payload: `{"thread":"t","author":{"email":"${emails[0]}"`,
+      headers: { 'content-type': 'application/json' },
+    });
+    await send({
+      method: 'POST',
+      url: '/api/comments',
+      payload: JSON.stringify(wire({ author: { email: emails[0] } })),
+      headers: { 'content-type': 'text/plain' },
+    });
     await send({ method: 'POST', url: '/api/comments', payload: wire({ body: 'x'.repeat(70_000), author: { email: emails[0] } }) });
     // Reads, edits, deletes, and their errors.
     clock.now += MINUTE;
@@ -606,9 +709,24 @@ describe('no response ever contains a posted email', () => {
     await send({ url: `/api/comments?thread=t&cursor=${encodeURIComponent(emails[0]!)}` });
     await send({ url: '/api/counts?thread=t&thread=other' });
     await send({ url: '/api/health' });
-    await send({ method: 'PATCH', url: `/api/comments/${second.comment.id}`, payload: { body: 'Edited.' }, headers: { authorization: `Bearer ${second.editToken}` } });
-    await send({ method: 'PATCH', url: `/api/comments/${second.comment.id}`, payload: { body: 'Edited.', email: emails[1] } , headers: { authorization: `Bearer ${second.editToken}` } });
-    await send({ method: 'PATCH', url: `/api/comments/${third.comment.id}`, payload: { body: 'Edited.' }, headers: { authorization: `Bearer ${second.editToken}` } });
+    await send({
+      method: 'PATCH',
+      url: `/api/comments/${second.comment.id}`,
+      payload: { body: 'Edited.' },
+      headers: { authorization: `Bearer ${second.editToken}` },
+    });
+    await send({
+      method: 'PATCH',
+      url: `/api/comments/${second.comment.id}`,
+      payload: { body: 'Edited.', email: emails[1] },
+      headers: { authorization: `Bearer ${second.editToken}` },
+    });
+    await send({
+      method: 'PATCH',
+      url: `/api/comments/${third.comment.id}`,
+      payload: { body: 'Edited.' },
+      headers: { authorization: `Bearer ${second.editToken}` },
+    });
     await send({ method: 'DELETE', url: `/api/comments/${first.comment.id}`, headers: { authorization: `Bearer ${first.editToken}` } });
     await send({ url: '/api/comments?thread=t' });
     await send({ method: 'DELETE', url: `/api/comments/${third.comment.id}`, headers: { authorization: `Bearer ${third.editToken}` } });
@@ -617,7 +735,12 @@ describe('no response ever contains a posted email', () => {
     await send({ url: `/api/${encodeURIComponent(emails[1]!)}` });
     await send({ url: '/' });
     clock.now += 60 * MINUTE;
-    await send({ method: 'PATCH', url: `/api/comments/${second.comment.id}`, payload: { body: 'Too late.' }, headers: { authorization: `Bearer ${second.editToken}` } });
+    await send({
+      method: 'PATCH',
+      url: `/api/comments/${second.comment.id}`,
+      payload: { body: 'Too late.' },
+      headers: { authorization: `Bearer ${second.editToken}` },
+    });
 
     expect(responses.length).toBeGreaterThan(25);
     expect(new Set(responses.map((r) => r.statusCode))).toEqual(new Set([200, 201, 204, 400, 401, 403, 404, 409, 413, 415]));
@@ -633,7 +756,11 @@ describe('no response ever contains a posted email', () => {
 describe('CORS', () => {
   const allowed = 'https://blog.example';
   const preflight = (app: FastifyInstance, origin: string, method = 'POST') =>
-    app.inject({ method: 'OPTIONS', url: '/api/comments', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'content-type,idempotency-key,authorization' } });
+    app.inject({
+      method: 'OPTIONS',
+      url: '/api/comments',
+      headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'content-type,idempotency-key,authorization' },
+    });
 
   it('an allowlisted origin gets CORS headers on reads, writes, errors and preflights', async () => {
     const { app } = await startServer({ origins: [allowed, 'https://other.example'] });
@@ -678,7 +805,11 @@ describe('CORS', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const response = await fetch(`${origin}/api/comments`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify(wire()) });
+    const response = await fetch(`${origin}/api/comments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify(wire()),
+    });
     expect(response.status).toBe(201);
     const page = await fetch(`${origin}/api/comments?thread=t`, { headers: { origin } });
     expect(((await page.json()) as { comments: unknown[] }).comments).toHaveLength(1);
@@ -708,7 +839,12 @@ describe('rate limiting', () => {
     const { app } = await startServer({ rateLimit: 2 });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const response = await app.inject({ method: 'POST', url: '/api/comments', payload: wire(), headers: { 'x-forwarded-for': `203.0.113.${i}`, 'x-real-ip': `203.0.113.${i}`, forwarded: `for=203.0.113.${i}` } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/comments',
+        payload: wire(),
+        headers: { 'x-forwarded-for': `203.0.113.${i}`, 'x-real-ip': `203.0.113.${i}`, forwarded: `for=203.0.113.${i}` },
+      });
       statuses.push(response.statusCode);
     }
     expect(statuses).toEqual([201, 201, 429, 429, 429, 429]);

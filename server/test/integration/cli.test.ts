@@ -93,7 +93,12 @@ describe('colloquy moderate list', () => {
   });
 
   it('filters by --status and --thread, and stops at --limit (both flag forms)', async () => {
-    const ids = (run: Run) => run.stdout.trimEnd().split('\n').slice(1).map((row) => row.split(' ')[0]);
+    const ids = (run: Run) =>
+      run.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((row) => row.split(' ')[0]);
     expect(ids(await moderate('list', '--status', 'pending'))).toEqual(['c-held']);
     expect(ids(await moderate('list', '--thread=post-1', '--limit=2'))).toEqual(['c-reply', 'c-new']);
     expect(ids(await moderate('list', '--status', 'approved', '--thread', 'post-1'))).toEqual(['c-reply', 'c-new', 'c-old']);

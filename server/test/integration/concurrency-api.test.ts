@@ -69,7 +69,11 @@ for (const kind of selectedStores()) {
       let cursor: string | null = null;
       do {
         const query = new URLSearchParams({ thread, limit: '100', ...(cursor ? { cursor } : {}) });
-        const page = (await (await fetch(`${urls[1]}/api/comments?${query}`)).json()) as { thread: { count: number }; comments: Comment[]; nextCursor: string | null };
+        const page = (await (await fetch(`${urls[1]}/api/comments?${query}`)).json()) as {
+          thread: { count: number };
+          comments: Comment[];
+          nextCursor: string | null;
+        };
         expect(page.thread.count).toBe(UNIQUE);
         listed.push(...page.comments);
         cursor = page.nextCursor;

@@ -33,7 +33,9 @@ async function serve(database: string, launcher: 'bin' | 'npm start' = 'bin'): P
     launcher === 'bin' ? [process.execPath, ['server/dist/colloquy.js', 'serve', ...flags]] : ['npm', ['start', '--ignore-scripts', '--', ...flags]];
   const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();

@@ -179,7 +179,9 @@ async function contentOf(entry: XmlElement): Promise<HtmlSummary> {
 
 /** Every address a reader could follow: alternate links and author uris (the self link is relative). */
 function followable(feed: XmlElement): string[] {
-  return descendants(feed).flatMap((el) => (el.name === 'uri' ? [el.text] : el.name === 'link' && el.attributes.rel !== 'self' ? [el.attributes.href ?? ''] : []));
+  return descendants(feed).flatMap((el) =>
+    el.name === 'uri' ? [el.text] : el.name === 'link' && el.attributes.rel !== 'self' ? [el.attributes.href ?? ''] : [],
+  );
 }
 
 function feedSuite(kind: StoreKind) {
@@ -394,7 +396,8 @@ describe('feed discovery on the demo page', () => {
   it("links the demo thread's feed, which lists the seeded responses", async () => {
     const html = readFileSync(new URL('../../../demo/index.html', import.meta.url), 'utf8');
     const href = await page.evaluate(
-      (source) => new DOMParser().parseFromString(source, 'text/html').head.querySelector('link[rel=alternate][type="application/atom+xml"]')?.getAttribute('href'),
+      (source) =>
+        new DOMParser().parseFromString(source, 'text/html').head.querySelector('link[rel=alternate][type="application/atom+xml"]')?.getAttribute('href'),
       html,
     );
     expect(href).toBe(`/api/feed.atom?thread=${demoThread.id}`);

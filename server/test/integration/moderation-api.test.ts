@@ -104,7 +104,11 @@ function moderationSuite(kind: StoreKind) {
     };
 
     /** A comment as the widget sends it, with the form token of a listing read `wait` ms earlier. */
-    async function widgetPost(server: Server, fields: { thread: string; email: string; body?: string; parentId?: string; honeypot?: string; url?: string }, wait = 5 * SECOND) {
+    async function widgetPost(
+      server: Server,
+      fields: { thread: string; email: string; body?: string; parentId?: string; honeypot?: string; url?: string },
+      wait = 5 * SECOND,
+    ) {
       const { formToken } = await server.list(fields.thread);
       server.clock.now += wait;
       return server.post({
@@ -410,7 +414,9 @@ function moderationSuite(kind: StoreKind) {
         const { thread, email } = fresh();
         const a = created(await widgetPost(server, { thread, email, body: 'Approved.' }));
         const b = created(await widgetPost(server, { thread, email, body: 'Deleted.' }));
-        expect((await server.send({ method: 'DELETE', url: `/api/comments/${b.comment.id}`, headers: { authorization: `Bearer ${b.editToken}` } })).statusCode).toBe(200);
+        expect(
+          (await server.send({ method: 'DELETE', url: `/api/comments/${b.comment.id}`, headers: { authorization: `Bearer ${b.editToken}` } })).statusCode,
+        ).toBe(200);
         expect((await server.list(thread, own(a, b))).comments.map((c) => c.id)).toEqual([a.comment.id]);
       });
 
@@ -439,7 +445,12 @@ function moderationSuite(kind: StoreKind) {
           } while (cursor && pages < 20);
           const expected = posted.map((c) => c.comment.id);
           expect(seen.map((c) => c.id)).toEqual(sort === 'oldest' ? expected : [...expected].reverse());
-          expect(seen.filter((c) => c.status === 'pending').map((c) => c.id).sort()).toEqual(held.map((c) => c.comment.id).sort());
+          expect(
+            seen
+              .filter((c) => c.status === 'pending')
+              .map((c) => c.id)
+              .sort(),
+          ).toEqual(held.map((c) => c.comment.id).sort());
         });
       }
     });

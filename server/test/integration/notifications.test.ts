@@ -68,13 +68,14 @@ function headersOf(raw: string): [string, string][] {
 
 /** RFC 2047 encoded words (how nodemailer writes non-ASCII and quotes) back to text. */
 const unencoded = (value: string) =>
-  value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?UTF-8\?([QB])\?([^?]*)\?=/gi, (_, encoding: string, text: string) =>
-      encoding.toUpperCase() === 'B'
-        ? Buffer.from(text, 'base64').toString('utf8')
-        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'),
-    );
+  value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?UTF-8\?([QB])\?([^?]*)\?=/gi, (_, encoding: string, text: string) =>
+    encoding.toUpperCase() === 'B'
+      ? Buffer.from(text, 'base64').toString('utf8')
+      : Buffer.from(
+          text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+          'latin1',
+        ).toString('utf8'),
+  );
 
 const header = (raw: string, name: string) =>
   headersOf(raw)
@@ -173,7 +174,8 @@ function notificationSuite(kind: StoreKind) {
           const [row] = await db().query<{ n: number | string }>('SELECT count(*) AS n FROM mail_outbox');
           return Number(row?.n) === 0 || undefined;
         }, 'the outbox to drain');
-      const mailsTo = (address: string) => (smtp ?? { messages: [] as Captured[] }).messages.filter((m) => m.to.some((to) => to.toLowerCase() === address.toLowerCase()));
+      const mailsTo = (address: string) =>
+        (smtp ?? { messages: [] as Captured[] }).messages.filter((m) => m.to.some((to) => to.toLowerCase() === address.toLowerCase()));
       return { app, smtp, send, post, create, drained, mailsTo };
     }
 
@@ -215,7 +217,12 @@ function notificationSuite(kind: StoreKind) {
       expect((await server.send({ method: 'POST', url: linkIn(raw, new RegExp(`moderate/${id}/delete`)) })).statusCode).toBe(200);
       expect(await status(id)).toBeUndefined();
       // The comment API itself still refuses form posts (its CSRF defense).
-      const form = await server.send({ method: 'POST', url: '/api/comments', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=b' });
+      const form = await server.send({
+        method: 'POST',
+        url: '/api/comments',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'a=b',
+      });
       expect(form.statusCode).toBe(415);
     });
 
@@ -341,7 +348,7 @@ function notificationSuite(kind: StoreKind) {
       expect(server.mailsTo('owner@blog.test')).toHaveLength(6);
     });
 
-    it('queues the notification job in the comment\'s own transaction: without the outbox, nothing is stored', async () => {
+    it("queues the notification job in the comment's own transaction: without the outbox, nothing is stored", async () => {
       const server = await start();
       const thread = `t-${nanoid(8)}`;
       await db().query('ALTER TABLE mail_outbox RENAME TO mail_outbox_moved');
@@ -402,11 +409,21 @@ function notificationSuite(kind: StoreKind) {
       const sameOrigin = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' };
       const signIn = await server.send({ method: 'POST', url: '/api/admin/session', payload: { password: 'a long admin password' }, headers: sameOrigin });
       const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
-      const approve = { method: 'POST' as const, url: '/api/admin/comments/actions', payload: { ids: [held], action: 'approve' }, headers: { ...sameOrigin, cookie } };
+      const approve = {
+        method: 'POST' as const,
+        url: '/api/admin/comments/actions',
+        payload: { ids: [held], action: 'approve' },
+        headers: { ...sameOrigin, cookie },
+      };
       expect((await server.send(approve)).statusCode).toBe(200);
       expect((await server.send(approve)).statusCode).toBe(200);
       await server.drained();
-      expect(server.mailsTo(follower).slice(1).map((mail) => header(mail.raw, 'subject')[0])).toEqual(['New comment on "A post" by Held']);
+      expect(
+        server
+          .mailsTo(follower)
+          .slice(1)
+          .map((mail) => header(mail.raw, 'subject')[0]),
+      ).toEqual(['New comment on "A post" by Held']);
     });
 
     it('takes the subject and link of follow-up mails from the stored thread, not from the reply', async () => {
@@ -442,7 +459,12 @@ function notificationSuite(kind: StoreKind) {
       }
       // The CLI only queues; the server's worker (polling every 50 ms here) sends.
       await server.drained();
-      expect(server.mailsTo(follower).slice(1).map((mail) => header(mail.raw, 'subject')[0])).toEqual(['New comment on "A post" by Held']);
+      expect(
+        server
+          .mailsTo(follower)
+          .slice(1)
+          .map((mail) => header(mail.raw, 'subject')[0]),
+      ).toEqual(['New comment on "A post" by Held']);
     });
 
     it('tells followers when the owner replies from the dashboard', async () => {
@@ -479,10 +501,12 @@ function notificationSuite(kind: StoreKind) {
       expect(answer.statusCode, answer.body).toBe(201);
       expect(await status(held)).toBe('approved');
       await server.drained();
-      expect(server.mailsTo(follower).slice(1).map((mail) => header(mail.raw, 'subject')[0])).toEqual([
-        'New comment on "A post" by Held',
-        'New comment on "A post" by Site owner',
-      ]);
+      expect(
+        server
+          .mailsTo(follower)
+          .slice(1)
+          .map((mail) => header(mail.raw, 'subject')[0]),
+      ).toEqual(['New comment on "A post" by Held', 'New comment on "A post" by Site owner']);
 
       const spam = await server.create({ thread, email: `bot-${nanoid(6)}@example.test` });
       await server.send({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [spam], action: 'spam' }, headers });

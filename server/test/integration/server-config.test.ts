@@ -114,14 +114,23 @@ describe('resolveServerConfig', () => {
     expect(resolveServerConfig({ COLLOQUY_MAX_LINKS: '0' }).maxLinks).toBe(0);
     const file = { blocklist: ['casino'], moderationWords: ['crypto'] };
     expect(resolveServerConfig({}, [], file)).toMatchObject(file);
-    expect(resolveServerConfig({ COLLOQUY_BLOCKLIST: 'off', COLLOQUY_MODERATION_WORDS: 'Off' }, [], file)).toMatchObject({ blocklist: [], moderationWords: [] });
+    expect(resolveServerConfig({ COLLOQUY_BLOCKLIST: 'off', COLLOQUY_MODERATION_WORDS: 'Off' }, [], file)).toMatchObject({
+      blocklist: [],
+      moderationWords: [],
+    });
     expect(resolveServerConfig({}, ['--blocklist', 'off', '--moderation-words=off'], file)).toMatchObject({ blocklist: [], moderationWords: [] });
     // Only a list of exactly "off" means none; within a list it is a word like any other.
     expect(resolveServerConfig({ COLLOQUY_BLOCKLIST: 'off,casino' }).blocklist).toEqual(['off', 'casino']);
   });
 
   it.each([
-    [{ COLLOQUY_SPAM_CHECKS: 'honeypot,links' }, [], {}, '"COLLOQUY_SPAM_CHECKS" lists "links", which is no longer', 'COLLOQUY_MAX_LINKS (off for no limit). Remove "links" from COLLOQUY_SPAM_CHECKS.'],
+    [
+      { COLLOQUY_SPAM_CHECKS: 'honeypot,links' },
+      [],
+      {},
+      '"COLLOQUY_SPAM_CHECKS" lists "links", which is no longer',
+      'COLLOQUY_MAX_LINKS (off for no limit). Remove "links" from COLLOQUY_SPAM_CHECKS.',
+    ],
     [{ COLLOQUY_SPAM_CHECKS: 'blocklist' }, [], {}, '"COLLOQUY_SPAM_CHECKS" lists "blocklist", which is no longer', 'COLLOQUY_BLOCKLIST (off for none)'],
     [{}, ['--spam-checks', 'timing,Links'], {}, '"--spam-checks" lists "links"', 'its own setting, --max-links (off for no limit)'],
     [{}, [], { spamChecks: ['honeypot', 'blocklist'] }, '"spamChecks (config file)" lists "blocklist"', 'its own setting, blocklist (off for none)'],
@@ -151,7 +160,13 @@ describe('resolveServerConfig', () => {
   });
 
   it('lets flags override the environment, as --flag value or --flag=value', () => {
-    const config = resolveServerConfig({ PORT: '3000', DATABASE_URL: 'sqlite:/var/lib/a.db' }, ['--port', '4000', '--database-url=sqlite::memory:', '--trust-proxy', 'off']);
+    const config = resolveServerConfig({ PORT: '3000', DATABASE_URL: 'sqlite:/var/lib/a.db' }, [
+      '--port',
+      '4000',
+      '--database-url=sqlite::memory:',
+      '--trust-proxy',
+      'off',
+    ]);
     expect(config).toMatchObject({ port: 4000, databaseUrl: 'sqlite::memory:', trustProxy: false });
   });
 

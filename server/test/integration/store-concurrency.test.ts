@@ -97,10 +97,13 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store shared by seve
     const database = await createStoreDatabase('sqlite');
     try {
       // Each process sends the same 40 shared keys (a client retrying against another server) and 20 of its own.
-      const callsOf = (p: number) =>
-        Array.from({ length: 60 }, (_, n) => request('multi', `p${p}n${n}`, n % 3 === 2 ? `own-${p}-${n}` : `shared-${n}`));
+      const callsOf = (p: number) => Array.from({ length: 60 }, (_, n) => request('multi', `p${p}n${n}`, n % 3 === 2 ? `own-${p}-${n}` : `shared-${n}`));
       const processes = [0, 1, 2].map((p) => callsOf(p));
-      const outputs = await inSqliteProcesses<CreateResult>(database.path!, 'for (const call of input) output.push(await store.createComment(call));', processes);
+      const outputs = await inSqliteProcesses<CreateResult>(
+        database.path!,
+        'for (const call of input) output.push(await store.createComment(call));',
+        processes,
+      );
       const calls = processes.flat();
       const results = outputs.flat();
       const idByKey = expectOnePerKey(calls, results);

@@ -6,7 +6,6 @@ import { migrations } from '../../src/store/migrations';
 import { InvalidCursorError, type CommentRecordInput, type CommentStore } from '../../src/store/types';
 import { at, createRecord, createStoreDatabase, recordInput, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
-
 const SQL_LOOKING = `'); DROP TABLE comments;--`;
 
 /** Every email any test stores; no value a store returns may contain one. */
@@ -71,10 +70,12 @@ function storeContract(kind: StoreKind) {
     });
 
     const storedRow = async (id: string) =>
-      (await db().query<{ author_email: string; author_name: string; body: string; status: string }>(
-        'SELECT author_email, author_name, body, status FROM comments WHERE id = ?',
-        [id],
-      ))[0];
+      (
+        await db().query<{ author_email: string; author_name: string; body: string; status: string }>(
+          'SELECT author_email, author_name, body, status FROM comments WHERE id = ?',
+          [id],
+        )
+      )[0];
 
     it('creates a comment and lists it, without the email', async () => {
       const threadId = thread();

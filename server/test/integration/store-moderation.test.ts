@@ -112,9 +112,12 @@ function moderationContract(kind: StoreKind) {
         const plan = async (sql: string, params: unknown[]) =>
           (await db().query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params)).map((row) => row.detail).join('\n');
         expect(await plan(approvedEmailSql('?'), ['a@mail.example'])).toContain('USING INDEX comments_approved_email');
-        expect(await plan(duplicateSql((name) => `@${name}`), [{ thread: 't', fingerprint: 'f', since: at(0) }])).toContain(
-          'USING INDEX comments_thread_fingerprint',
-        );
+        expect(
+          await plan(
+            duplicateSql((name) => `@${name}`),
+            [{ thread: 't', fingerprint: 'f', since: at(0) }],
+          ),
+        ).toContain('USING INDEX comments_thread_fingerprint');
       });
     } else {
       it('answers both lookups from their indexes (when PostgreSQL is kept from scanning a small table)', async () => {

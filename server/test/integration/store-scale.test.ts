@@ -111,7 +111,12 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store with 100,000 c
       expect(text).not.toContain('TEMP B-TREE');
     }
     const recent = await store.listRecentApproved({ limit: 3 });
-    expect(recent.map(({ comment }) => comment.id)).toEqual(expectedOrder().slice(-3).reverse().map((row) => row.id));
+    expect(recent.map(({ comment }) => comment.id)).toEqual(
+      expectedOrder()
+        .slice(-3)
+        .reverse()
+        .map((row) => row.id),
+    );
   });
 });
 
@@ -120,10 +125,7 @@ describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store with 100
   const db = useStoreDatabase('postgres', async (database) => {
     store = database.open();
     await store.migrate();
-    await database.query(`INSERT INTO threads (id, title, created_at) VALUES ('big', 'Big', ?), ('small', 'Small', ?)`, [
-      createdAtOf(0),
-      createdAtOf(0),
-    ]);
+    await database.query(`INSERT INTO threads (id, title, created_at) VALUES ('big', 'Big', ?), ('small', 'Small', ?)`, [createdAtOf(0), createdAtOf(0)]);
     // Same rows as the JavaScript expectation: md5(i) ids, three per second.
     await database.query(
       `INSERT INTO comments (id, thread_id, body, author_name, author_email, avatar_seed, created_at, edit_token_hash)
@@ -187,6 +189,11 @@ describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store with 100
       await client.end();
     }
     const recent = await store.listRecentApproved({ limit: 3 });
-    expect(recent.map(({ comment }) => comment.id)).toEqual(expectedOrder().slice(-3).reverse().map((row) => row.id));
+    expect(recent.map(({ comment }) => comment.id)).toEqual(
+      expectedOrder()
+        .slice(-3)
+        .reverse()
+        .map((row) => row.id),
+    );
   });
 });

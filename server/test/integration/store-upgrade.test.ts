@@ -20,7 +20,11 @@ async function migrateTo(database: StoreDatabase, version: number) {
   if (database.schema) await database.query(`CREATE SCHEMA ${database.schema}`);
   await database.query(migrationsTable[database.kind]);
   for (const [index, sql] of migrations[database.kind].slice(0, version).entries()) {
-    for (const statement of sql.split(';').map((part) => part.trim()).filter(Boolean)) await database.query(statement);
+    for (const statement of sql
+      .split(';')
+      .map((part) => part.trim())
+      .filter(Boolean))
+      await database.query(statement);
     await database.query('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [index + 1, new Date().toISOString()]);
   }
 }
@@ -33,8 +37,14 @@ for (const kind of selectedStores()) {
         await migrateTo(database, 5);
         const at = '2024-01-01T12:00:00.000Z';
         await database.query('INSERT INTO subscriptions (id, email, thread_id, created_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)', [
-          's-confirmed', 'ann@example.test', 'post', at,
-          's-unconfirmed', 'bob@example.test', 'post', at,
+          's-confirmed',
+          'ann@example.test',
+          'post',
+          at,
+          's-unconfirmed',
+          'bob@example.test',
+          'post',
+          at,
         ]);
         await database.query('INSERT INTO confirmed_emails (email, confirmed_at) VALUES (?, ?)', ['ann@example.test', at]);
         await database.query('INSERT INTO mail_outbox (message, next_attempt_at) VALUES (?, ?)', ['{"to":"queued"}', at]);

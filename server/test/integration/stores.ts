@@ -22,7 +22,9 @@ export const POSTGRES_URL = process.env.COLLOQUY_TEST_DATABASE_URL ?? 'postgres:
 
 /** The stores to test: all of them, or the comma-separated subset in COLLOQUY_TEST_STORES. */
 export function selectedStores(): StoreKind[] {
-  const wanted = process.env.COLLOQUY_TEST_STORES?.split(',').map((kind) => kind.trim()).filter(Boolean);
+  const wanted = process.env.COLLOQUY_TEST_STORES?.split(',')
+    .map((kind) => kind.trim())
+    .filter(Boolean);
   if (!wanted?.length) return [...KINDS];
   const unknown = wanted.filter((kind) => !KINDS.includes(kind as StoreKind));
   if (unknown.length) throw new Error(`COLLOQUY_TEST_STORES: unknown store ${unknown.join(', ')} (use ${KINDS.join(', ')})`);
@@ -136,7 +138,10 @@ async function createPostgresDatabase(): Promise<StoreDatabase> {
     },
     async query<T>(sql: string, params: unknown[] = []) {
       let n = 0;
-      const { rows } = await admin.query(sql.replace(/\?/g, () => `$${++n}`), params);
+      const { rows } = await admin.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      );
       return rows as T[];
     },
     async destroy() {

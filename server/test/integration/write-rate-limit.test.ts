@@ -34,7 +34,12 @@ afterEach(async () => {
 });
 
 const post = (app: FastifyInstance, options: { remoteAddress?: string; headers?: Record<string, string> } = {}) =>
-  app.inject({ method: 'POST', url: '/api/comments', payload: { thread: 't', body: 'A comment.', author: { name: 'Ann', email: 'ann@example.com' } }, ...options });
+  app.inject({
+    method: 'POST',
+    url: '/api/comments',
+    payload: { thread: 't', body: 'A comment.', author: { name: 'Ann', email: 'ann@example.com' } },
+    ...options,
+  });
 
 describe.runIf(selectedStores().includes('postgres'))('write rate limit on PostgreSQL', () => {
   it('is one budget per address across every process on the database, and survives a restart', async () => {

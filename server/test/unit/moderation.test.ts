@@ -27,7 +27,12 @@ const settings: ModerationSettings = {
 
 type Case = [
   name: string,
-  changes: { input?: Partial<ModerationInput>; author?: Partial<ModerationInput['author']>; facts?: Partial<ModerationFacts>; settings?: Partial<ModerationSettings> },
+  changes: {
+    input?: Partial<ModerationInput>;
+    author?: Partial<ModerationInput['author']>;
+    facts?: Partial<ModerationFacts>;
+    settings?: Partial<ModerationSettings>;
+  },
   status: 'approved' | 'pending' | 'spam',
   reasons: ModerationReason[],
 ];
@@ -46,7 +51,12 @@ const cases: Case[] = [
   ['as many links as allowed', { input: { body: links(2) } }, 'approved', []],
   ['one link more than allowed', { input: { body: links(3) } }, 'pending', ['links']],
   ['bare URLs and <autolinks> count', { input: { body: 'https://a.example, https://b.example and <https://c.example>' } }, 'pending', ['links']],
-  ['text that is no link does not count', { input: { body: 'www.a.example b.example `https://c.example` javascript:alert(1) [d](javascript:alert(1))' } }, 'approved', []],
+  [
+    'text that is no link does not count',
+    { input: { body: 'www.a.example b.example `https://c.example` javascript:alert(1) [d](javascript:alert(1))' } },
+    'approved',
+    [],
+  ],
   ['maxLinks 0: one link holds', { input: { body: 'See https://a.example' }, settings: { maxLinks: 0 } }, 'pending', ['links']],
   ['no link limit (maxLinks off)', { input: { body: links(50) }, settings: { maxLinks: false } }, 'approved', []],
   // The link limit is the owner's policy, not a spam check: switching the checks off leaves it on.
@@ -94,7 +104,12 @@ const cases: Case[] = [
   ['the timing check switched off', { facts: { formToken: 'missing' }, settings: { spamChecks: SPAM_CHECKS.filter((c) => c !== 'timing') } }, 'approved', []],
   // Duplicates
   ['a duplicate body', { facts: { duplicate: true } }, 'spam', ['duplicate']],
-  ['the duplicates check switched off', { facts: { duplicate: true }, settings: { spamChecks: SPAM_CHECKS.filter((c) => c !== 'duplicates') } }, 'approved', []],
+  [
+    'the duplicates check switched off',
+    { facts: { duplicate: true }, settings: { spamChecks: SPAM_CHECKS.filter((c) => c !== 'duplicates') } },
+    'approved',
+    [],
+  ],
   // The hook
   ['the hook says spam', { facts: { hook: 'spam' } }, 'spam', ['hook-spam']],
   ['the hook is unsure', { facts: { hook: 'unsure' } }, 'pending', ['hook-unsure']],

@@ -238,7 +238,10 @@ describe('anti-spam fields and held comments', () => {
   it('lists with X-Colloquy-Own naming the comments it holds unexpired edit tokens for, and without it otherwise', async () => {
     const lists = serveList(() => 'token');
     serveCreate();
-    localStorage.setItem('colloquy:edit-tokens', JSON.stringify({ old: { token: 'x', until: Date.now() - 1 }, kept: { token: 'tk', until: Date.now() + 60_000 } }));
+    localStorage.setItem(
+      'colloquy:edit-tokens',
+      JSON.stringify({ old: { token: 'x', until: Date.now() - 1 }, kept: { token: 'tk', until: Date.now() + 60_000 } }),
+    );
     const rest = adapter();
     await rest.listComments(query, live());
     await rest.createComment(input, live());
@@ -583,7 +586,9 @@ describe('edit tokens', () => {
 
   it.each([401, 403])('turns a %i to an edit into forbidden with the server’s message', async (status) => {
     serveCreate();
-    server.use(http.patch(`${API}/comments/new-1`, () => HttpResponse.json({ error: { code: 'forbidden', message: 'The edit window has closed.' } }, { status })));
+    server.use(
+      http.patch(`${API}/comments/new-1`, () => HttpResponse.json({ error: { code: 'forbidden', message: 'The edit window has closed.' } }, { status })),
+    );
     const rest = adapter();
     await rest.createComment(input, live());
 
@@ -614,13 +619,10 @@ describe('edit tokens', () => {
     expect(Object.keys(JSON.parse(localStorage.getItem('colloquy:edit-tokens')!))).toEqual(['new-1']);
   });
 
-  it.each(['not json', 'null', '"a string"', '{"new-1": null}', '{"new-1": {"token": "t", "until": "soon"}}'])(
-    'treats stored tokens %j as none',
-    (stored) => {
-      localStorage.setItem('colloquy:edit-tokens', stored);
-      expect(adapter().canEdit!(created)).toBe(false);
-    },
-  );
+  it.each(['not json', 'null', '"a string"', '{"new-1": null}', '{"new-1": {"token": "t", "until": "soon"}}'])('treats stored tokens %j as none', (stored) => {
+    localStorage.setItem('colloquy:edit-tokens', stored);
+    expect(adapter().canEdit!(created)).toBe(false);
+  });
 });
 
 describe('countComments', () => {

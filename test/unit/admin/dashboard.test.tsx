@@ -17,7 +17,15 @@ const question: AdminComment = {
   createdAt: '2024-01-01T10:00:00.000Z',
   updatedAt: null,
 };
-const answer: AdminComment = { ...question, id: 'a1', parentId: 'q1', status: 'approved', body: 'It is.', author: { name: 'Site owner', email: '', url: null, avatarSeed: 'seed-owner' }, isOwner: true };
+const answer: AdminComment = {
+  ...question,
+  id: 'a1',
+  parentId: 'q1',
+  status: 'approved',
+  body: 'It is.',
+  author: { name: 'Site owner', email: '', url: null, avatarSeed: 'seed-owner' },
+  isOwner: true,
+};
 
 /** An AdminClient over an array, as the server would answer; each method is a spy. */
 function fakeClient(overrides: Partial<AdminClient> = {}) {
@@ -146,7 +154,9 @@ describe('signing out', () => {
   });
 
   it('stays signed in and says why when signing out everywhere fails', async () => {
-    const client = fakeClient({ signOut: vi.fn(() => Promise.reject(new AdminError(0, 'The server cannot be reached. Check your connection and try again.'))) });
+    const client = fakeClient({
+      signOut: vi.fn(() => Promise.reject(new AdminError(0, 'The server cannot be reached. Check your connection and try again.'))),
+    });
     const ui = await loaded(client);
     fireEvent.click(ui.getByRole('button', { name: 'Sign out everywhere' }));
     await waitFor(() => expect(ui.getByRole('status').textContent).toBe('The server cannot be reached. Check your connection and try again.'));

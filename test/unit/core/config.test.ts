@@ -183,12 +183,8 @@ describe('resolveConfig', () => {
     });
 
     it('with a message that shows the bad value and what is allowed', () => {
-      expect(() => resolve({ thread: 'post', theme: 'purple' })).toThrow(
-        '[colloquy] option "theme" must be one of "light", "dark", "auto"; got "purple"',
-      );
-      expect(() => resolve({ thread: 'post', maxDepth: '5' })).toThrow(
-        '[colloquy] option "maxDepth" must be a whole number from 1 to 20; got "5"',
-      );
+      expect(() => resolve({ thread: 'post', theme: 'purple' })).toThrow('[colloquy] option "theme" must be one of "light", "dark", "auto"; got "purple"');
+      expect(() => resolve({ thread: 'post', maxDepth: '5' })).toThrow('[colloquy] option "maxDepth" must be a whole number from 1 to 20; got "5"');
     });
   });
 

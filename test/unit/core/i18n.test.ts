@@ -75,13 +75,7 @@ describe('createTranslator', () => {
 
     it('picks a different plural form for 1, 2, 3, 11 and 100', () => {
       const forms = [1, 2, 3, 11, 100].map((n) => t.plural('responses', n, { title: 'T' }));
-      expect(forms).toEqual([
-        'رد واحد على “T”',
-        'ردّان على “T”',
-        '3 ردود على “T”',
-        '11 ردًا على “T”',
-        '100 رد على “T”',
-      ]);
+      expect(forms).toEqual(['رد واحد على “T”', 'ردّان على “T”', '3 ردود على “T”', '11 ردًا على “T”', '100 رد على “T”']);
       expect(new Set(forms.map((form) => form.replace(/\d+/, '#'))).size).toBe(5);
     });
 
@@ -107,9 +101,7 @@ describe('createTranslator', () => {
     });
 
     it('speaks the translator’s language', () => {
-      expect(createTranslator('ar').relativeTime(ago(5 * 60), NOW)).toBe(
-        new Intl.RelativeTimeFormat('ar', { numeric: 'auto' }).format(-5, 'minute'),
-      );
+      expect(createTranslator('ar').relativeTime(ago(5 * 60), NOW)).toBe(new Intl.RelativeTimeFormat('ar', { numeric: 'auto' }).format(-5, 'minute'));
     });
   });
 

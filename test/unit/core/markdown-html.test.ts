@@ -13,18 +13,14 @@ describe('markdownToHtml', () => {
   });
 
   test('links keep only safe URLs, escaped, with the widget rel', () => {
-    expect(markdownToHtml('[x](https://a.example/?q="1"&r=<2>)')).toBe(
-      `<p><a href="https://a.example/?q=&quot;1&quot;&amp;r=&lt;2&gt;" ${rel}>x</a></p>`,
-    );
+    expect(markdownToHtml('[x](https://a.example/?q="1"&r=<2>)')).toBe(`<p><a href="https://a.example/?q=&quot;1&quot;&amp;r=&lt;2&gt;" ${rel}>x</a></p>`);
     expect(markdownToHtml('see https://a.example/p.')).toBe(`<p>see <a href="https://a.example/p" ${rel}>https://a.example/p</a>.</p>`);
     expect(markdownToHtml('[x](javascript:alert(1)) [y](java&#x09;script:alert(1))')).toBe('<p>x y</p>');
   });
 
   test('raw HTML and attribute breakouts stay text', () => {
     const hostile = `<script>alert(1)</script> "><img src=x onerror=alert(1)> ' &amp;`;
-    expect(markdownToHtml(hostile)).toBe(
-      '<p>&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img src=x onerror=alert(1)&gt; &#39; &amp;amp;</p>',
-    );
+    expect(markdownToHtml(hostile)).toBe('<p>&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img src=x onerror=alert(1)&gt; &#39; &amp;amp;</p>');
   });
 
   test('escapeHtml escapes the five characters that matter in text and quoted attributes', () => {

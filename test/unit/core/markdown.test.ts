@@ -24,8 +24,7 @@ const inline = (source: string) => {
 const textOf = (nodes: MarkdownNode[]): string =>
   nodes.map((n) => (typeof n == 'string' ? n : 'children' in n ? textOf(n.children) : 'value' in n ? n.value : '\n')).join('');
 
-const depthOf = (nodes: MarkdownNode[]): number =>
-  Math.max(0, ...nodes.map((n) => (typeof n == 'object' && 'children' in n ? 1 + depthOf(n.children) : 0)));
+const depthOf = (nodes: MarkdownNode[]): number => Math.max(0, ...nodes.map((n) => (typeof n == 'object' && 'children' in n ? 1 + depthOf(n.children) : 0)));
 
 describe('blocks', () => {
   test('empty and whitespace-only input give nothing', () => {
@@ -230,7 +229,13 @@ describe('inline', () => {
   });
 
   test('links do not nest: the inner one wins', () => {
-    expect(inline('[a [b](https://b.example) c](https://a.example)')).toEqual(['[a ', link('https://b.example', 'b'), ' c](', link('https://a.example', 'https://a.example'), ')']);
+    expect(inline('[a [b](https://b.example) c](https://a.example)')).toEqual([
+      '[a ',
+      link('https://b.example', 'b'),
+      ' c](',
+      link('https://a.example', 'https://a.example'),
+      ')',
+    ]);
   });
 
   test('images become links to their source, or their alt text', () => {
@@ -256,7 +261,17 @@ describe('inline', () => {
   test('bare URLs become links without trailing punctuation', () => {
     const u = 'https://x.example/a';
     expect(inline(`see ${u}. Or ${u}, or ${u}! (${u}) "${u}"?`)).toEqual([
-      'see ', link(u, u), '. Or ', link(u, u), ', or ', link(u, u), '! (', link(u, u), ') "', link(u, u), '"?',
+      'see ',
+      link(u, u),
+      '. Or ',
+      link(u, u),
+      ', or ',
+      link(u, u),
+      '! (',
+      link(u, u),
+      ') "',
+      link(u, u),
+      '"?',
     ]);
     expect(inline('https://x.example/wiki/A_(b) and http://x.example:8080/?q=1&r=2#f')).toEqual([
       link('https://x.example/wiki/A_(b)', 'https://x.example/wiki/A_(b)'),

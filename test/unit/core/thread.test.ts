@@ -22,7 +22,7 @@ function comment(id: string, parentId: string | null, minute: number, extra: Par
 function outline(nodes: readonly ThreadNode[]): string[] {
   const out: string[] = [];
   const stack = [...nodes].reverse();
-  for (let node; (node = stack.pop()); ) {
+  for (let node; (node = stack.pop());) {
     out.push(`${node.comment.id}@${node.depth}`);
     for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
   }
@@ -33,15 +33,14 @@ function outline(nodes: readonly ThreadNode[]): string[] {
 function walk(nodes: readonly ThreadNode[]): { node: ThreadNode; host: ThreadNode | undefined }[] {
   const out: { node: ThreadNode; host: ThreadNode | undefined }[] = [];
   const stack = [...nodes].reverse().map((node) => ({ node, host: undefined as ThreadNode | undefined }));
-  for (let item; (item = stack.pop()); ) {
+  for (let item; (item = stack.pop());) {
     out.push(item);
     for (let i = item.node.children.length - 1; i >= 0; i--) stack.push({ node: item.node.children[i]!, host: item.node });
   }
   return out;
 }
 
-const build = (comments: readonly Comment[], maxDepth = 5, sort: SortOrder = 'oldest') =>
-  buildThread(comments, { maxDepth, sort });
+const build = (comments: readonly Comment[], maxDepth = 5, sort: SortOrder = 'oldest') => buildThread(comments, { maxDepth, sort });
 
 /** Mulberry32: a tiny seeded PRNG, so the random cases are the same on every run. */
 function random(seed: number): () => number {
@@ -92,14 +91,7 @@ describe('buildThread: order', () => {
   });
 
   it('keeps replies oldest first at every level, whatever the sort and input order', () => {
-    const list = [
-      comment('a2', 'a', 9),
-      comment('a1b', 'a1', 8),
-      comment('a1a', 'a1', 7),
-      comment('b', null, 5),
-      comment('a1', 'a', 3),
-      comment('a', null, 1),
-    ];
+    const list = [comment('a2', 'a', 9), comment('a1b', 'a1', 8), comment('a1a', 'a1', 7), comment('b', null, 5), comment('a1', 'a', 3), comment('a', null, 1)];
     const expected = ['a@1', 'a1@2', 'a1a@3', 'a1b@3', 'a2@2'];
     expect(outline(build(list, 5, 'oldest'))).toEqual([...expected, 'b@1']);
     expect(outline(build(list, 5, 'newest'))).toEqual(['b@1', ...expected]);
@@ -113,12 +105,7 @@ describe('buildThread: order', () => {
 
 describe('buildThread: missing and bad parents', () => {
   it('shows orphans at top level, in the top-level order, with their replies', () => {
-    const list = [
-      comment('a', null, 1),
-      comment('orphan', 'gone', 2),
-      comment('reply', 'orphan', 3),
-      comment('b', null, 4),
-    ];
+    const list = [comment('a', null, 1), comment('orphan', 'gone', 2), comment('reply', 'orphan', 3), comment('b', null, 4)];
     expect(outline(build(list, 5, 'oldest'))).toEqual(['a@1', 'orphan@1', 'reply@2', 'b@1']);
     expect(outline(build(list, 5, 'newest'))).toEqual(['b@1', 'orphan@1', 'reply@2', 'a@1']);
   });
@@ -153,13 +140,15 @@ describe('buildThread: missing and bad parents', () => {
   it('keeps both comments of a duplicated id; replies go to the first', () => {
     const list = [comment('d', null, 1, { body: 'first' }), comment('d', null, 2, { body: 'second' }), comment('r', 'd', 3)];
     const roots = build(list);
-    expect(roots.map((n) => [n.comment.body, n.children.length])).toEqual([['first', 1], ['second', 0]]);
+    expect(roots.map((n) => [n.comment.body, n.children.length])).toEqual([
+      ['first', 1],
+      ['second', 0],
+    ]);
   });
 });
 
 describe('buildThread: depth cap', () => {
-  const chain = (length: number) =>
-    Array.from({ length }, (_, i) => comment(`c${i + 1}`, i ? `c${i}` : null, i));
+  const chain = (length: number) => Array.from({ length }, (_, i) => comment(`c${i + 1}`, i ? `c${i}` : null, i));
 
   it('maxDepth 1 is flat, in the top-level order', () => {
     const list = [comment('a', null, 1), comment('a1', 'a', 2), comment('a1a', 'a1', 4), comment('b', null, 3)];
@@ -168,14 +157,7 @@ describe('buildThread: depth cap', () => {
   });
 
   it('maxDepth 2 hangs deeper replies under the top-level ancestor, in date order', () => {
-    const list = [
-      comment('a', null, 1),
-      comment('b', 'a', 2),
-      comment('c', 'b', 3),
-      comment('e', 'a', 4),
-      comment('d', 'c', 5),
-      comment('f', 'e', 6),
-    ];
+    const list = [comment('a', null, 1), comment('b', 'a', 2), comment('c', 'b', 3), comment('e', 'a', 4), comment('d', 'c', 5), comment('f', 'e', 6)];
     expect(outline(build(list, 2))).toEqual(['a@1', 'b@2', 'c@2', 'e@2', 'd@2', 'f@2']);
   });
 

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  defaultValidationRules,
-  normalizeNewComment,
-  validateNewComment,
-  type FieldProblem,
-} from '../../../src/core/validation';
+import { defaultValidationRules, normalizeNewComment, validateNewComment, type FieldProblem } from '../../../src/core/validation';
 import type { NewComment } from '../../../src/core/types';
 
 type Overrides = Partial<Omit<NewComment, 'author'>> & { author?: Partial<NewComment['author']> };
@@ -21,8 +16,7 @@ function input(overrides: Overrides = {}): NewComment {
 }
 
 /** The problems for one field only. */
-const problemsFor = (field: FieldProblem['field'], comment: NewComment, rules = {}) =>
-  validateNewComment(comment, rules).filter((p) => p.field === field);
+const problemsFor = (field: FieldProblem['field'], comment: NewComment, rules = {}) => validateNewComment(comment, rules).filter((p) => p.field === field);
 
 const EMOJI = '😀'; // one code point, two UTF-16 units
 
@@ -73,27 +67,20 @@ describe('validateNewComment', () => {
     it('measures after trimming trailing whitespace and turning CRLF into LF', () => {
       const rules = { bodyMaxLength: 3 };
       expect(problemsFor('body', input({ body: 'a\r\nb   \r\n\r\n' }), rules)).toEqual([]);
-      expect(problemsFor('body', input({ body: 'a\r\nbc' }), rules)).toEqual([
-        { field: 'body', problem: 'too-long', limit: 3 },
-      ]);
+      expect(problemsFor('body', input({ body: 'a\r\nbc' }), rules)).toEqual([{ field: 'body', problem: 'too-long', limit: 3 }]);
     });
 
     it('counts leading whitespace, which it keeps', () => {
-      expect(problemsFor('body', input({ body: '  ab' }), { bodyMaxLength: 3 })).toEqual([
-        { field: 'body', problem: 'too-long', limit: 3 },
-      ]);
+      expect(problemsFor('body', input({ body: '  ab' }), { bodyMaxLength: 3 })).toEqual([{ field: 'body', problem: 'too-long', limit: 3 }]);
     });
 
     it('allows tabs and newlines', () => {
       expect(problemsFor('body', input({ body: 'a\tb\nc\r\nd\re' }))).toEqual([]);
     });
 
-    it.each(['\u0000', '\u0007', '\u000b', '\u000c', '\u001b[31m', '\u007f', '\u0085'])(
-      'rejects the control character %j',
-      (control) => {
-        expect(problemsFor('body', input({ body: `a${control}b` }))).toEqual([{ field: 'body', problem: 'invalid' }]);
-      },
-    );
+    it.each(['\u0000', '\u0007', '\u000b', '\u000c', '\u001b[31m', '\u007f', '\u0085'])('rejects the control character %j', (control) => {
+      expect(problemsFor('body', input({ body: `a${control}b` }))).toEqual([{ field: 'body', problem: 'invalid' }]);
+    });
   });
 
   describe('name', () => {
@@ -169,18 +156,14 @@ describe('validateNewComment', () => {
       const rules = { requireEmail: false };
       expect(problemsFor('email', input({ author: { email: '' } }), rules)).toEqual([]);
       expect(problemsFor('email', input({ author: { email: ' ' } }), rules)).toEqual([]);
-      expect(problemsFor('email', input({ author: { email: 'nope' } }), rules)).toEqual([
-        { field: 'email', problem: 'invalid-email' },
-      ]);
+      expect(problemsFor('email', input({ author: { email: 'nope' } }), rules)).toEqual([{ field: 'email', problem: 'invalid-email' }]);
     });
 
     it('allows 254 characters, not 255', () => {
       const at254 = `${'a'.repeat(64)}@${'b'.repeat(185)}.com`;
       expect(at254).toHaveLength(254);
       expect(problemsFor('email', input({ author: { email: at254 } }))).toEqual([]);
-      expect(problemsFor('email', input({ author: { email: `a${at254}` } }))).toEqual([
-        { field: 'email', problem: 'too-long', limit: 254 },
-      ]);
+      expect(problemsFor('email', input({ author: { email: `a${at254}` } }))).toEqual([{ field: 'email', problem: 'too-long', limit: 254 }]);
     });
   });
 
@@ -231,9 +214,7 @@ describe('validateNewComment', () => {
       const at2000 = `https://example.com/${'p'.repeat(1980)}`;
       expect(at2000).toHaveLength(2000);
       expect(problemsFor('url', input({ author: { url: at2000 } }))).toEqual([]);
-      expect(problemsFor('url', input({ author: { url: `${at2000}p` } }))).toEqual([
-        { field: 'url', problem: 'too-long', limit: 2000 },
-      ]);
+      expect(problemsFor('url', input({ author: { url: `${at2000}p` } }))).toEqual([{ field: 'url', problem: 'too-long', limit: 2000 }]);
     });
   });
 
@@ -254,9 +235,7 @@ describe('validateNewComment', () => {
         { field: 'name', problem: 'too-long', limit: 5 },
         { field: 'email', problem: 'required' },
       ]);
-      expect(validateNewComment(comment, { bodyMaxLength: 10, requireEmail: false })).toEqual([
-        { field: 'body', problem: 'too-long', limit: 10 },
-      ]);
+      expect(validateNewComment(comment, { bodyMaxLength: 10, requireEmail: false })).toEqual([{ field: 'body', problem: 'too-long', limit: 10 }]);
     });
 
     it('may raise a limit above the default', () => {
@@ -284,9 +263,7 @@ describe('normalizeNewComment', () => {
   });
 
   it('turns CRLF and lone CR into LF and trims only the end of the body', () => {
-    expect(normalizeNewComment(input({ body: '    code\r\n\r\nline\rnext \t\r\n\r\n' })).body).toBe(
-      '    code\n\nline\nnext',
-    );
+    expect(normalizeNewComment(input({ body: '    code\r\n\r\nline\rnext \t\r\n\r\n' })).body).toBe('    code\n\nline\nnext');
   });
 
   it('keeps every other field and leaves its input alone', () => {

@@ -12,7 +12,6 @@ import { mount, type ColloquyHandle, type MountOptions } from '../../../src/widg
 import '../../../src';
 import { seedComment } from '../comment-fixture';
 
-
 const ann = seedComment('c1', 'Ann');
 const ben = seedComment('c2', 'Ben');
 
@@ -23,9 +22,7 @@ const inside = (host: Element) => within(host.shadowRoot as unknown as HTMLEleme
 // ("Expected an element or document") and leaves a findBy* query hanging until the test times out.
 configure({
   getElementError(message, container) {
-    const markup = [...container.childNodes]
-      .map((node) => (node instanceof Element && node.tagName !== 'STYLE' ? node.outerHTML : ''))
-      .join('');
+    const markup = [...container.childNodes].map((node) => (node instanceof Element && node.tagName !== 'STYLE' ? node.outerHTML : '')).join('');
     const error = new Error(`${message ?? ''}\n\n${markup.slice(0, 4000)}`);
     error.name = 'TestingLibraryElementError';
     return error;

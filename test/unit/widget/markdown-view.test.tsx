@@ -61,8 +61,7 @@ describe('the XSS corpus', () => {
   test('the checks catch a payload rendered as HTML', async () => {
     const bad = document.createElement('div');
     document.body.append(bad);
-    bad.innerHTML =
-      '<a href="javascript:alert(1)" target="_blank">x</a><img src="data:," onerror="window.__xss=1"><b onmouseover="alert(1)">y</b>';
+    bad.innerHTML = '<a href="javascript:alert(1)" target="_blank">x</a><img src="data:," onerror="window.__xss=1"><b onmouseover="alert(1)">y</b>';
     const script = document.createElement('script');
     script.textContent = 'window.__xss=1';
     bad.append(script);
