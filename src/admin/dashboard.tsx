@@ -54,9 +54,13 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
     }
   };
 
+  const isSignedIn = signedIn === true;
+  // The list reloads when the query changes or the owner signs in, not on every state change that
+  // gives `load` a new identity (each page appended, each selection).
   useEffect(() => {
     void load().then((n) => n !== null && setAnnouncement(`${plural(n)} ${query.status === 'all' ? 'in all statuses' : query.status} shown.`));
-  }, [query, signedIn === true]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [query, isSignedIn]);
 
   const act = async (ids: string[], action: AdminAction) => {
     try {
