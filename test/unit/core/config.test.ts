@@ -84,6 +84,11 @@ describe('resolveConfig', () => {
       },
     );
 
+    it('is the adapter when only an api is given, as the script tag and npm alike', () => {
+      expect(resolveConfig({ thread: 'post', api: 'https://comments.example' }, page)).toMatchObject({ adapter: 'rest', api: 'https://comments.example' });
+      expect(resolve({ thread: 'post', api: '   ' }).adapter).toBe('local');
+    });
+
     it('trims the api', () => {
       expect(resolveConfig({ thread: 'post', adapter: 'rest', api: ' https://comments.example ' }, page).api).toBe('https://comments.example');
     });

@@ -577,6 +577,30 @@ describe('the mount handle', () => {
     expect(heading(ui).textContent).toBe('One response to “Other post”');
   });
 
+  it('update() changes only the options it is given, as an SPA calls it (README), keeping the adapter', async () => {
+    const cy = seedComment('c3', 'Cy', { threadId: 'other' });
+    const { ui, handle } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, cy] }), sort: 'newest' });
+    await ui.findByRole('article', { name: 'Ann' });
+
+    handle.update({ thread: 'other', title: 'Other post' });
+    expect(await ui.findByRole('article', { name: 'Cy' })).toBeTruthy();
+    expect(heading(ui).textContent).toBe('One response to “Other post”');
+
+    // Posted through the mounted adapter, not silently into the reader's localStorage.
+    fillForm(ui);
+    fireEvent.click(postButton(ui));
+    await ui.findByRole('article', { name: 'Dee' });
+    expect(Object.keys(localStorage).filter((key) => key.startsWith('colloquy:comments:'))).toEqual([]);
+  });
+
+  it('update() puts an option given as undefined back to its default', async () => {
+    document.title = 'Host page';
+    const { ui, handle } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann] }) });
+    await ui.findByRole('heading', { name: 'One response to “Post”' });
+    handle.update({ title: undefined });
+    expect(await ui.findByRole('heading', { name: 'One response to “Host page”' })).toBeTruthy();
+  });
+
   it('update() with bad options shows the notice instead', async () => {
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     const { ui, handle } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann] }) });
@@ -608,6 +632,11 @@ describe('other ways in', () => {
     rerender(<Colloquy thread="other" title="Other" adapter={adapter} />);
     expect(await ui.findByRole('article', { name: 'Cy' })).toBeTruthy();
     expect(container.querySelectorAll('colloquy-root')).toHaveLength(1);
+
+    // A prop taken away goes back to its default, here the host page's title.
+    document.title = 'Host page';
+    rerender(<Colloquy thread="other" adapter={adapter} />);
+    expect(await ui.findByRole('heading', { level: 2, name: 'One response to “Host page”' })).toBeTruthy();
 
     unmount();
     expect(host.isConnected).toBe(false);
