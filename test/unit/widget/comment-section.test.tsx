@@ -564,6 +564,27 @@ describe('live updates from the adapter', () => {
   });
 });
 
+describe('placeholders', () => {
+  const placeholder = seedComment('c1', '', { status: 'deleted', body: '' });
+
+  it('shows no "deleted" placeholder whose replies this reader is not sent (held for moderation)', async () => {
+    const { adapter } = spyAdapter();
+    adapter.listComments.mockResolvedValue({ comments: [placeholder, ben], nextCursor: null, total: 1 });
+    const { ui } = mountWidget({ adapter });
+    await ui.findByRole('article', { name: 'Ben' });
+    expect(ui.queryByText('This comment was deleted.')).toBeNull();
+    expect(ui.getAllByRole('article')).toHaveLength(1);
+  });
+
+  it('shows one above a reply, with the reply under it', async () => {
+    const { adapter } = spyAdapter();
+    adapter.listComments.mockResolvedValue({ comments: [placeholder, seedComment('c2', 'Ben', { parentId: 'c1' })], nextCursor: null, total: 1 });
+    const { ui } = mountWidget({ adapter });
+    const shown = await ui.findByRole('article', { name: 'This comment was deleted.' });
+    expect(within(shown.closest('li')!).getByRole('article', { name: 'Ben' })).toBeTruthy();
+  });
+});
+
 describe('the mount handle', () => {
   it('update() loads another thread', async () => {
     const cy = seedComment('c3', 'Cy', { threadId: 'other' });
