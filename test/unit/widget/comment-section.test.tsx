@@ -223,7 +223,7 @@ describe('posting a comment', () => {
     expect(field.email(ui).value).toBe('');
   });
 
-  /** Posts Dee's comment into an empty thread and checks it is shown as held, and not counted. */
+  /** Posts Dee's comment into an empty thread and checks it is shown as held, and counted for her, who sees it. */
   async function postAndExpectHeld(ui: Parameters<typeof fillForm>[0]) {
     await ui.findByRole('heading', { name: 'No responses yet' });
     fillForm(ui);
@@ -231,10 +231,11 @@ describe('posting a comment', () => {
     await waitFor(() => expect(statusText(ui)).toBe('Your comment is awaiting moderation.'));
     const article = ui.getByRole('article', { name: 'Dee' });
     expect(within(article).getByText('Your comment is awaiting moderation.')).toBeTruthy();
-    expect(heading(ui).textContent).toBe('No responses yet');
+    // Not "No responses yet" right above it: the heading counts what this reader is shown.
+    expect(heading(ui).textContent).toBe('One response to “Post”');
   }
 
-  it('shows a comment held for moderation without counting it', async () => {
+  it('shows a comment held for moderation to its author, and counts it in their heading', async () => {
     const { ui } = mountWidget({ adapter: createMemoryAdapter({ moderation: 'all' }) });
     await postAndExpectHeld(ui);
   });
@@ -255,7 +256,7 @@ describe('posting a comment', () => {
     const article = await ui.findByRole('article', { name: 'Dee' });
     expect(within(article).getByText('Your comment is awaiting moderation.')).toBeTruthy();
     expect(within(ui.getByRole('article', { name: 'Ann' })).queryByText('Your comment is awaiting moderation.')).toBeNull();
-    expect(heading(ui).textContent).toBe('One response to “Post”');
+    expect(heading(ui).textContent).toBe('2 responses to “Post”');
     expect(host.shadowRoot!.textContent).not.toMatch(/spam/i);
   });
 });
