@@ -310,6 +310,36 @@ describe('validation', () => {
     expect(adapter.createComment).not.toHaveBeenCalled();
   });
 
+  it('takes a message away as soon as its field is fixed, and updates it while the field is still wrong', async () => {
+    const { host, ui } = mountWidget();
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fireEvent.click(postButton(ui));
+    expectFieldError(host, field.name(ui), 'Name is required.');
+
+    type(field.name(ui), 'Dee');
+    expectFieldValid(field.name(ui));
+    expect(ui.queryByText('Name is required.')).toBeNull();
+    // The others stay until they are fixed in turn.
+    expectFieldError(host, field.comment(ui), 'Comment is required.');
+    expectFieldError(host, field.email(ui), 'Email is required.');
+
+    type(field.email(ui), 'dee-at-example');
+    expectFieldError(host, field.email(ui), 'Enter a valid email address, like name@example.com.');
+    type(field.email(ui), 'dee@example.com');
+    expectFieldValid(field.email(ui));
+    expectFieldError(host, field.comment(ui), 'Comment is required.');
+  });
+
+  it('does not mark a field the reader has not been told about, while they type', async () => {
+    const { ui } = mountWidget();
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    type(field.email(ui), 'd');
+    type(field.website(ui), 'javascript:alert(1)');
+    expectFieldValid(field.email(ui));
+    expectFieldValid(field.website(ui));
+    expect(ui.queryByText(/valid email|web address/)).toBeNull();
+  });
+
   it('clears the errors once the form is corrected', async () => {
     const { ui } = mountWidget();
     await ui.findByRole('heading', { name: 'No responses yet' });
