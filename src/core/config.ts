@@ -84,11 +84,12 @@ function isAdapterObject(value: unknown): boolean {
 
 /**
  * The adapter the options ask for: the one named, else 'rest' when a server is given (giving `api`
- * and getting comments kept in the reader's browser would be a silent surprise), else 'local'.
- * Exported for the script tag, which must know before mounting whether to load the adapter pack.
+ * and getting comments kept in the reader's browser would be a silent surprise; an unusable `api`
+ * is then rejected, not ignored), else 'local'. Exported for the script tag, which must know before
+ * mounting whether to load the adapter pack.
  */
 export const requestedAdapter = <Adapter>({ adapter, api }: ColloquyOptions<Adapter>): AdapterName | Adapter =>
-  adapter !== undefined ? adapter : typeof api === 'string' && api.trim() ? 'rest' : 'local';
+  adapter !== undefined ? adapter : api ? 'rest' : 'local';
 
 /** Turns user options into a complete config, or throws one ColloquyConfigError naming the option. Pure. */
 export function resolveConfig<Adapter>(options: ColloquyOptions<Adapter>, page: PageDefaults): ResolvedConfig<Adapter> {

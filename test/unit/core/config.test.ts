@@ -86,7 +86,9 @@ describe('resolveConfig', () => {
 
     it('is the adapter when only an api is given, as the script tag and npm alike', () => {
       expect(resolveConfig({ thread: 'post', api: 'https://comments.example' }, page)).toMatchObject({ adapter: 'rest', api: 'https://comments.example' });
-      expect(resolve({ thread: 'post', api: '   ' }).adapter).toBe('local');
+      // Not silently 'local' for a blank or malformed api: the site owner meant a server.
+      expectRejected({ thread: 'post', api: '   ' }, 'api');
+      expectRejected({ thread: 'post', api: 'comments.example' }, 'api');
     });
 
     it('trims the api', () => {
