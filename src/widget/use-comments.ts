@@ -83,7 +83,7 @@ export function useComments({ adapter, threadId, sort, pageSize }: ThreadQuery) 
       controller.current?.abort();
       unsubscribe?.();
     };
-  }, [fetchPage, attempt]);
+  }, [fetchPage, attempt, adapter, threadId]);
 
   return {
     state,
