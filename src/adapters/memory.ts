@@ -1,6 +1,7 @@
 import { nanoid } from 'nanoid';
 import { avatarSeed } from '../core/avatar';
 import { ColloquyError } from '../core/errors';
+import { buildThread } from '../core/thread';
 import type { Comment } from '../core/types';
 import { normalizeNewComment, validateNewComment, type FieldProblem } from '../core/validation';
 import type { StorageAdapter, ThreadEvent } from './types';
@@ -20,7 +21,6 @@ export interface ThreadPersistence {
   threadIds?(): string[];
 }
 
-const compareCreated = (a: Comment, b: Comment) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 // Callers get copies: what they change must not change what is stored, nor the other way round.
 const copy = (comment: Comment): Comment => ({ ...comment, author: { ...comment.author } });
 const isPublic = (comment: Comment) => comment.status === 'approved';
@@ -65,9 +65,9 @@ export function createCollectionAdapter(options: MemoryAdapterOptions, persisten
     async listComments({ threadId, cursor, limit, sort }, signal) {
       aborted(signal);
       const comments = commentsOf(threadId);
-      const parents = new Set(comments.map((c) => c.parentId));
-      const visible = comments.filter((c) => c.status !== 'deleted' || parents.has(c.id)).sort(compareCreated);
-      if (sort === 'newest') visible.reverse();
+      // The thread builder, flat: every comment the widget would show (no placeholder without a
+      // reply to show under it), oldest or newest first.
+      const visible = buildThread(comments, { maxDepth: 1, sort }).map((node) => node.comment);
       const start = cursor ? Number(cursor) : 0;
       if (!Number.isInteger(start) || start < 0) throw new ColloquyError('invalid', 'The page cursor is not valid.');
       const end = start + limit;

@@ -71,12 +71,14 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
       const attemptSignal = AbortSignal.any?.([signal, AbortSignal.timeout(timeoutMs)]) ?? signal;
       let response: Response | undefined;
       let data: any;
+      let failure: unknown;
       try {
         response = await send(base + path, { method, headers, body: body && JSON.stringify(body), signal: attemptSignal });
         data = await response.json();
-      } catch {
+      } catch (error) {
         // A body that is not JSON is judged below like any other unexpected answer. Offline, DNS,
         // CORS, a dropped connection or the timeout, even in the body, look the same to a reader.
+        failure = error;
         if (attemptSignal.aborted) response = undefined;
       }
       if (signal.aborted) continue;
@@ -104,7 +106,15 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         if (value) return value;
         throw fail('server');
       }
-      if (attempt >= retries) throw status ? fail('server') : fail('network', 'You appear to be offline.');
+      if (attempt >= retries) {
+        if (status) throw fail('server');
+        // globalThis: Node (tests, scripts) may have no navigator or location.
+        if (globalThis.navigator?.onLine === false) throw fail('network', 'You appear to be offline.');
+        // Online, yet no answer: the server is down or, most often on a new site, refuses this
+        // page's origin (CORS), which the browser hides from scripts. Tell the site owner where to look.
+        console.error(`[colloquy] could not reach ${base}: ${failure}; if the server runs, add ${globalThis.location?.origin} to its COLLOQUY_ORIGINS`);
+        throw fail('network', 'The server could not be reached.');
+      }
       // Resolving on abort ends the wait at once; the loop's first line then reports it.
       await new Promise((resolve) => {
         setTimeout(resolve, 300 * 3 ** attempt);

@@ -18,7 +18,7 @@ export interface ColloquyOptions<Adapter = unknown> {
   title?: string;
   /** The page's canonical address, stored with new comments. @default the host page's location without hash */
   url?: string;
-  /** Where comments are stored: 'memory' (lost on reload), 'local' (this browser), 'rest' (a Colloquy server, see `api`), or a StorageAdapter. @default 'local' */
+  /** Where comments are stored: 'memory' (lost on reload), 'local' (this browser), 'rest' (a Colloquy server, see `api`), or a StorageAdapter. @default 'rest' when `api` is given, else 'local' */
   adapter?: AdapterName | Adapter;
   /** The Colloquy server's address for adapter 'rest': an http(s) URL, or a path such as '/' on this site. Required with 'rest'. @default '' */
   api?: string;
@@ -82,10 +82,20 @@ function isAdapterObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { listComments?: unknown }).listComments === 'function';
 }
 
+/**
+ * The adapter the options ask for: the one named, else 'rest' when a server is given (giving `api`
+ * and getting comments kept in the reader's browser would be a silent surprise; an unusable `api`
+ * is then rejected, not ignored), else 'local'. Exported for the script tag, which must know before
+ * mounting whether to load the adapter pack.
+ */
+export const requestedAdapter = <Adapter>({ adapter, api }: ColloquyOptions<Adapter>): AdapterName | Adapter =>
+  adapter !== undefined ? adapter : api ? 'rest' : 'local';
+
 /** Turns user options into a complete config, or throws one ColloquyConfigError naming the option. Pure. */
 export function resolveConfig<Adapter>(options: ColloquyOptions<Adapter>, page: PageDefaults): ResolvedConfig<Adapter> {
   if (typeof options !== 'object' || options === null) throw new ColloquyConfigError('options', 'must be an object');
-  const { thread, adapter = 'local', seed = [] } = options;
+  const { thread, seed = [] } = options;
+  const adapter = requestedAdapter(options);
   if (typeof thread !== 'string' || !thread.trim() || thread.length > 200) {
     throw new ColloquyConfigError('thread', 'is required: a non-empty id of at most 200 characters, such as the post slug');
   }

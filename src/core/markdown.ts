@@ -41,10 +41,16 @@ export const markdownTags = {
 
 /** A block-level node: never a bare string. */
 type Block = Exclude<MarkdownNode, string>;
+type ListItem = { type: 'list-item'; children: MarkdownNode[] };
 
-/** An emphasis delimiter run: its text, how many of its chars are left, whether it can open, close. */
-type Delim = { run: string; left: number; opens: boolean; closes: boolean };
-type Token = MarkdownNode | Delim;
+/**
+ * A run of `*` or `_` that `opens` and/or `closes` emphasis. `left` counts the characters of `run`
+ * not yet used by an emphasis; what is left over at the end is text. (Short property names: the
+ * minifier keeps them.)
+ */
+type Delimiter = { run: string; left: number; opens: boolean; closes: boolean };
+/** What the inline scan produces: finished nodes, and delimiters still waiting for a partner. */
+type Token = MarkdownNode | Delimiter;
 
 // Nesting is bounded (blocks by recursion depth, inline elements by tree depth) so that hostile
 // input cannot overflow the renderer's stack.
@@ -52,12 +58,14 @@ const MAX_DEPTH = 16;
 const FENCE = /^ {0,3}(`{3,}|~{3,})[^`]*$/;
 const FENCE_END = /^ {0,3}(`+|~+)$/;
 const QUOTE = /^ {0,3}> ?/;
-const LIST = /^ {0,3}(?:[-*+]|(\d{1,9})[.)])(?:\s+|$)/;
+// Group 1: the number of an ordered item ("3." or "3)"); absent for a bullet.
+const LIST_MARKER = /^ {0,3}(?:[-*+]|(\d{1,9})[.)])(?:\s+|$)/;
 const PUNCTUATION = /[\p{P}\p{S}]/u;
 // Everything inline that is not plain text. A code span closes at the next backtick run of the
 // opening run's length; a run that no span uses is matched whole by `+, so no part of it opens one.
 // A bare URL needs a boundary before it, and has no `[` or `]`, so it cannot swallow the `](` of
 // `[see https://a.example](https://b.example)`.
+// Groups: 2 = a code span's content, 3 = the URL of an `<autolink>`.
 const INLINE = /\\[!-/:-@[-`{-~]|\\?\n|(`+)(?!`)([^]*?[^`])\1(?!`)|`+|\*+|_+|!?\[|]|<([a-zA-Z][\w+.-]{1,31}:[^\s<>]*)>|(?<![^\s*_~("'])https?:\/\/[^\s<>[\]]+/g;
 // `(url)` after `]`. No title and no `<url>` form: `[a](<url>)` stays text, so its autolink still
 // works. Alternatives that repeat start with different chars and the leading space cannot be
@@ -65,159 +73,178 @@ const INLINE = /\\[!-/:-@[-`{-~]|\\?\n|(`+)(?!`)([^]*?[^`])\1(?!`)|`+|\*+|_+|!?\
 const DESTINATION = /\(\s*(?![\s<])((?:\\(?:\S|(?!\S))|[^\\\0- ()]|\((?:\\\S|[^\\\0- ()])*\))*)\s*\)/y;
 
 const indentOf = (line: string) => line.length - line.trimStart().length;
-const isDelim = (t: Token): t is Delim => !!(t as Delim).run;
+const isDelimiter = (token: Token): token is Delimiter => !!(token as Delimiter).run;
 
 /** Parses a comment body. Total: any string gives a tree, and unusable syntax stays text. */
 export function parseMarkdown(source: string): MarkdownNode[] {
   // Trailing whitespace is dropped (so a blank line is empty), and leading tabs count as four
   // columns, for list continuation.
   const lines = source.replace(/\0/g, '\uFFFD').split(/\r\n?|\n/);
-  return blocks(
+  return parseBlocks(
     lines.map((line) => line.trimEnd().replace(/^[ \t]+/, (indent) => indent.replace(/\t/g, '    '))),
     0,
   );
 }
 
-function blocks(lines: string[], depth: number): Block[] {
-  const out: Block[] = [],
-    nests = depth < MAX_DEPTH;
-  let i = 0,
-    m: RegExpExecArray | null;
-  /** Consumes lines from `i` while `keep` holds. */
-  const take = (keep: (line: string) => unknown) => {
-    const start = i;
-    while (i < lines.length && keep(lines[i]!)) i++;
-    return lines.slice(start, i);
+function parseBlocks(lines: string[], depth: number): Block[] {
+  const blocks: Block[] = [];
+  const canNest = depth < MAX_DEPTH;
+  let next = 0;
+  let match: RegExpExecArray | null;
+  /** Consumes lines from `next` while `keep` holds, and returns them. */
+  const takeWhile = (keep: (line: string) => unknown) => {
+    const start = next;
+    while (next < lines.length && keep(lines[next]!)) next++;
+    return lines.slice(start, next);
   };
-  while (i < lines.length) {
-    const line = lines[i]!;
-    if (!line) i++;
-    else if ((m = FENCE.exec(line))) {
-      const fence = m[1]!;
-      i++;
-      const body = take((l) => !FENCE_END.exec(l)?.[1]!.startsWith(fence));
-      out.push({ type: 'code-block', value: body.map((l) => l.slice(Math.min(indentOf(line), indentOf(l)))).join('\n') });
-      i++;
-    } else if (nests && QUOTE.test(line)) {
+  while (next < lines.length) {
+    const line = lines[next]!;
+    if (!line) next++;
+    else if ((match = FENCE.exec(line))) {
+      const fence = match[1]!;
+      next++;
+      // The fence ends at a line of the same character, at least as long; else at the end.
+      const body = takeWhile((bodyLine) => !FENCE_END.exec(bodyLine)?.[1]!.startsWith(fence));
+      // Body lines lose as much indentation as the opening fence had.
+      const value = body.map((bodyLine) => bodyLine.slice(Math.min(indentOf(line), indentOf(bodyLine)))).join('\n');
+      blocks.push({ type: 'code-block', value });
+      next++;
+    } else if (canNest && QUOTE.test(line)) {
       // No lazy continuation: a reply typed right under a quote is the reply, not more quote.
-      out.push({
-        type: 'blockquote',
-        children: blocks(
-          take((l) => QUOTE.test(l)).map((l) => l.replace(QUOTE, '')),
-          depth + 1,
-        ),
-      });
-    } else if (nests && (m = LIST.exec(line))) {
-      const ordered = !!m[1],
-        first = i,
-        items: { type: 'list-item'; children: MarkdownNode[] }[] = [];
+      const quoted = takeWhile((quoteLine) => QUOTE.test(quoteLine)).map((quoteLine) => quoteLine.replace(QUOTE, ''));
+      blocks.push({ type: 'blockquote', children: parseBlocks(quoted, depth + 1) });
+    } else if (canNest && (match = LIST_MARKER.exec(line))) {
+      const ordered = !!match[1];
+      const firstLine = next;
+      const items: ListItem[] = [];
       const list: Block = { type: 'list', ordered, children: items };
-      if (ordered && +m[1]! != 1) list.start = +m[1]!;
+      if (ordered && Number(match[1]) !== 1) list.start = Number(match[1]);
       // Index after the last non-blank line of the current item.
-      let end = 0;
+      let itemEnd = 0;
       do {
-        const start = i++,
-          content = lines[start]!.slice(m[0].length),
-          width = m[0].length + (content ? 0 : 1);
-        end = content ? i : start;
-        // Continuation lines are indented to the item's content column.
-        take((l) => !l || (indentOf(l) >= width && (end = i + 1)));
-        const body = lines.slice(start + 1, end).map((l) => l.slice(width));
-        items.push({ type: 'list-item', children: blocks([content, ...body], depth + 1) });
-      } while ((m = LIST.exec(lines[i] ?? '')) && !!m[1] == ordered);
+        const markerLine = next++;
+        const content = lines[markerLine]!.slice(match[0].length);
+        // Continuation lines are indented to the item's content column (one past a bare marker).
+        const contentColumn = match[0].length + (content ? 0 : 1);
+        itemEnd = content ? next : markerLine;
+        takeWhile((itemLine) => !itemLine || (indentOf(itemLine) >= contentColumn && (itemEnd = next + 1)));
+        const continuation = lines.slice(markerLine + 1, itemEnd).map((itemLine) => itemLine.slice(contentColumn));
+        items.push({ type: 'list-item', children: parseBlocks([content, ...continuation], depth + 1) });
+        // The list goes on while markers of its kind (bullet or number) follow.
+      } while ((match = LIST_MARKER.exec(lines[next] ?? '')) && !!match[1] === ordered);
       // A tight list (no blank line between or inside its items) shows its items' text without
       // paragraph spacing.
-      if (!lines.slice(first, end).includes(''))
-        for (const item of items)
-          item.children = item.children.flatMap((c) => ((c as Block).type == 'paragraph' ? (c as { children: MarkdownNode[] }).children : [c]));
-      out.push(list);
+      if (!lines.slice(firstLine, itemEnd).includes('')) {
+        for (const item of items) {
+          item.children = item.children.flatMap((child) => ((child as Block).type === 'paragraph' ? (child as ListItem).children : [child]));
+        }
+      }
+      blocks.push(list);
     } else {
       // Lines that start a fence, quote or list end a paragraph; but only `1.` starts an ordered
-      // list there, so "in\n1986. It was" stays one paragraph (CommonMark's rule).
-      const para = take((l) => l && !FENCE.test(l) && !(nests && (QUOTE.test(l) || ((m = LIST.exec(l)) && m[0] != l && (m[1] || 1) == 1))));
-      out.push({ type: 'paragraph', children: inline(para.map((l) => l.trim()).join('\n')) });
+      // list there, so "in\n1986. It was" stays one paragraph (CommonMark's rule). An empty item
+      // (a marker alone) cannot interrupt a paragraph either.
+      const interrupts = (paragraphLine: string) =>
+        FENCE.test(paragraphLine) ||
+        (canNest && (QUOTE.test(paragraphLine) || ((match = LIST_MARKER.exec(paragraphLine)) && match[0] !== paragraphLine && Number(match[1] ?? 1) === 1)));
+      const paragraph = takeWhile((paragraphLine) => paragraphLine && !interrupts(paragraphLine));
+      blocks.push({ type: 'paragraph', children: parseInline(paragraph.map((paragraphLine) => paragraphLine.trim()).join('\n')) });
     }
   }
-  return out;
+  return blocks;
 }
 
 // Element depth of the inline elements built so far (anything else counts 1), to cap nesting
 // without walking the tree.
-const depths = new WeakMap<object, number>();
-const depthOf = (tokens: Token[]) => tokens.reduce((d, t) => Math.max(d, depths.get(t as object) ?? 1), 1);
-const wrap = <T extends MarkdownNode & object>(node: T) => (depths.set(node, depthOf((node as { children: Token[] }).children) + 1), node);
+const inlineDepths = new WeakMap<object, number>();
+const depthOf = (tokens: Token[]) => tokens.reduce((deepest, token) => Math.max(deepest, inlineDepths.get(token as object) ?? 1), 1);
+/** Records a new inline element's depth, one more than its deepest child's, and returns it. */
+const withDepth = <T extends MarkdownNode & object>(node: T) => {
+  inlineDepths.set(node, depthOf((node as { children: Token[] }).children) + 1);
+  return node;
+};
+
+/** Classes a character beside a delimiter run, for the flanking rules: space 0, punctuation 1, other 2. */
+const characterClass = (character = ' ') => (/\s/.test(character) ? 0 : PUNCTUATION.test(character) ? 1 : 2);
 
 /**
  * One left-to-right scan into a flat token list; links are resolved when their `]` is met (so
- * they bind tighter than emphasis), and emphasis is resolved last by `emphasis`.
+ * they bind tighter than emphasis), and emphasis is resolved last by `resolveEmphasis`.
  */
-function inline(s: string): MarkdownNode[] {
+function parseInline(text: string): MarkdownNode[] {
   const tokens: Token[] = [];
   // Token indexes of the open `[` and `![`.
   const brackets: number[] = [];
   // A `[` before this token index can no longer open a link: links do not nest.
-  let floor = 0,
-    end = 0,
-    m: RegExpExecArray | null,
-    href: string | null;
+  let linkFloor = 0;
+  // Where the text not yet turned into tokens starts.
+  let scanned = 0;
+  let match: RegExpExecArray | null;
+  let href: string | null;
   // Resumes the scan after a construct that is longer than the token that started it.
-  const resume = (at: number) => (INLINE.lastIndex = end = at);
-  for (INLINE.lastIndex = 0; (m = INLINE.exec(s));) {
-    const [token, , code, autolink] = m,
-      c = token[0]!;
-    tokens.push(s.slice(end, m.index));
-    end = INLINE.lastIndex;
+  const resumeAt = (index: number) => (INLINE.lastIndex = scanned = index);
+  for (INLINE.lastIndex = 0; (match = INLINE.exec(text));) {
+    const [token, , code, autolink] = match;
+    const first = token[0]!;
+    tokens.push(text.slice(scanned, match.index));
+    scanned = INLINE.lastIndex;
     // `\` before a newline is CommonMark's hard break; ours is the newline itself.
     if (token.endsWith('\n')) tokens.push({ type: 'break' });
-    else if (c == '\\') tokens.push(token[1]!);
+    else if (first === '\\') tokens.push(token[1]!);
     // One space either side is padding, so that `` `a` `` can show backticks.
     else if (code) tokens.push({ type: 'code', value: code.replace(/\n/g, ' ').replace(/^ ([^]*[^ ][^]*) $/, '$1') });
-    else if (c == '*' || c == '_') {
-      // CommonMark's flanking rules, with each neighbour classed as space (0), punctuation (1) or
-      // other (2). A run can open if it is left-flanking (flanks the text after it), close if it
-      // is right-flanking; `_` inside a word (snake_case) does neither.
-      const [before, after] = [s[m.index - 1], s[end]].map((n = ' ') => (/\s/.test(n) ? 0 : PUNCTUATION.test(n) ? 1 : 2)) as [number, number];
-      const flanks = (from: number, to: number) => to > 0 && (to > 1 || from < 2);
-      const can = (from: number, to: number) => flanks(from, to) && (c == '*' || !flanks(to, from) || from < 2);
-      const opens = can(before, after),
-        closes = can(after, before);
-      tokens.push(opens || closes ? { run: token, left: token.length, opens, closes } : token);
-    } else if (c == ']') {
-      const at = brackets.pop() ?? -1,
-        image = tokens[at] == '![';
-      DESTINATION.lastIndex = end;
-      const d = (image || at >= floor) && DESTINATION.exec(s);
-      if (!d) tokens.push(c);
+    else if (first === '*' || first === '_') tokens.push(delimiterOrText(token, characterClass(text[match.index - 1]), characterClass(text[scanned])));
+    else if (first === ']') {
+      const opener = brackets.pop() ?? -1;
+      const image = tokens[opener] === '![';
+      DESTINATION.lastIndex = scanned;
+      const destination = (image || opener >= linkFloor) && DESTINATION.exec(text);
+      if (!destination) tokens.push(first);
       else {
         // Autolinks or images inside link text would nest anchors: keep their text only.
-        const text = emphasis(
+        const linkText = resolveEmphasis(
           tokens
-            .splice(at)
+            .splice(opener)
             .slice(1)
-            .flatMap((t) => ((t as { href?: string }).href ? (t as { children: Token[] }).children : [t])),
+            .flatMap((inner) => ((inner as { href?: string }).href ? (inner as { children: Token[] }).children : [inner])),
         );
-        if ((href = safeUrl(d[1]!.replace(/\\([!-/:-@[-`{-~])/g, '$1')))) tokens.push(wrap({ type: 'link', href, children: text.length ? text : [href] }));
-        else for (const t of text) tokens.push(t);
-        floor = image ? Math.min(floor, at) : at;
-        resume(DESTINATION.lastIndex);
+        if ((href = safeUrl(destination[1]!.replace(/\\([!-/:-@[-`{-~])/g, '$1')))) {
+          tokens.push(withDepth({ type: 'link', href, children: linkText.length ? linkText : [href] }));
+        } else for (const node of linkText) tokens.push(node);
+        linkFloor = image ? Math.min(linkFloor, opener) : opener;
+        resumeAt(DESTINATION.lastIndex);
       }
-    } else if (c == '[' || c == '!') {
+    } else if (first === '[' || first === '!') {
       brackets.push(tokens.length);
       tokens.push(token);
-    } else if (c != '`') {
+    } else if (first !== '`') {
       // An autolink or a bare URL. Sentence punctuation after a bare URL is not part of it; a `)`
       // is, only if it closes a `(`.
-      let url = autolink ?? token,
-        open = url.split('(').length - url.split(')').length;
-      while (!autolink && ('?!.,:;*_~\'"'.includes(url.at(-1)!) || (url.endsWith(')') && open++ < 0))) url = url.slice(0, -1);
+      let url = autolink ?? token;
+      let unclosedParentheses = url.split('(').length - url.split(')').length;
+      while (!autolink && ('?!.,:;*_~\'"'.includes(url.at(-1)!) || (url.endsWith(')') && unclosedParentheses++ < 0))) url = url.slice(0, -1);
       // Not a usable URL: all of it is text, so it is not rescanned.
-      const text = autolink ? token : url;
-      tokens.push((href = safeUrl(url)) ? { type: 'link', href, children: [url] } : text);
-      resume(m.index + text.length);
+      const consumed = autolink ? token : url;
+      tokens.push((href = safeUrl(url)) ? { type: 'link', href, children: [url] } : consumed);
+      resumeAt(match.index + consumed.length);
     } else tokens.push(token); // backticks that open no code span
   }
-  tokens.push(s.slice(end));
-  return emphasis(tokens);
+  tokens.push(text.slice(scanned));
+  return resolveEmphasis(tokens);
+}
+
+/**
+ * A `*` or `_` run as a delimiter, by CommonMark's flanking rules given the classes of the
+ * characters before and after it; plain text if it can neither open nor close. A run can open if
+ * it is left-flanking (flanks the text after it), close if it is right-flanking; `_` inside a word
+ * (snake_case) does neither.
+ */
+function delimiterOrText(run: string, before: number, after: number): Token {
+  const isFlanking = (outside: number, inside: number) => inside > 0 && (inside > 1 || outside < 2);
+  const can = (outside: number, inside: number) => isFlanking(outside, inside) && (run[0] === '*' || !isFlanking(inside, outside) || outside < 2);
+  const opens = can(before, after);
+  const closes = can(after, before);
+  return opens || closes ? { run, left: run.length, opens, closes } : run;
 }
 
 /**
@@ -225,44 +252,46 @@ function inline(s: string): MarkdownNode[] {
  * pairs with the nearest opener of its character (no "rule of 3"), so there is nothing to search.
  * Tokens are wrapped once each and every opener is pushed and popped once, so the pass is linear.
  */
-function emphasis(tokens: Token[]): MarkdownNode[] {
-  const out: Token[] = [],
-    stars: number[] = [],
-    underscores: number[] = [];
-  for (const t of tokens) {
-    if (isDelim(t)) {
-      const c = t.run[0]!,
-        openers = c == '*' ? stars : underscores;
-      for (let at: number | undefined; t.closes && t.left && (at = openers.at(-1)) != null;) {
-        const o = out[at] as Delim,
-          use = o.left > 1 && t.left > 1 ? 2 : 1,
-          children = flatten(out.splice(at + 1));
-        o.left -= use;
-        t.left -= use;
-        if (!o.left) openers.pop();
+function resolveEmphasis(tokens: Token[]): MarkdownNode[] {
+  const output: Token[] = [];
+  // Indexes in `output` of the delimiters that may still open, per character.
+  const starOpeners: number[] = [];
+  const underscoreOpeners: number[] = [];
+  for (const token of tokens) {
+    if (isDelimiter(token)) {
+      const character = token.run[0]!;
+      const openers = character === '*' ? starOpeners : underscoreOpeners;
+      for (let openerIndex: number | undefined; token.closes && token.left && (openerIndex = openers.at(-1)) !== undefined;) {
+        const opener = output[openerIndex] as Delimiter;
+        // Two characters a side make strong, one makes emphasis; the rest of a run stays for more.
+        const used = opener.left > 1 && token.left > 1 ? 2 : 1;
+        const children = mergeText(output.splice(openerIndex + 1));
+        opener.left -= used;
+        token.left -= used;
+        if (!opener.left) openers.pop();
         // Openers of the other character inside the span are text now.
-        for (const s of [stars, underscores]) while (s.at(-1)! > at) s.pop();
-        if (depthOf(children) <= MAX_DEPTH) out.push(wrap({ type: use > 1 ? 'strong' : 'emphasis', children }));
+        for (const stack of [starOpeners, underscoreOpeners]) while (stack.at(-1)! > openerIndex) stack.pop();
+        if (depthOf(children) <= MAX_DEPTH) output.push(withDepth({ type: used > 1 ? 'strong' : 'emphasis', children }));
         else {
           // Too deep to render safely: the delimiters stay as text.
-          const text = c.repeat(use);
-          for (const node of [text, ...children, text]) out.push(node);
+          const delimiterText = character.repeat(used);
+          for (const node of [delimiterText, ...children, delimiterText]) output.push(node);
         }
       }
-      if (t.left && t.opens) openers.push(out.length);
+      if (token.left && token.opens) openers.push(output.length);
     }
-    out.push(t);
+    output.push(token);
   }
-  return flatten(out);
+  return mergeText(output);
 }
 
 /** Unmatched delimiters become text; adjacent strings merge. */
-function flatten(tokens: Token[]): MarkdownNode[] {
-  const out: MarkdownNode[] = [];
+function mergeText(tokens: Token[]): MarkdownNode[] {
+  const nodes: MarkdownNode[] = [];
   for (const token of tokens) {
-    const t = isDelim(token) ? token.run.slice(0, token.left) : token;
-    if (typeof t == 'string' && typeof out.at(-1) == 'string') out[out.length - 1] += t;
-    else if (t) out.push(t);
+    const node = isDelimiter(token) ? token.run.slice(0, token.left) : token;
+    if (typeof node === 'string' && typeof nodes.at(-1) === 'string') nodes[nodes.length - 1] += node;
+    else if (node) nodes.push(node);
   }
-  return out;
+  return nodes;
 }

@@ -12,6 +12,8 @@ interface Entry {
   node: ThreadNode;
   time: number;
   parent: Entry | undefined;
+  /** Not a placeholder, or a placeholder above a comment that is not one. */
+  shown?: boolean;
   /** The entry this one is shown under: its parent, or an ancestor when capped. None = top level. */
   host: Entry | undefined;
   /** 0 = not reached, 1 = on the current climb, 2 = placed. */
@@ -22,7 +24,9 @@ interface Entry {
  * Turns a flat list of comments into the tree the widget renders. Linear apart from one sort, and
  * without recursion, so a chain thousands of replies deep cannot overflow the stack.
  *
- * Every comment appears exactly once (deleted ones too: the widget shows a placeholder):
+ * Every comment appears exactly once, except placeholders (deleted comments) without a reply to show:
+ * - A placeholder shows only above a comment that is not one, at any depth below it. Alone it says
+ *   nothing, and above replies held for moderation (which the reader is not sent) it would reveal them.
  * - Orphans, whose parent is not in the list (not approved, or on another page), are top level:
  *   hiding them would lose replies a reader was allowed to see.
  * - Comments in a parent cycle, self-replies included (bad data), are top level.
@@ -52,6 +56,11 @@ export function buildThread(comments: readonly Comment[], { maxDepth, sort }: { 
   for (const entry of entries) {
     const { parentId } = entry.node.comment;
     entry.parent = parentId == null ? undefined : byId.get(parentId);
+  }
+  // Each climb stops at an entry already shown (a cycle included), so this is linear too.
+  for (const start of entries) {
+    if (start.node.comment.status === 'deleted') continue;
+    for (let entry: Entry | undefined = start; entry && !entry.shown; entry = entry.parent) entry.shown = true;
   }
 
   // Each entry is climbed over once: the climb stops at the first placed ancestor.
@@ -89,6 +98,7 @@ export function buildThread(comments: readonly Comment[], { maxDepth, sort }: { 
     return a.time - b.time || (x < y ? -1 : x > y ? 1 : 0);
   });
   const roots: ThreadNode[] = [];
-  for (const { node, host } of entries) (host ? host.node.children : roots).push(node);
+  // A placeholder left out has only placeholders below it, so no shown comment loses its host.
+  for (const { node, host, shown } of entries) if (shown) (host ? host.node.children : roots).push(node);
   return sort === 'newest' ? roots.reverse() : roots;
 }

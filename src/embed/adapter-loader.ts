@@ -1,4 +1,5 @@
 import { adapterFactory, registerAdapter } from '../adapters/registry';
+import { requestedAdapter } from '../core/config';
 import { mount, type ColloquyHandle, type MountOptions } from '../widget/mount';
 
 /** The adapters that live in the pack rather than in colloquy.js. */
@@ -26,7 +27,7 @@ function loadPack(scriptUrl: string) {
 export function createPackAwareMount(scriptUrl: string | undefined): typeof mount {
   registerPacks();
   return (target: Element | string, options: MountOptions): ColloquyHandle => {
-    const name = options.adapter;
+    const name = requestedAdapter(options);
     if (!scriptUrl || typeof name !== 'string' || !packed.includes(name) || adapterFactory(name)) return mount(target, options);
     let handle: ColloquyHandle | undefined;
     let latest = options;
@@ -35,7 +36,7 @@ export function createPackAwareMount(scriptUrl: string | undefined): typeof moun
       if (!removed) handle = mount(target, latest);
     });
     return {
-      update: (next) => (handle ? handle.update(next) : void (latest = next)),
+      update: (changes) => (handle ? handle.update(changes) : void (latest = { ...latest, ...changes })),
       unmount() {
         removed = true;
         handle?.unmount();

@@ -49,6 +49,19 @@ export function CommentForm(props: CommentFormProps) {
     if (props.replyTo) controls.current.body?.focus();
   }, [props.replyTo]);
 
+  // What the form sends for these values, less the honeypot and the notify box, which are never wrong.
+  const inputOf = ({ body, name, email, url }: DraftValues) =>
+    normalizeNewComment({
+      threadId: props.threadId,
+      title: props.title,
+      pageUrl: props.pageUrl,
+      parentId: props.replyTo?.id ?? null,
+      body,
+      author: { name, email, url },
+    });
+  const problemsOf = (values: DraftValues): Errors =>
+    Object.fromEntries(validateNewComment(inputOf(values), props.rules).map((problem) => [problem.field, describe(t, problem)]));
+
   const showErrors = (next: Errors) => {
     setErrors(next);
     const first = fieldOrder.find((field) => next[field]);
@@ -58,24 +71,14 @@ export function CommentForm(props: CommentFormProps) {
   async function submit(event: Event) {
     event.preventDefault();
     if (posting) return;
-    const { body, name, email, url } = draft.values;
     const form = event.currentTarget as HTMLFormElement & { website2: HTMLInputElement; notify: HTMLInputElement };
-    const input = normalizeNewComment({
-      threadId: props.threadId,
-      title: props.title,
-      pageUrl: props.pageUrl,
-      parentId: props.replyTo?.id ?? null,
-      body,
-      author: { name, email, url },
-      honeypot: form.website2.value,
-      notify: form.notify.checked,
-    });
-    const problems = validateNewComment(input, props.rules);
+    const problems = problemsOf(draft.values);
     setFailure('');
-    if (problems.length) return showErrors(Object.fromEntries(problems.map((p) => [p.field, describe(t, p)])));
+    if (Object.keys(problems).length) return showErrors(problems);
     setErrors({});
     setPosting(true);
     try {
+      const input = { ...inputOf(draft.values), honeypot: form.website2.value, notify: form.notify.checked };
       const { comment } = await props.adapter.createComment(input, new AbortController().signal);
       draft.settle();
       props.onPosted(comment);
@@ -93,7 +96,12 @@ export function CommentForm(props: CommentFormProps) {
     value: draft.values[name],
     error: errors[name],
     inputRef: (element: HTMLElement | null) => (controls.current[name] = element),
-    onInput: (value: string) => draft.update(name, value),
+    onInput(value: string) {
+      draft.update(name, value);
+      // A field already marked is checked again as the reader fixes it; fields not marked yet wait
+      // for the next submit, so nobody is scolded for a field they have not reached.
+      if (errors[name]) setErrors((current) => ({ ...current, [name]: problemsOf({ ...draft.values, [name]: value })[name] }));
+    },
   });
 
   return (

@@ -38,6 +38,9 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   const heading = useRef<HTMLHeadingElement>(null);
   const [highlightedId, focusComment] = usePermalink(root, state.status === 'ready');
   const nodes = useMemo(() => buildThread(state.comments, { maxDepth: config.maxDepth, sort: config.sort }), [state.comments, config.maxDepth, config.sort]);
+  // The heading counts what this reader is shown: the public comments (all pages) and, listed to
+  // their author alone, the held ones, which the public count leaves out.
+  const count = state.total + state.comments.filter((c) => c.status === 'pending' || c.status === 'spam').length;
 
   const onPosted = (comment: Comment) => {
     apply({ type: 'created', comment });
@@ -89,7 +92,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   return (
     <section ref={root} class="colloquy" data-theme={config.theme} lang={translator.locale} dir={translator.dir} aria-labelledby="comments-title">
       <h2 ref={heading} id="comments-title" class="comments-title" tabIndex={-1}>
-        {state.total ? translator.plural('responses', state.total, { title: config.title }) : t('noResponses')}
+        {count ? translator.plural('responses', count, { title: config.title }) : t('noResponses')}
       </h2>
       {state.status === 'loading' && <p class="status">{t('loading')}</p>}
       {nodes.length > 0 && (

@@ -14,7 +14,8 @@ export type MountOptions = ColloquyOptions<StorageAdapter>;
 
 /** What `mount` returns: follow a page change in an SPA, or take the widget away. */
 export interface ColloquyHandle {
-  update(options: MountOptions): void;
+  /** Changes the options given: the others keep their value; one given as `undefined` goes back to its default. */
+  update(options: Partial<MountOptions>): void;
   unmount(): void;
 }
 
@@ -81,7 +82,8 @@ export function mount(target: Element | string, options: MountOptions): Colloquy
   };
   draw(options);
   return {
-    update: draw,
+    // Merged, so that an SPA's `update({ thread, title })` keeps the adapter and the server.
+    update: (changes) => draw((options = { ...options, ...changes })),
     unmount() {
       render(null, container);
       host.remove();

@@ -28,32 +28,18 @@ function upsert(comments: Comment[], comment: Comment): Comment[] {
   return index < 0 ? [...comments, comment] : comments.map((c, i) => (i === index ? comment : c));
 }
 
-/** Applies a change to the loaded thread; a new public comment also raises the heading's count. */
+const approved = (comment: Comment | undefined) => (comment?.status === 'approved' ? 1 : 0);
+
+/**
+ * Applies a change to the loaded thread and keeps the count of public comments in step: a new one
+ * raises it; a deleted one, or one an edit sent back to moderation, lowers it.
+ */
 function applyEvent(s: CommentsState, event: ThreadEvent): CommentsState {
-  if (event.type === 'deleted') {
-    const gone = s.comments.find((c) => c.id === event.id);
-    // With replies it stays as a placeholder, as the adapter keeps it, so the replies keep their place.
-    const placeholder = gone && s.comments.some((c) => c.parentId === gone.id) && { ...gone, status: 'deleted' as const, body: '' };
-    let comments = placeholder ? upsert(s.comments, placeholder) : s.comments.filter((c) => c !== gone);
-    // A placeholder whose last reply went goes too, as the stores stop listing it.
-    for (let parent = comments.find((c) => c.id === gone?.parentId); !placeholder && parent?.status === 'deleted';) {
-      const emptied: Comment = parent;
-      if (comments.some((c) => c.parentId === emptied.id)) break;
-      comments = comments.filter((c) => c !== emptied);
-      parent = comments.find((c) => c.id === emptied.parentId);
-    }
-    return {
-      ...s,
-      comments,
-      total: s.total - (gone?.status === 'approved' ? 1 : 0),
-    };
-  }
-  const isNew = !s.comments.some((c) => c.id === event.comment.id);
-  return {
-    ...s,
-    comments: upsert(s.comments, event.comment),
-    total: s.total + (isNew && event.type === 'created' && event.comment.status === 'approved' ? 1 : 0),
-  };
+  const old = s.comments.find((c) => c.id === (event.type === 'deleted' ? event.id : event.comment.id));
+  // A deleted comment becomes a placeholder, as in the stores; the thread builder shows it only
+  // while a reply is shown under it.
+  const comment = event.type === 'deleted' ? old && { ...old, status: 'deleted' as const, body: '' } : event.comment;
+  return comment ? { ...s, comments: upsert(s.comments, comment), total: s.total + approved(comment) - approved(old) } : s;
 }
 
 const messageOf = (error: unknown) => (isColloquyError(error) ? error.message : 'Something went wrong.');
@@ -97,7 +83,7 @@ export function useComments({ adapter, threadId, sort, pageSize }: ThreadQuery) 
       controller.current?.abort();
       unsubscribe?.();
     };
-  }, [fetchPage, attempt]);
+  }, [fetchPage, attempt, adapter, threadId]);
 
   return {
     state,

@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { commentArticle, field, fillForm, heading, postComment, repliesOf, useDemo, type Session } from './harness';
+import { commentArticle, field, fillForm, heading, postComment, repliesOf, useDemo, waitForThread, type Session } from './harness';
 
 /*
  * The demo page through the real server: what only a server makes possible (editing and deleting
@@ -182,6 +182,8 @@ describe('the demo through the real server', () => {
     await page.route('**/api/comments', offline);
     const typed = { comment: 'Written on a train.', name: 'Eli', email: 'eli@example.com', website: 'https://eli.example' };
     await fillForm(page, typed);
+    // The browser knows it is offline (navigator.onLine), so the widget may say so.
+    await s.context.setOffline(true);
     await postButton(page).click();
 
     const failure = page.getByRole('alert');
@@ -198,12 +200,41 @@ describe('the demo through the real server', () => {
     expect((await listComments()).thread.count).toBe(2);
 
     await page.unroute('**/api/comments', offline);
+    await s.context.setOffline(false);
     await postButton(page).click();
     await heading(page, 3).waitFor();
     expect(await commentArticle(page, 'Eli').getByText(typed.comment).isVisible()).toBe(true);
     expect(await page.getByRole('alert').count()).toBe(0);
     expect((await listComments()).comments.filter((c) => c.body === typed.comment)).toHaveLength(1);
     expect(unexpectedErrors(s)).toEqual([]);
+  });
+});
+
+describe('a page on an origin the server does not allow (CORS)', () => {
+  const session = useDemo();
+
+  it('tells the reader the comments could not be loaded, and the site owner which setting to change', async () => {
+    const s = session();
+    s.allowErrors();
+    const { page, origin } = s;
+    // Same server, other origin: localhost is not 127.0.0.1 to the browser, and not in COLLOQUY_ORIGINS.
+    // The demo page from there, with a second widget whose api is the server's 127.0.0.1 address.
+    const hostOrigin = origin.replace('127.0.0.1', 'localhost');
+    await page.goto(`${hostOrigin}/`);
+    await waitForThread(page);
+    await page.evaluate((api) => {
+      const target = document.body.appendChild(document.createElement('div'));
+      window.Colloquy!.mount(target, { thread: 'post', title: 'Elsewhere', api });
+    }, origin);
+
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect((await alert.textContent())?.trim()).toBe('Comments could not be loaded. The server could not be reached. Retry');
+    const advice = s.errors.filter((error) => error.startsWith('console.error: [colloquy]'));
+    expect(advice).toHaveLength(1);
+    expect(advice[0]).toContain(
+      `[colloquy] could not reach ${origin}/api/: TypeError: Failed to fetch; if the server runs, add ${hostOrigin} to its COLLOQUY_ORIGINS`,
+    );
   });
 });
 
@@ -222,8 +253,8 @@ describe('moderation, with the default policy (first-time)', () => {
     await expect.poll(async () => (await page.getByRole('status').textContent())?.trim()).toBe(awaiting);
     expect(await fay.getByText(awaiting, { exact: true }).isVisible()).toBe(true);
     expect(await fay.getByText('My first words here.').isVisible()).toBe(true);
-    // Held comments are not counted, as on WordPress.
-    expect(await heading(page, 2).isVisible()).toBe(true);
+    // Counted for its author, who alone is shown it; the server's public count leaves it out.
+    expect(await heading(page, 3).isVisible()).toBe(true);
     const { thread, comments } = await listComments();
     expect(thread.count).toBe(2);
     expect(comments.map((c) => c.author.name)).toEqual(['T', 'Joe']);
@@ -232,7 +263,7 @@ describe('moderation, with the default policy (first-time)', () => {
     await fay.waitFor();
     expect(await fay.getByText(awaiting, { exact: true }).isVisible()).toBe(true);
     expect(await fay.getByText('My first words here.').isVisible()).toBe(true);
-    expect(await heading(page, 2).isVisible()).toBe(true);
+    expect(await heading(page, 3).isVisible()).toBe(true);
     expect(await button(fay, 'Edit').isVisible()).toBe(true);
 
     const other = await context.browser()!.newContext();

@@ -80,6 +80,7 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
   server.resetHandlers();
   vi.useRealTimers();
+  vi.restoreAllMocks();
   localStorage.clear();
   document.body.innerHTML = '';
 });
@@ -320,8 +321,10 @@ describe('retries', () => {
     expect(error).toMatchObject({ code: 'server', message: UNEXPECTED, retryable: true });
   });
 
-  it('reports being offline when every attempt fails to connect', async () => {
+  it('reports being offline when every attempt fails to connect and the browser is offline', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     let calls = 0;
     server.use(
       http.get(`${API}/counts`, () => {
@@ -335,9 +338,29 @@ describe('retries', () => {
 
     expect(await result).toMatchObject({ code: 'network', message: 'You appear to be offline.', retryable: true });
     expect(calls).toBe(3);
+    // The reader's connection is the cause: nothing for the site owner to fix.
+    expect(log).not.toHaveBeenCalled();
+  });
+
+  it('does not say offline when the browser is online, and tells the site owner where to look (CORS)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    expect(navigator.onLine).toBe(true);
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    // What a CORS refusal looks like to a script: a TypeError, as for a server that is down.
+    server.use(http.get(`${API}/comments`, () => HttpResponse.error()));
+
+    const result = failure(adapter().listComments({ threadId: 'post', limit: 50, sort: 'oldest' }, live()));
+    await vi.advanceTimersByTimeAsync(1200);
+
+    expect(await result).toMatchObject({ code: 'network', message: 'The server could not be reached.', retryable: true });
+    expect(log).toHaveBeenCalledTimes(1);
+    const message = String(log.mock.calls[0]?.[0]);
+    expect(message).toMatch(/^\[colloquy\] could not reach https:\/\/api\.example\/api\/: TypeError: /);
+    expect(message).toContain(`add ${location.origin} to its COLLOQUY_ORIGINS`);
   });
 
   it('honours retries: 0', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
     let calls = 0;
     server.use(
       http.get(`${API}/counts`, () => {
@@ -352,15 +375,17 @@ describe('retries', () => {
 
   it('counts an attempt that takes longer than timeoutMs as a network failure, and retries it', async () => {
     const hanging = serveHangingCounts();
+    vi.spyOn(console, 'error').mockImplementation(() => {});
 
     // Real timers: the timeout is the platform's AbortSignal.timeout. One retry, after 300 ms.
     const error = await failure(adapter({ timeoutMs: 20, retries: 1 }).countComments(['a'], live()));
 
-    expect(error).toMatchObject({ code: 'network', message: 'You appear to be offline.' });
+    expect(error).toMatchObject({ code: 'network', message: 'The server could not be reached.' });
     expect(hanging.calls).toBe(2);
   });
 
   it('gives up on a timeout in the middle of the body, too', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
     // As browsers do (msw does not): aborting the request's signal errors a body still being read.
     const fetch = vi.fn(async (_url: RequestInfo | URL, init?: RequestInit) => {
       const body = new ReadableStream({
@@ -651,6 +676,24 @@ describe('mounting with adapter "rest"', () => {
     const ui = within(target.querySelector('colloquy-root')!.shadowRoot as unknown as HTMLElement);
     expect(await ui.findByRole('heading', { level: 2, name: 'One response to “Post”' })).toBeTruthy();
     expect(ui.getByText('there')).toBeTruthy();
+    handle.unmount();
+  });
+
+  it('tells an online reader that the comments could not be loaded, not that they are offline', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    server.use(http.get(`${API}/comments`, () => HttpResponse.error()));
+    const target = document.createElement('div');
+    document.body.append(target);
+
+    // api alone: the adapter is rest.
+    const handle = mount(target, { thread: 'post', title: 'Post', api: 'https://api.example' });
+
+    const ui = within(target.querySelector('colloquy-root')!.shadowRoot as unknown as HTMLElement);
+    const alert = await ui.findByRole('alert', {}, { timeout: 3000 });
+    expect(alert.textContent).toContain('Comments could not be loaded. The server could not be reached.');
+    expect(alert.textContent).not.toMatch(/offline/);
+    expect(within(alert).getByRole('button', { name: 'Retry' })).toBeTruthy();
+    expect(log).toHaveBeenCalledTimes(1);
     handle.unmount();
   });
 });

@@ -84,6 +84,13 @@ describe('resolveConfig', () => {
       },
     );
 
+    it('is the adapter when only an api is given, as the script tag and npm alike', () => {
+      expect(resolveConfig({ thread: 'post', api: 'https://comments.example' }, page)).toMatchObject({ adapter: 'rest', api: 'https://comments.example' });
+      // Not silently 'local' for a blank or malformed api: the site owner meant a server.
+      expectRejected({ thread: 'post', api: '   ' }, 'api');
+      expectRejected({ thread: 'post', api: 'comments.example' }, 'api');
+    });
+
     it('trims the api', () => {
       expect(resolveConfig({ thread: 'post', adapter: 'rest', api: ' https://comments.example ' }, page).api).toBe('https://comments.example');
     });

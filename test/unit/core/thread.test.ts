@@ -220,6 +220,35 @@ describe('buildThread: content', () => {
     expect(roots[0]!.comment.status).toBe('deleted');
   });
 
+  const deleted = (id: string, parentId: string | null, minute: number) => comment(id, parentId, minute, { status: 'deleted', body: '' });
+
+  it('leaves out a placeholder with no reply in the list (its replies are held, or gone)', () => {
+    expect(outline(build([deleted('a', null, 1), comment('b', null, 2)]))).toEqual(['b@1']);
+  });
+
+  it('leaves out placeholders whose only replies are placeholders, at any depth', () => {
+    const list = [deleted('a', null, 1), deleted('b', 'a', 2), deleted('c', 'b', 3), deleted('d', 'a', 4), comment('e', null, 5)];
+    expect(outline(build(list))).toEqual(['e@1']);
+  });
+
+  it('keeps every placeholder above a shown reply, however deep, and only those', () => {
+    const list = [deleted('a', null, 1), deleted('b', 'a', 2), comment('c', 'b', 3, { status: 'pending' }), deleted('d', 'a', 4), deleted('e', 'd', 5)];
+    expect(outline(build(list, 2))).toEqual(['a@1', 'b@2', 'c@2']);
+  });
+
+  it('keeps a placeholder in a cycle that a shown comment hangs off, and leaves out one that none does', () => {
+    const list = [deleted('a', 'b', 1), deleted('b', 'a', 2), comment('c', 'a', 3), deleted('x', 'y', 4), deleted('y', 'x', 5)];
+    expect(outline(build(list))).toEqual(['a@1', 'c@2', 'b@1']);
+  });
+
+  it('marks a 10,000-deep chain of placeholders above one reply in linear time, without recursion', () => {
+    const list = Array.from({ length: 10_000 }, (_, i) => deleted(`n${i}`, i ? `n${i - 1}` : null, i));
+    list.push(comment('leaf', 'n9999', 10_000));
+    const all = walk(build(list.reverse(), Infinity));
+    expect(all).toHaveLength(10_001);
+    expect(all.at(-1)!.node.comment.id).toBe('leaf');
+  });
+
   it('does not modify its input', () => {
     const list = [comment('b', 'a', 2), comment('a', null, 1)];
     const copy = structuredClone(list);

@@ -1,4 +1,4 @@
-import { within } from '@testing-library/preact';
+import { waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { builtinAdapters } from '../../../src/adapters/builtin';
 import { resolveConfig } from '../../../src/core/config';
@@ -178,5 +178,39 @@ describe('the script-tag entry (src/embed/index.ts)', () => {
     expect(badUi.getByRole('alert').textContent).toBe('Comments are unavailable on this page.');
     const goodUi = within(good.querySelector('colloquy-root')!.shadowRoot as unknown as HTMLElement);
     expect(await goodUi.findByRole('heading', { level: 2, name: 'No responses yet' })).toBeTruthy();
+  });
+});
+
+describe('the script tag’s adapter pack (src/embed/adapter-loader.ts)', () => {
+  /** A fresh loader (its pack promise and registry are per module) on a page without the pack. */
+  async function freshLoader() {
+    vi.resetModules();
+    const pack = window.ColloquyAdapters;
+    Reflect.deleteProperty(window, 'ColloquyAdapters');
+    const { createPackAwareMount } = await import('../../../src/embed/adapter-loader');
+    const mountHere = createPackAwareMount('https://cdn.example/colloquy.js');
+    window.ColloquyAdapters = pack;
+    return mountHere;
+  }
+  const packTag = () => document.head.querySelector('script[src="https://cdn.example/colloquy-local.js"]');
+
+  afterEach(() => packTag()?.remove());
+
+  it('is loaded for an element that names no adapter, since the default is local', async () => {
+    const mountHere = await freshLoader();
+    mountHere(element('<div></div>'), optionsFromAttributes(element('<div data-thread="post"></div>').dataset)).unmount();
+    expect(packTag()).not.toBeNull();
+  });
+
+  it('is not loaded when data-api alone is given: the adapter is then rest', async () => {
+    vi.spyOn(globalThis, 'fetch').mockImplementation(() => new Promise(() => {}));
+    const mountHere = await freshLoader();
+    const target = element('<div></div>');
+    const handle = mountHere(target, optionsFromAttributes(element('<div data-thread="post" data-api="https://comments.example"></div>').dataset));
+    expect(packTag()).toBeNull();
+    expect(target.querySelector('colloquy-root')).not.toBeNull();
+    await waitFor(() => expect(fetch).toHaveBeenCalled());
+    expect(String(vi.mocked(fetch).mock.calls[0]?.[0])).toMatch(/^https:\/\/comments\.example\/api\/comments\?/);
+    handle.unmount();
   });
 });

@@ -122,6 +122,26 @@ describe('editing and deleting one’s own comment', () => {
     expect(within(own).queryByRole('button', { name: 'Edit' })).toBeNull();
   });
 
+  it('counts a comment once when an edit sends it back to moderation', async () => {
+    const { ui } = mountWith({ updateComment: async (id, { body }) => ({ ...mine, id, body, status: 'pending' }) });
+    const own = await ui.findByRole('article', { name: 'Ann' });
+    expect(ui.getByRole('heading', { level: 2 }).textContent).toBe('2 responses to “Post”');
+    fireEvent.click(within(own).getByRole('button', { name: 'Edit' }));
+    fireEvent.click(within(own).getByRole('button', { name: 'Save' }));
+    await within(own).findByText('Your comment is awaiting moderation.');
+    expect(ui.getByRole('heading', { level: 2 }).textContent).toBe('2 responses to “Post”');
+  });
+
+  it('counts one less after its author deletes a held comment', async () => {
+    vi.stubGlobal('confirm', () => true);
+    const { ui } = mountWith({ listComments: async () => ({ comments: [{ ...mine, status: 'pending' }, theirs], nextCursor: null, total: 1 }) });
+    const own = await ui.findByRole('article', { name: 'Ann' });
+    expect(ui.getByRole('heading', { level: 2 }).textContent).toBe('2 responses to “Post”');
+    fireEvent.click(within(own).getByRole('button', { name: 'Delete' }));
+    await ui.findByRole('heading', { level: 2, name: 'One response to “Post”' });
+    expect(ui.queryByRole('article', { name: 'Ann' })).toBeNull();
+  });
+
   it('puts the focus on the heading after deleting a comment, which then is gone', async () => {
     vi.stubGlobal('confirm', () => true);
     const { ui } = mountWith();

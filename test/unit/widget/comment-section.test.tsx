@@ -220,7 +220,7 @@ describe('posting a comment', () => {
     expect(field.email(ui).value).toBe('');
   });
 
-  /** Posts Dee's comment into an empty thread and checks it is shown as held, and not counted. */
+  /** Posts Dee's comment into an empty thread and checks it is shown as held, and counted for her, who sees it. */
   async function postAndExpectHeld(ui: Parameters<typeof fillForm>[0]) {
     await ui.findByRole('heading', { name: 'No responses yet' });
     fillForm(ui);
@@ -228,10 +228,11 @@ describe('posting a comment', () => {
     await waitFor(() => expect(statusText(ui)).toBe('Your comment is awaiting moderation.'));
     const article = ui.getByRole('article', { name: 'Dee' });
     expect(within(article).getByText('Your comment is awaiting moderation.')).toBeTruthy();
-    expect(heading(ui).textContent).toBe('No responses yet');
+    // Not "No responses yet" right above it: the heading counts what this reader is shown.
+    expect(heading(ui).textContent).toBe('One response to “Post”');
   }
 
-  it('shows a comment held for moderation without counting it', async () => {
+  it('shows a comment held for moderation to its author, and counts it in their heading', async () => {
     const { ui } = mountWidget({ adapter: createMemoryAdapter({ moderation: 'all' }) });
     await postAndExpectHeld(ui);
   });
@@ -252,7 +253,7 @@ describe('posting a comment', () => {
     const article = await ui.findByRole('article', { name: 'Dee' });
     expect(within(article).getByText('Your comment is awaiting moderation.')).toBeTruthy();
     expect(within(ui.getByRole('article', { name: 'Ann' })).queryByText('Your comment is awaiting moderation.')).toBeNull();
-    expect(heading(ui).textContent).toBe('One response to “Post”');
+    expect(heading(ui).textContent).toBe('2 responses to “Post”');
     expect(host.shadowRoot!.textContent).not.toMatch(/spam/i);
   });
 });
@@ -304,6 +305,36 @@ describe('validation', () => {
     expect(focused(host)).toBe(field.website(ui));
     expect(field.website(ui).value).toBe('javascript:alert(1)');
     expect(adapter.createComment).not.toHaveBeenCalled();
+  });
+
+  it('takes a message away as soon as its field is fixed, and updates it while the field is still wrong', async () => {
+    const { host, ui } = mountWidget();
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    fireEvent.click(postButton(ui));
+    expectFieldError(host, field.name(ui), 'Name is required.');
+
+    type(field.name(ui), 'Dee');
+    expectFieldValid(field.name(ui));
+    expect(ui.queryByText('Name is required.')).toBeNull();
+    // The others stay until they are fixed in turn.
+    expectFieldError(host, field.comment(ui), 'Comment is required.');
+    expectFieldError(host, field.email(ui), 'Email is required.');
+
+    type(field.email(ui), 'dee-at-example');
+    expectFieldError(host, field.email(ui), 'Enter a valid email address, like name@example.com.');
+    type(field.email(ui), 'dee@example.com');
+    expectFieldValid(field.email(ui));
+    expectFieldError(host, field.comment(ui), 'Comment is required.');
+  });
+
+  it('does not mark a field the reader has not been told about, while they type', async () => {
+    const { ui } = mountWidget();
+    await ui.findByRole('heading', { name: 'No responses yet' });
+    type(field.email(ui), 'd');
+    type(field.website(ui), 'javascript:alert(1)');
+    expectFieldValid(field.email(ui));
+    expectFieldValid(field.website(ui));
+    expect(ui.queryByText(/valid email|web address/)).toBeNull();
   });
 
   it('clears the errors once the form is corrected', async () => {
@@ -561,6 +592,27 @@ describe('live updates from the adapter', () => {
   });
 });
 
+describe('placeholders', () => {
+  const placeholder = seedComment('c1', '', { status: 'deleted', body: '' });
+
+  it('shows no "deleted" placeholder whose replies this reader is not sent (held for moderation)', async () => {
+    const { adapter } = spyAdapter();
+    adapter.listComments.mockResolvedValue({ comments: [placeholder, ben], nextCursor: null, total: 1 });
+    const { ui } = mountWidget({ adapter });
+    await ui.findByRole('article', { name: 'Ben' });
+    expect(ui.queryByText('This comment was deleted.')).toBeNull();
+    expect(ui.getAllByRole('article')).toHaveLength(1);
+  });
+
+  it('shows one above a reply, with the reply under it', async () => {
+    const { adapter } = spyAdapter();
+    adapter.listComments.mockResolvedValue({ comments: [placeholder, seedComment('c2', 'Ben', { parentId: 'c1' })], nextCursor: null, total: 1 });
+    const { ui } = mountWidget({ adapter });
+    const shown = await ui.findByRole('article', { name: 'This comment was deleted.' });
+    expect(within(shown.closest('li')!).getByRole('article', { name: 'Ben' })).toBeTruthy();
+  });
+});
+
 describe('the mount handle', () => {
   it('update() loads another thread', async () => {
     const cy = seedComment('c3', 'Cy', { threadId: 'other' });
@@ -572,6 +624,30 @@ describe('the mount handle', () => {
     expect(await ui.findByRole('article', { name: 'Cy' })).toBeTruthy();
     expect(ui.queryByRole('article', { name: 'Ann' })).toBeNull();
     expect(heading(ui).textContent).toBe('One response to “Other post”');
+  });
+
+  it('update() changes only the options it is given, as an SPA calls it (README), keeping the adapter', async () => {
+    const cy = seedComment('c3', 'Cy', { threadId: 'other' });
+    const { ui, handle } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, cy] }), sort: 'newest' });
+    await ui.findByRole('article', { name: 'Ann' });
+
+    handle.update({ thread: 'other', title: 'Other post' });
+    expect(await ui.findByRole('article', { name: 'Cy' })).toBeTruthy();
+    expect(heading(ui).textContent).toBe('One response to “Other post”');
+
+    // Posted through the mounted adapter, not silently into the reader's localStorage.
+    fillForm(ui);
+    fireEvent.click(postButton(ui));
+    await ui.findByRole('article', { name: 'Dee' });
+    expect(Object.keys(localStorage).filter((key) => key.startsWith('colloquy:comments:'))).toEqual([]);
+  });
+
+  it('update() puts an option given as undefined back to its default', async () => {
+    document.title = 'Host page';
+    const { ui, handle } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann] }) });
+    await ui.findByRole('heading', { name: 'One response to “Post”' });
+    handle.update({ title: undefined });
+    expect(await ui.findByRole('heading', { name: 'One response to “Host page”' })).toBeTruthy();
   });
 
   it('update() with bad options shows the notice instead', async () => {
@@ -605,6 +681,11 @@ describe('other ways in', () => {
     rerender(<Colloquy thread="other" title="Other" adapter={adapter} />);
     expect(await ui.findByRole('article', { name: 'Cy' })).toBeTruthy();
     expect(container.querySelectorAll('colloquy-root')).toHaveLength(1);
+
+    // A prop taken away goes back to its default, here the host page's title.
+    document.title = 'Host page';
+    rerender(<Colloquy thread="other" adapter={adapter} />);
+    expect(await ui.findByRole('heading', { level: 2, name: 'One response to “Host page”' })).toBeTruthy();
 
     unmount();
     expect(host.isConnected).toBe(false);
