@@ -31,7 +31,8 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // h and Fragment are used by the classic JSX transform (tsconfig's jsxFactory), which the rule cannot see.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^(_|h$|Fragment$)' }],
-      eqeqeq: 'error',
+      // `x == null` (null or undefined) is the one loose comparison allowed.
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
       // Stripping and refusing control characters is deliberate (URLs, mail headers, terminal output).
       'no-control-regex': 'off',
     },

@@ -25,7 +25,23 @@ const UNEXPECTED = 'The server sent an unexpected answer.';
 const fail = (code: ErrorCode, message = UNEXPECTED, field?: CommentField) => new ColloquyError(code, message, field);
 // The wire comment is core's Comment: checked, not copied. Only the parts that a list needs (keys,
 // the text) are checked; anything else a broken server sends is caught by the widget's error boundary.
-const isComment = (c: any): c is Comment => typeof c?.id === 'string' && typeof c.body === 'string';
+const isComment = (value: unknown): value is Comment => {
+  const comment = value as Partial<Comment> | null | undefined;
+  return typeof comment?.id === 'string' && typeof comment.body === 'string';
+};
+
+/** What the server's JSON answers may hold, every part unchecked until an answer reader checks it. */
+interface WireAnswer {
+  comment?: unknown;
+  comments?: unknown[];
+  thread?: { count?: unknown };
+  formToken?: string;
+  nextCursor?: string | null;
+  counts?: unknown;
+  editToken?: string;
+  editableUntil?: string;
+  error?: { message?: string; field?: unknown };
+}
 // An Idempotency-Key: 128 random bits, as four numbers. Our own rather than nanoid, whose 64-letter
 // alphabet does not compress and cost colloquy.js about 90 bytes gzip.
 const idempotencyKey = () => crypto.getRandomValues(new Uint32Array(4)).join('-');
@@ -56,25 +72,25 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
    * is 429: its Retry-After is usually longer than a reader should watch a spinner, so the message
    * says how long to wait instead.
    */
-  async function request(
+  async function request<T>(
     path: string,
     signal: AbortSignal,
-    answer: (data: any) => any,
+    answer: (data: WireAnswer | undefined) => T | false,
     method?: string,
     body?: object,
     headers: Record<string, string> = {},
-  ): Promise<any> {
+  ): Promise<T> {
     if (body) headers['Content-Type'] = 'application/json';
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw fail('aborted', 'The request was cancelled.');
       // Browsers without AbortSignal.any (Firefox before 124) go without the timeout.
       const attemptSignal = AbortSignal.any?.([signal, AbortSignal.timeout(timeoutMs)]) ?? signal;
       let response: Response | undefined;
-      let data: any;
+      let data: WireAnswer | undefined;
       let failure: unknown;
       try {
         response = await send(base + path, { method, headers, body: body && JSON.stringify(body), signal: attemptSignal });
-        data = await response.json();
+        data = (await response.json()) as WireAnswer | undefined;
       } catch (error) {
         // A body that is not JSON is judged below like any other unexpected answer. Offline, DNS,
         // CORS, a dropped connection or the timeout, even in the body, look the same to a reader.
@@ -85,7 +101,7 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
       const status = response?.status ?? 0;
       if (status > 299 && status < 500) {
         // Every 4xx carries the server's own message for readers; 400, 413 and 415 are about the input.
-        const error = data?.error ?? {};
+        const error: NonNullable<WireAnswer['error']> = data?.error ?? {};
         throw fail(
           status === 401 || status === 403
             ? 'forbidden'
@@ -129,7 +145,7 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
     if (!token) throw fail('forbidden', 'You can no longer change this comment.');
     return { Authorization: `Bearer ${token}` };
   };
-  const commentOf = (data: any): Comment | false => isComment(data?.comment) && data.comment;
+  const commentOf = (data: WireAnswer | undefined): Comment | false => isComment(data?.comment) && data.comment;
   const commentPath = (id: string) => `comments/${encodeURIComponent(id)}`;
 
   return {
@@ -143,9 +159,9 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         `comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, 100)), sort, ...(cursor && { cursor }) })}`,
         signal,
         (d): CommentPage | false =>
-          d?.comments?.every?.(isComment) &&
+          !!d?.comments?.every?.(isComment) &&
           typeof d.thread?.count === 'number' &&
-          ((formToken ||= d.formToken), { comments: d.comments, nextCursor: d.nextCursor || null, total: d.thread.count }),
+          ((formToken ||= d.formToken), { comments: d.comments as Comment[], nextCursor: d.nextCursor || null, total: d.thread.count }),
         undefined,
         undefined,
         own ? { 'X-Colloquy-Own': own } : undefined,
@@ -165,12 +181,19 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         honeypot: honeypot || undefined,
         notify: notify || undefined,
       };
-      const { comment, editToken, editableUntil } = await request('comments', signal, (d) => commentOf(d) && d, 'POST', wire, {
-        'Idempotency-Key': idempotencyKey(),
-      });
+      const { comment, editToken, editableUntil } = await request(
+        'comments',
+        signal,
+        (d) => commentOf(d) && (d as WireAnswer & { comment: Comment }),
+        'POST',
+        wire,
+        {
+          'Idempotency-Key': idempotencyKey(),
+        },
+      );
       // A retry whose first attempt did reach the server is answered as a replay, without the
       // token (the server keeps only its hash): the comment is posted, just not editable here.
-      if (editToken) keepToken(comment.id, { token: editToken, until: Date.parse(editableUntil) });
+      if (editToken) keepToken(comment.id, { token: editToken, until: Date.parse(editableUntil ?? '') });
       return { comment };
     },
 
@@ -182,7 +205,11 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
     },
 
     countComments: (threadIds, signal) =>
-      request(`counts?${new URLSearchParams(threadIds.map((id) => ['thread', id]))}`, signal, (d) => d?.counts instanceof Object && d.counts),
+      request(
+        `counts?${new URLSearchParams(threadIds.map((id) => ['thread', id]))}`,
+        signal,
+        (d) => d?.counts instanceof Object && (d.counts as Record<string, number>),
+      ),
 
     canEdit: (comment) => !!tokens()[comment.id],
   };

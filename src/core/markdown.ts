@@ -120,7 +120,7 @@ function parseBlocks(lines: string[], depth: number): Block[] {
       const list: Block = { type: 'list', ordered, children: items };
       if (ordered && Number(match[1]) !== 1) list.start = Number(match[1]);
       // Index after the last non-blank line of the current item.
-      let itemEnd = 0;
+      let itemEnd: number;
       do {
         const markerLine = next++;
         const content = lines[markerLine]!.slice(match[0].length);
@@ -225,7 +225,8 @@ function parseInline(text: string): MarkdownNode[] {
       while (!autolink && ('?!.,:;*_~\'"'.includes(url.at(-1)!) || (url.endsWith(')') && unclosedParentheses++ < 0))) url = url.slice(0, -1);
       // Not a usable URL: all of it is text, so it is not rescanned.
       const consumed = autolink ? token : url;
-      tokens.push((href = safeUrl(url)) ? { type: 'link', href, children: [url] } : consumed);
+      href = safeUrl(url);
+      tokens.push(href ? { type: 'link', href, children: [url] } : consumed);
       resumeAt(match.index + consumed.length);
     } else tokens.push(token); // backticks that open no code span
   }

@@ -35,10 +35,8 @@ const URL_MAX = 2000;
 const PARENT_ID_MAX = 64;
 
 // C0, DEL and C1: invisible, and able to spoof text or break storage and logs.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\0-\x1f\x7f-\x9f]/;
 // The same, less tab and newline (CR is normalized away before this runs).
-// eslint-disable-next-line no-control-regex
 const BODY_CONTROL = /[\0-\x08\x0b-\x1f\x7f-\x9f]/;
 // Pragmatic on purpose: stricter patterns turn away real addresses, and only a mail proves one.
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;

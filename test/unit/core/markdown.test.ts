@@ -17,14 +17,14 @@ const br: MarkdownNode = { type: 'break' };
 const inline = (source: string) => {
   const [first, ...rest] = parseMarkdown(source);
   expect(rest).toEqual([]);
-  if (typeof first != 'object' || first.type != 'paragraph') throw new Error(`not a paragraph: ${JSON.stringify(first)}`);
+  if (typeof first !== 'object' || first.type !== 'paragraph') throw new Error(`not a paragraph: ${JSON.stringify(first)}`);
   return first.children;
 };
 
 const textOf = (nodes: MarkdownNode[]): string =>
-  nodes.map((n) => (typeof n == 'string' ? n : 'children' in n ? textOf(n.children) : 'value' in n ? n.value : '\n')).join('');
+  nodes.map((n) => (typeof n === 'string' ? n : 'children' in n ? textOf(n.children) : 'value' in n ? n.value : '\n')).join('');
 
-const depthOf = (nodes: MarkdownNode[]): number => Math.max(0, ...nodes.map((n) => (typeof n == 'object' && 'children' in n ? 1 + depthOf(n.children) : 0)));
+const depthOf = (nodes: MarkdownNode[]): number => Math.max(0, ...nodes.map((n) => (typeof n === 'object' && 'children' in n ? 1 + depthOf(n.children) : 0)));
 
 describe('blocks', () => {
   test('empty and whitespace-only input give nothing', () => {

@@ -9,6 +9,7 @@ import { MarkdownView } from '../../../src/widget/markdown-view';
 import { xssCorpus } from './xss-corpus';
 
 vi.mock('../../../src/core/markdown', async (importOriginal) => {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- vi.mock's factory types the module it replaces
   const original = await importOriginal<typeof import('../../../src/core/markdown')>();
   return { ...original, parseMarkdown: vi.fn(original.parseMarkdown) };
 });
@@ -31,7 +32,7 @@ function violations(root: Element): string[] {
     for (const { name, value } of el.attributes) {
       if (name.toLowerCase().startsWith('on')) found.push(`${name} on <${el.localName}>`);
       else if (!ALLOWED_ATTRIBUTES.has(name)) found.push(`unexpected ${name} on <${el.localName}>`);
-      if (name == 'href' && !/^(https?|mailto):/.test(value)) found.push(`href=${value}`);
+      if (name === 'href' && !/^(https?|mailto):/.test(value)) found.push(`href=${value}`);
     }
   }
   return found;
