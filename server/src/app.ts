@@ -1,4 +1,4 @@
-import { createSecretSource } from './comments/form-token';
+import { createSecretSource } from './shared/signing';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import cors from '@fastify/cors';
