@@ -110,7 +110,7 @@ export function createApp({
   });
   // The path is not echoed: no response repeats what a client sent.
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new ApiError(404, 'not-found', isApi(request.url) ? 'The API has no such route for this method.' : 'Not found.')),
+    sendError(reply, new ApiError('not-found', isApi(request.url) ? 'The API has no such route for this method.' : 'Not found.')),
   );
 
   app.addHook('onSend', async (request, reply) => {
@@ -158,7 +158,6 @@ export function createApp({
             ...(shared ? { store: databaseRateLimitStore(context.counters, now, 'write:') } : {}),
             errorResponseBuilder: (_request, { ttl }) =>
               new ApiError(
-                429,
                 'rate-limited',
                 `Too many posts and edits from your address: please wait ${Math.max(1, Math.ceil(ttl / 1000))} seconds and try again.`,
               ),

@@ -12,7 +12,7 @@ import {
   sessionToken,
   sessionTokenHash,
 } from './session';
-import { ApiError, fieldProblemError } from '../shared/errors';
+import { ApiError, commentNotFound, fieldProblemError, invalidCursor } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
 import { approvalOptions } from '../notifications/outbox';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
@@ -84,9 +84,6 @@ const replyBody = {
   properties: { body, name: { type: 'string', maxLength: 200 } },
 } as const;
 
-const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
-const notFound = () => new ApiError(404, 'not-found', 'This comment does not exist, or it was deleted.');
-
 /** The body as the public create rules judge it: the owner writes under the same limits as readers. */
 function checkedBody(text: string, name = OWNER_NAME): { body: string; name: string } {
   const input = { threadId: 'x', parentId: null, body: text, author: { name, email: '' } };
@@ -131,10 +128,10 @@ function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (m
   if (origin !== undefined && origin !== own) {
     const hint = untrustedProxyHint(request, origin, own, trustsProxy);
     if (hint) warn(hint);
-    throw new ApiError(403, 'forbidden', hint ?? 'Admin changes are accepted only from the dashboard itself.');
+    throw new ApiError('forbidden', hint ?? 'Admin changes are accepted only from the dashboard itself.');
   }
-  if (site !== undefined && site !== 'same-origin') throw new ApiError(403, 'forbidden', 'Admin changes are accepted only from the dashboard itself.');
-  if (origin === undefined && site === undefined) throw new ApiError(403, 'forbidden', 'Admin changes need an Origin header.');
+  if (site !== undefined && site !== 'same-origin') throw new ApiError('forbidden', 'Admin changes are accepted only from the dashboard itself.');
+  if (origin === undefined && site === undefined) throw new ApiError('forbidden', 'Admin changes need an Origin header.');
 }
 
 /**
@@ -161,7 +158,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     const refuse = (resetAt: string, message: string) => {
       const seconds = secondsUntil(resetAt, now());
       reply.header('retry-after', String(seconds));
-      return new ApiError(429, 'rate-limited', `${message}: please wait ${seconds} seconds and try again.`);
+      return new ApiError('rate-limited', `${message}: please wait ${seconds} seconds and try again.`);
     };
     // Refused attempts from one address do not count site-wide, so one address cannot fill the site's budget.
     const address = await counters.hit(`sign-in:${clientAddress(request)}`, SIGN_IN_WINDOW_MS);
@@ -180,12 +177,12 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
 
   // onRequest: before the body is read or validated, so a request without a session learns nothing else.
   app.addHook('onRequest', async (request) => {
-    if (!password) throw unauthorized(disabled);
+    if (!password) throw new ApiError('unauthorized', disabled);
     if (!signInRoute(request)) {
       // The signature first: a forged or stale cookie costs no database query.
       const token = await cookieToken(request);
       const session = token === undefined ? null : await store.getAdminSession(sessionTokenHash(token), now().toISOString());
-      if (!session) throw unauthorized('Sign in to the dashboard first.');
+      if (!session) throw new ApiError('unauthorized', 'Sign in to the dashboard first.');
     }
     if (isWrite(request)) checkSameOrigin(request, config.trustProxy !== false, warnAboutProxyOnce(request));
   });
@@ -206,7 +203,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
       schema: { body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 1024 } } } },
     },
     async (request, reply) => {
-      if (!(await password!.matches(request.body.password))) throw unauthorized('Wrong password.');
+      if (!(await password!.matches(request.body.password))) throw new ApiError('unauthorized', 'Wrong password.');
       const created = now();
       const expires = new Date(created.getTime() + SESSION_TTL_MS);
       const session = newSession(await sessionKey());
@@ -238,7 +235,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     try {
       before = cursor === undefined ? undefined : decodeCursor(cursor);
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new ApiError(400, 'invalid', 'cursor must be a cursor from a previous page.', 'cursor');
+      if (error instanceof InvalidCursorError) throw invalidCursor();
       throw error;
     }
     const size = Number(limit);
@@ -265,7 +262,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
   app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: idParams, body: editBody } }, async (request) => {
     const { body: text } = checkedBody(request.body.body);
     const updated = await store.updateBody(request.params.id, text, now().toISOString());
-    if (!updated) throw notFound();
+    if (!updated) throw commentNotFound();
     return { comment: updated };
   });
 
@@ -275,8 +272,8 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     async (request, reply) => {
       const { body: text, name } = checkedBody(request.body.body, request.body.name?.trim() || OWNER_NAME);
       const parent = await store.getEditable(request.params.id);
-      if (!parent || parent.comment.status === 'deleted') throw notFound();
-      if (parent.comment.status === 'spam') throw new ApiError(409, 'conflict', 'This comment is marked as spam: approve it first if you want to answer it.');
+      if (!parent || parent.comment.status === 'deleted') throw commentNotFound();
+      if (parent.comment.status === 'spam') throw new ApiError('conflict', 'This comment is marked as spam: approve it first if you want to answer it.');
       // Answering a held comment approves it (WordPress's "Approve and Reply"): readers would see an answer to nothing.
       if (parent.comment.status === 'pending') await store.setStatus([parent.comment.id], 'approved', approvalOptions(notifier !== undefined, now()));
       const result = await store.createComment({
@@ -295,7 +292,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
         // Followers of the thread hear of the owner's answer like any other approved reply.
         ...(notifier ? { notification: { toOwner: false, subscribeAuthor: false, toFollowers: true } } : {}),
       });
-      if (result.kind !== 'created') throw notFound();
+      if (result.kind !== 'created') throw commentNotFound();
       notifier?.kick();
       return reply.code(201).send({ comment: result.comment });
     },

@@ -4,7 +4,7 @@ import type { Comment, NewComment, SortOrder } from 'colloquy/core';
 import { isHttpUrl } from 'colloquy/core';
 import { normalizeNewComment, validateNewComment } from 'colloquy/core';
 import type { AppConfig } from '../config/config';
-import { ApiError, fieldProblemError } from '../shared/errors';
+import { ApiError, commentNotFound, fieldProblemError, invalidCursor } from '../shared/errors';
 import { issueFormToken, readFormToken } from './form-token';
 import { avatarSeedFor, canonicalJson, sha256Hex, tokenMatches } from '../shared/signing';
 import {
@@ -187,19 +187,16 @@ function checkedBody(body: string): string {
 
 const editableUntil = (comment: Comment, config: AppConfig) => new Date(Date.parse(comment.createdAt) + config.editWindowMinutes * 60_000).toISOString();
 
-const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
-const notFound = () => new ApiError(404, 'not-found', 'This comment does not exist, or it was deleted.');
-
 /** The comment an author may change: checks the bearer token (401), existence (404) and the edit window (403). */
 async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { store, config, now }: RouteContext) {
   const match = /^Bearer[ \t]+([\x21-\x7e]{1,256})$/i.exec(request.headers.authorization ?? '');
-  if (!match) throw unauthorized('Send the edit token that came with the comment: Authorization: Bearer <editToken>.');
+  if (!match) throw new ApiError('unauthorized', 'Send the edit token that came with the comment: Authorization: Bearer <editToken>.');
   const editable = await store.getEditable(request.params.id);
-  if (!editable) throw notFound();
-  if (!tokenMatches(match[1]!, editable.editTokenHash)) throw unauthorized('The edit token does not match this comment.');
-  if (editable.comment.status === 'deleted') throw notFound();
+  if (!editable) throw commentNotFound();
+  if (!tokenMatches(match[1]!, editable.editTokenHash)) throw new ApiError('unauthorized', 'The edit token does not match this comment.');
+  if (editable.comment.status === 'deleted') throw commentNotFound();
   if (now().getTime() >= Date.parse(editableUntil(editable.comment, config))) {
-    throw new ApiError(403, 'forbidden', `Comments can be edited or deleted for ${config.editWindowMinutes} minutes after posting; that time has passed.`);
+    throw new ApiError('forbidden', `Comments can be edited or deleted for ${config.editWindowMinutes} minutes after posting; that time has passed.`);
   }
   return editable.comment;
 }
@@ -225,7 +222,7 @@ export function commentRoutes(app: FastifyInstance, { store, now, formSecret }: 
         formToken: issueFormToken(secret, now()),
       };
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new ApiError(400, 'invalid', 'cursor must be a cursor from a previous page.', 'cursor');
+      if (error instanceof InvalidCursorError) throw invalidCursor();
       throw error;
     }
   });
@@ -250,7 +247,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
       if (problem) throw fieldProblemError(problem);
       const pageUrl = input.url?.trim() || undefined;
       if (pageUrl !== undefined && !isHttpUrl(pageUrl)) {
-        throw new ApiError(400, 'invalid', 'Page address must be the full http:// or https:// address of the page.', 'pageUrl');
+        throw new ApiError('invalid', 'Page address must be the full http:// or https:// address of the page.', 'pageUrl');
       }
       const { body, author, parentId, threadId } = normalizeNewComment(submitted);
       const title = input.title?.trim() || undefined;
@@ -297,9 +294,9 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
             .header('idempotent-replayed', 'true')
             .send({ comment: result.comment, editableUntil: editableUntil(result.comment, config) });
         case 'conflict':
-          throw new ApiError(409, 'conflict', 'This Idempotency-Key was already used for a different comment; send a new key.');
+          throw new ApiError('conflict', 'This Idempotency-Key was already used for a different comment; send a new key.');
         case 'parent-not-found':
-          throw new ApiError(400, 'invalid', 'The comment you are replying to does not exist in this thread.', 'parentId');
+          throw new ApiError('invalid', 'The comment you are replying to does not exist in this thread.', 'parentId');
       }
     },
   );
@@ -314,7 +311,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
       const verdict = comment.status === 'approved' ? decideEditedStatus({ body, author: { ...comment.author, email: '' }, ip: request.ip }, policy) : null;
       const hold = verdict && verdict.status !== 'approved' ? verdict.status : undefined;
       const updated = await store.updateBody(comment.id, body, now().toISOString(), hold);
-      if (!updated) throw notFound();
+      if (!updated) throw commentNotFound();
       if (hold) request.log.info({ status: hold, reasons: verdict?.reasons }, 'edited comment held');
       return { comment: updated, editableUntil: editableUntil(updated, config) };
     },
@@ -323,7 +320,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
   app.delete<{ Params: { id: string } }>('/comments/:id', { schema: { params: commentParams, response: { 200: deletedResponse } } }, async (request) => {
     const comment = await authorize(request, context);
     const outcome = await store.deleteComment(comment.id);
-    if (outcome === 'not-found') throw notFound();
+    if (outcome === 'not-found') throw commentNotFound();
     return { outcome };
   });
 }

@@ -18,7 +18,7 @@ export function healthRoute(app: FastifyInstance, { store }: RouteContext) {
         }),
       ]);
     } catch {
-      throw new ApiError(503, 'unavailable', 'The database is not answering.');
+      throw new ApiError('unavailable', 'The database is not answering.');
     } finally {
       clearTimeout(timer);
     }
