@@ -12,7 +12,6 @@ import {
   decideStatus,
   type Decision,
   type ModerationFacts,
-  type ModerationPolicy,
   type SpamCheck,
   type SpamCheckComment,
   type SpamCheckHook,
@@ -35,24 +34,7 @@ import {
 } from './schemas';
 import { decodeCursor, type CursorPosition } from '../store/cursor';
 import { InvalidCursorError, type CommentStore } from '../store/types';
-import type { Notifier } from '../notifications/outbox';
-import type { SharedCounters } from '../shared/rate-limits';
-
-export interface RouteContext {
-  store: CommentStore;
-  config: AppConfig;
-  now: () => Date;
-  /** The moderation policy, compiled once from the config. */
-  policy: ModerationPolicy;
-  /** The site's own spam check, if it has one. */
-  spamCheck?: SpamCheckHook;
-  /** The secret that signs form tokens (from the config, or stored in the database on first use). */
-  formSecret: () => Promise<string>;
-  /** Rate-limit counters kept in the database, shared by every process on it. */
-  counters: SharedCounters;
-  /** Queues notification mails; absent without SMTP settings. */
-  notifier?: Notifier;
-}
+import type { RouteContext } from '../shared/context';
 
 /** How far back duplicate detection looks for the same body in the same thread. */
 const DUPLICATE_WINDOW_MS = 24 * 60 * 60_000;

@@ -3,6 +3,7 @@ import { nanoid } from 'nanoid';
 import nodemailer from 'nodemailer';
 import { escapeHtml, markdownToHtml } from 'colloquy/core';
 import type { AppConfig } from '../config/config';
+import type { Notifier } from '../shared/context';
 import { createSigner } from '../shared/signing';
 import type { CommentStore, NotificationJob, NotificationSubject, OutboxItem } from '../store/types';
 
@@ -78,14 +79,6 @@ interface OutboxMessage {
 
 /** `setStatus` options: with notifications on, each approval queues the mails to the thread's followers. */
 export const approvalOptions = (notificationsOn: boolean, now: Date) => (notificationsOn ? { notifyFollowersAt: now.toISOString() } : {});
-
-export interface Notifier {
-  /** Works through what is due now (also runs on a timer): call it after queueing a job. */
-  kick(): void;
-  start(): void;
-  /** Stops the timer and waits for the item being worked on. */
-  stop(): Promise<void>;
-}
 
 export interface NotifierOptions {
   store: CommentStore;
