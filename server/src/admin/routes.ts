@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
-import { normalizeNewComment, validateNewComment } from 'colloquy/core';
+import { normalizeBody, validateBody, validateName } from 'colloquy/core';
 import {
   createAdminPassword,
   newSession,
@@ -12,7 +12,7 @@ import {
   sessionToken,
   sessionTokenHash,
 } from './session';
-import { ApiError, commentNotFound, fieldProblemError, invalidCursor } from '../shared/errors';
+import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
 import { approvalOptions } from '../notifications/outbox';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
@@ -84,13 +84,10 @@ const replyBody = {
   properties: { body, name: { type: 'string', maxLength: 200 } },
 } as const;
 
-/** The body as the public create rules judge it: the owner writes under the same limits as readers. */
+/** The body (and name) as the public create rules judge them: the owner writes under the same limits as readers. */
 function checkedBody(text: string, name = OWNER_NAME): { body: string; name: string } {
-  const input = { threadId: 'x', parentId: null, body: text, author: { name, email: '' } };
-  const problem = validateNewComment(input).find((p) => p.field === 'body' || p.field === 'name');
-  if (problem) throw fieldProblemError(problem);
-  const normalized = normalizeNewComment(input);
-  return { body: normalized.body, name: normalized.author.name };
+  throwIfInvalid(validateBody(text), validateName(name));
+  return { body: normalizeBody(text), name: name.trim() };
 }
 
 /**

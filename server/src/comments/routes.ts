@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
 import type { Comment, NewComment, SortOrder } from 'colloquy/core';
 import { isHttpUrl } from 'colloquy/core';
-import { normalizeNewComment, validateNewComment } from 'colloquy/core';
+import { normalizeBody, normalizeNewComment, validateBody, validateNewComment } from 'colloquy/core';
 import type { AppConfig } from '../config/config';
-import { ApiError, commentNotFound, fieldProblemError, invalidCursor } from '../shared/errors';
+import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
 import { issueFormToken, readFormToken } from './form-token';
 import { avatarSeedFor, canonicalJson, sha256Hex, tokenMatches } from '../shared/signing';
 import {
@@ -156,15 +156,10 @@ function markPersonal(reply: FastifyReply) {
   reply.header('vary', vary ? `${String(vary)}, X-Colloquy-Own` : 'X-Colloquy-Own');
 }
 
-/** Stands in for a field core checks but this request does not carry (an edit sends only the body). */
-const placeholderAuthor = { name: 'x', email: 'x@example.com' };
-
-/** The body as the create rules judge and store it; core has no body-only validator, so borrow the full one. */
+/** The body as the create rules judge and store it. */
 function checkedBody(body: string): string {
-  const input: NewComment = { threadId: 'x', parentId: null, body, author: placeholderAuthor };
-  const problem = validateNewComment(input).find((p) => p.field === 'body');
-  if (problem) throw fieldProblemError(problem);
-  return normalizeNewComment(input).body;
+  throwIfInvalid(validateBody(body));
+  return normalizeBody(body);
 }
 
 const editableUntil = (comment: Comment, config: AppConfig) => new Date(Date.parse(comment.createdAt) + config.editWindowMinutes * 60_000).toISOString();
@@ -225,8 +220,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         body: input.body,
         author: { name: input.author.name, email: input.author.email, ...(input.author.url === undefined ? {} : { url: input.author.url }) },
       };
-      const [problem] = validateNewComment(submitted);
-      if (problem) throw fieldProblemError(problem);
+      throwIfInvalid(...validateNewComment(submitted));
       const pageUrl = input.url?.trim() || undefined;
       if (pageUrl !== undefined && !isHttpUrl(pageUrl)) {
         throw new ApiError('invalid', 'Page address must be the full http:// or https:// address of the page.', 'pageUrl');

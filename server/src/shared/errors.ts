@@ -146,6 +146,12 @@ export function fieldProblemError({ field, problem, limit }: FieldProblem): ApiE
   return new ApiError('invalid', message, field);
 }
 
+/** Throws the 400 for the first problem core validation found; nothing when there is none. */
+export function throwIfInvalid(...problems: (FieldProblem | undefined)[]): void {
+  const problem = problems.find((found) => found !== undefined);
+  if (problem) throw fieldProblemError(problem);
+}
+
 /** The code of each status in the registry; a status two codes shared would be ambiguous, so none does. */
 const codeOfStatus = new Map<number, ApiErrorCode>(Object.entries(API_ERRORS).map(([code, { status }]) => [status, code as ApiErrorCode]));
 
