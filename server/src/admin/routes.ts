@@ -16,6 +16,7 @@ import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../sha
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
 import { approvalOptions } from '../notifications/outbox';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
+import { commentId, commentParams } from '../shared/schemas';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
 import type { RouteContext } from '../shared/context';
@@ -34,10 +35,7 @@ const SIGN_IN_WINDOW_MS = 60_000;
 const OWNER_NAME = 'Site owner';
 
 const statuses = ['pending', 'approved', 'spam', 'deleted'] as const;
-const commentId = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const body = { type: 'string', maxLength: 65_536 } as const;
-
-const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: commentId } } as const;
 
 interface ListAdminQuery {
   status?: ModerationStatus | 'all';
@@ -256,7 +254,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     return { results };
   });
 
-  app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: idParams, body: editBody } }, async (request) => {
+  app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: commentParams, body: editBody } }, async (request) => {
     const { body: text } = checkedBody(request.body.body);
     const updated = await store.updateBody(request.params.id, text, now().toISOString());
     if (!updated) throw commentNotFound();
@@ -265,7 +263,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
 
   app.post<{ Params: { id: string }; Body: { body: string; name?: string } }>(
     '/comments/:id/reply',
-    { schema: { params: idParams, body: replyBody } },
+    { schema: { params: commentParams, body: replyBody } },
     async (request, reply) => {
       const { body: text, name } = checkedBody(request.body.body, request.body.name?.trim() || OWNER_NAME);
       const parent = await store.getEditable(request.params.id);

@@ -18,7 +18,6 @@ import {
   type SpamVerdict,
 } from './moderation';
 import {
-  commentParams,
   commentResponse,
   createCommentBody,
   createdResponse,
@@ -26,7 +25,6 @@ import {
   idempotencyHeaders,
   listQuery,
   listResponse,
-  replayedResponse,
   updateCommentBody,
   type CreateCommentBody,
   type ListQuery,
@@ -35,6 +33,7 @@ import {
 import { decodeCursor, type CursorPosition } from '../store/cursor';
 import { InvalidCursorError, type CommentStore } from '../store/types';
 import type { RouteContext } from '../shared/context';
+import { commentParams } from '../shared/schemas';
 
 /** How far back duplicate detection looks for the same body in the same thread. */
 const DUPLICATE_WINDOW_MS = 24 * 60 * 60_000;
@@ -211,7 +210,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
 
   app.post<{ Body: CreateCommentBody; Headers: { 'idempotency-key'?: string } }>(
     '/comments',
-    { schema: { body: createCommentBody, headers: idempotencyHeaders, response: { 200: replayedResponse, 201: createdResponse } } },
+    { schema: { body: createCommentBody, headers: idempotencyHeaders, response: { 200: commentResponse, 201: createdResponse } } },
     async (request, reply) => {
       const input = request.body;
       const submitted: NewComment = {

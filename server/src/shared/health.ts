@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './errors';
-import { healthResponse } from '../comments/schemas';
 import type { RouteContext } from './context';
+
+const healthResponse = { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } as const;
 
 /** How long the database may take to answer before the server reports itself unavailable. */
 const PING_TIMEOUT_MS = 2000;
