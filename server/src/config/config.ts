@@ -26,7 +26,7 @@ export interface ServerConfig extends ModerationOptions {
   /** Insert the demo post's two responses when its thread is empty. @default true */
   demoSeed: boolean;
   /**
-   * Signs the form timestamps. Empty: one is generated on first start and stored in the database,
+   * Signs form tokens, dashboard session cookies and mail links. Empty: one is generated on first start and stored in the database,
    * so every process on that database shares it. @default ''
    */
   secret: string;
@@ -156,7 +156,7 @@ export const serverOptions: OptionTable<ServerConfig> = {
   secret: {
     env: 'COLLOQUY_SECRET',
     flag: '--secret',
-    help: 'signs form timestamps; give every process the same one (prefer the variable: flags show in ps)',
+    help: 'signs form tokens, dashboard sessions and mail links; give every process the same one (prefer the variable: flags show in ps)',
     parse: (raw, name) => (raw.length >= 16 ? raw : fail(name, 'must be at least 16 characters long')),
   },
   adminPassword: {

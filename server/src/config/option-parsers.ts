@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { ColloquyConfigError } from 'colloquy/core';
+import { parseAddressRange } from '../shared/addresses';
 
 /**
  * The pieces every option of `colloquy serve` is made of. Features that own settings (moderation)
@@ -43,14 +43,7 @@ export const list = (raw: string) =>
 const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** An IP address, a CIDR range, or one of the named ranges Fastify's trustProxy knows. */
-export function isAddressOrRange(entry: string): boolean {
-  if (proxyNames.has(entry)) return true;
-  const [address = '', prefix, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (!family || rest.length) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-}
+export const isAddressOrRange = (entry: string): boolean => proxyNames.has(entry) || parseAddressRange(entry) !== null;
 
 /** The name `option` goes by in the form `source` (a flag, a variable or a file key) uses, so a message names what the reader typed. */
 export const sameKindOfName = (key: string, option: Pick<OptionSpec<unknown>, 'env' | 'flag'>, source: string): string =>
