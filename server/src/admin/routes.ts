@@ -14,12 +14,11 @@ import {
 } from './session';
 import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
-import { approvalOptions } from '../notifications/outbox';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
 import { commentId, commentParams } from '../shared/schemas';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
-import type { RouteContext } from '../shared/context';
+import { approvalOptions, type RouteContext } from '../shared/context';
 
 /** Sign-in attempts per minute per client address: enough for typos, too few for guessing. */
 export const SIGN_IN_ATTEMPTS_PER_MINUTE = 5;

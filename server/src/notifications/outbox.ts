@@ -77,9 +77,6 @@ interface OutboxMessage {
   headers?: Record<string, string>;
 }
 
-/** `setStatus` options: with notifications on, each approval queues the mails to the thread's followers. */
-export const approvalOptions = (notificationsOn: boolean, now: Date) => (notificationsOn ? { notifyFollowersAt: now.toISOString() } : {});
-
 export interface NotifierOptions {
   store: CommentStore;
   config: AppConfig;

@@ -15,6 +15,12 @@ export interface Notifier {
   stop(): Promise<void>;
 }
 
+/**
+ * `setStatus` options: with notifications on, each approval queues the mails to the thread's
+ * followers. Every place that approves (dashboard, mail link, CLI) asks here, not the outbox.
+ */
+export const approvalOptions = (notificationsOn: boolean, now: Date) => (notificationsOn ? { notifyFollowersAt: now.toISOString() } : {});
+
 /** What every feature's routes are given by `createApp`: built once, shared by all. */
 export interface RouteContext {
   store: CommentStore;
