@@ -1,4 +1,4 @@
-import { createSecretSource } from './comments/form-token';
+import { createSecretSource } from './shared/signing';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import cors from '@fastify/cors';
@@ -11,7 +11,8 @@ import { createNotifier } from './notifications/outbox';
 import { mailLinkRoutes } from './notifications/mail-links';
 import { adminPage } from './admin/page';
 import { adminRoutes } from './admin/routes';
-import { commentRoutes, commentWriteRoutes, type RouteContext } from './comments/routes';
+import { commentRoutes, commentWriteRoutes } from './comments/routes';
+import type { RouteContext } from './shared/context';
 import { countsRoute } from './comments/counts';
 import { feedRoute } from './feeds/routes';
 import { healthRoute } from './shared/health';
@@ -110,7 +111,7 @@ export function createApp({
   });
   // The path is not echoed: no response repeats what a client sent.
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new ApiError(404, 'not-found', isApi(request.url) ? 'The API has no such route for this method.' : 'Not found.')),
+    sendError(reply, new ApiError('not-found', isApi(request.url) ? 'The API has no such route for this method.' : 'Not found.')),
   );
 
   app.addHook('onSend', async (request, reply) => {
@@ -158,7 +159,6 @@ export function createApp({
             ...(shared ? { store: databaseRateLimitStore(context.counters, now, 'write:') } : {}),
             errorResponseBuilder: (_request, { ttl }) =>
               new ApiError(
-                429,
                 'rate-limited',
                 `Too many posts and edits from your address: please wait ${Math.max(1, Math.ceil(ttl / 1000))} seconds and try again.`,
               ),

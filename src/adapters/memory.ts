@@ -3,7 +3,7 @@ import { avatarSeed } from '../core/avatar';
 import { ColloquyError } from '../core/errors';
 import { buildThread } from '../core/thread';
 import type { Comment } from '../core/types';
-import { normalizeNewComment, validateNewComment, type FieldProblem } from '../core/validation';
+import { normalizeNewComment, validateBody, validateNewComment, type FieldProblem } from '../core/validation';
 import type { StorageAdapter, ThreadEvent } from './types';
 
 export interface MemoryAdapterOptions {
@@ -26,7 +26,7 @@ const copy = (comment: Comment): Comment => ({ ...comment, author: { ...comment.
 const isPublic = (comment: Comment) => comment.status === 'approved';
 
 /** Rejects what the server would reject, with the field the form shows the message at. */
-function rejectInvalid([problem]: FieldProblem[]) {
+function rejectInvalid([problem]: (FieldProblem | undefined)[]) {
   if (problem) throw new ColloquyError('invalid', `The ${problem.field} is not valid (${problem.problem}).`, problem.field);
 }
 
@@ -105,7 +105,7 @@ export function createCollectionAdapter(options: MemoryAdapterOptions, persisten
       aborted(signal);
       const { comment } = find(id);
       // Only the body changes; the stored author already passed validation.
-      rejectInvalid(validateNewComment({ threadId: comment.threadId, parentId: null, body, author: { name: comment.author.name, email: 'kept@example.com' } }));
+      rejectInvalid([validateBody(body)]);
       Object.assign(comment, { body, updatedAt: new Date().toISOString() });
       save(comment.threadId);
       emit(comment.threadId, { type: 'updated', comment: copy(comment) });

@@ -44,40 +44,72 @@ const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
 /** Length as a reader counts it: an emoji is one character, not two UTF-16 units. */
 const codePoints = (s: string) => s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ' ').length;
 
+/** One field's problem, if any: empty and required, too long (checked before syntax, so an oversized value is never parsed), or malformed. */
+function checkField(
+  field: CommentField,
+  value: string,
+  required: boolean,
+  max: number,
+  bad: (value: string) => boolean,
+  problem: ValidationProblem,
+): FieldProblem | undefined {
+  if (!value) return required ? { field, problem: 'required' } : undefined;
+  if (codePoints(value) > max) return { field, problem: 'too-long', limit: max };
+  return bad(value) ? { field, problem } : undefined;
+}
+
+/**
+ * Checks a comment body on its own (an edit, an owner's reply) exactly as `validateNewComment`
+ * checks it within a new comment, after `normalizeBody`. Undefined means valid.
+ */
+export function validateBody(body: string, rules: Partial<ValidationRules> = {}): FieldProblem | undefined {
+  // `??` rather than a spread, so an explicit `undefined` keeps the default.
+  const max = rules.bodyMaxLength ?? defaultValidationRules.bodyMaxLength;
+  return checkField('body', normalizeBody(body), true, max, (v) => BODY_CONTROL.test(v), 'invalid');
+}
+
+/** Checks an author name on its own (the name an owner replies under) as `validateNewComment` checks it, after trimming. */
+export function validateName(name: string, rules: Partial<ValidationRules> = {}): FieldProblem | undefined {
+  const max = rules.nameMaxLength ?? defaultValidationRules.nameMaxLength;
+  return checkField('name', name.trim(), true, max, (v) => CONTROL.test(v), 'invalid');
+}
+
 /**
  * Checks a submission as it will be stored (after `normalizeNewComment`). Returns at most one
  * problem per field, in form order (body, name, email, url, then parentId); `[]` means valid.
  */
 export function validateNewComment(input: NewComment, rules: Partial<ValidationRules> = {}): FieldProblem[] {
-  // `??` rather than a spread, so an explicit `undefined` keeps the default.
-  const d = defaultValidationRules;
   const { body, parentId, author } = normalizeNewComment(input);
-  const problems: FieldProblem[] = [];
-  const check = (field: CommentField, value: string, required: boolean, max: number, bad: (value: string) => boolean, problem: ValidationProblem) => {
-    // Length before syntax, so an oversized value is never parsed.
-    if (!value) {
-      if (required) problems.push({ field, problem: 'required' });
-    } else if (codePoints(value) > max) problems.push({ field, problem: 'too-long', limit: max });
-    else if (bad(value)) problems.push({ field, problem });
-  };
-  check('body', body, true, rules.bodyMaxLength ?? d.bodyMaxLength, (v) => BODY_CONTROL.test(v), 'invalid');
-  check('name', author.name, true, rules.nameMaxLength ?? d.nameMaxLength, (v) => CONTROL.test(v), 'invalid');
-  check('email', author.email, rules.requireEmail ?? d.requireEmail, EMAIL_MAX, (v) => CONTROL.test(v) || !EMAIL.test(v), 'invalid-email');
-  // The control check matters: `new URL` silently drops tabs and newlines.
-  check('url', author.url ?? '', false, URL_MAX, (v) => CONTROL.test(v) || !isHttpUrl(v), 'invalid-url');
-  if (parentId != null && !(parentId && parentId.length <= PARENT_ID_MAX)) problems.push({ field: 'parentId', problem: 'invalid' });
+  const problems = [
+    validateBody(body, rules),
+    validateName(author.name, rules),
+    checkField(
+      'email',
+      author.email,
+      rules.requireEmail ?? defaultValidationRules.requireEmail,
+      EMAIL_MAX,
+      (v) => CONTROL.test(v) || !EMAIL.test(v),
+      'invalid-email',
+    ),
+    // The control check matters: `new URL` silently drops tabs and newlines.
+    checkField('url', author.url ?? '', false, URL_MAX, (v) => CONTROL.test(v) || !isHttpUrl(v), 'invalid-url'),
+  ].filter((problem): problem is FieldProblem => problem !== undefined);
+  if (parentId !== null && parentId !== undefined && !(parentId && parentId.length <= PARENT_ID_MAX)) problems.push({ field: 'parentId', problem: 'invalid' });
   return problems;
 }
 
 /**
- * The submission as it should be stored. The body keeps leading whitespace, which is meaningful in
- * markdown (indented code); all line breaks become LF so lengths match on every platform.
+ * A body as it should be stored. Leading whitespace stays, as it is meaningful in markdown
+ * (indented code); all line breaks become LF so lengths match on every platform.
  */
+export const normalizeBody = (body: string) => body.replace(/\r\n?/g, '\n').trimEnd();
+
+/** The submission as it should be stored: the body as `normalizeBody` leaves it, author fields trimmed. */
 export function normalizeNewComment(input: NewComment): NewComment {
   const { name, email, url } = input.author;
   return {
     ...input,
-    body: input.body.replace(/\r\n?/g, '\n').trimEnd(),
+    body: normalizeBody(input.body),
     author: { ...input.author, name: name.trim(), email: email.trim(), url: url?.trim() || undefined },
   };
 }

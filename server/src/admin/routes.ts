@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
-import { normalizeNewComment, validateNewComment } from 'colloquy/core';
+import { normalizeBody, validateBody, validateName } from 'colloquy/core';
 import {
   createAdminPassword,
   newSession,
@@ -12,13 +12,13 @@ import {
   sessionToken,
   sessionTokenHash,
 } from './session';
-import { ApiError, fieldProblemError } from '../shared/errors';
+import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
-import { approvalOptions } from '../notifications/outbox';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
+import { commentId, commentParams } from '../shared/schemas';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
-import type { RouteContext } from '../comments/routes';
+import { approvalOptions, type RouteContext } from '../shared/context';
 
 /** Sign-in attempts per minute per client address: enough for typos, too few for guessing. */
 export const SIGN_IN_ATTEMPTS_PER_MINUTE = 5;
@@ -34,10 +34,7 @@ const SIGN_IN_WINDOW_MS = 60_000;
 const OWNER_NAME = 'Site owner';
 
 const statuses = ['pending', 'approved', 'spam', 'deleted'] as const;
-const commentId = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const body = { type: 'string', maxLength: 65_536 } as const;
-
-const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: commentId } } as const;
 
 interface ListAdminQuery {
   status?: ModerationStatus | 'all';
@@ -84,16 +81,10 @@ const replyBody = {
   properties: { body, name: { type: 'string', maxLength: 200 } },
 } as const;
 
-const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
-const notFound = () => new ApiError(404, 'not-found', 'This comment does not exist, or it was deleted.');
-
-/** The body as the public create rules judge it: the owner writes under the same limits as readers. */
+/** The body (and name) as the public create rules judge them: the owner writes under the same limits as readers. */
 function checkedBody(text: string, name = OWNER_NAME): { body: string; name: string } {
-  const input = { threadId: 'x', parentId: null, body: text, author: { name, email: '' } };
-  const problem = validateNewComment(input).find((p) => p.field === 'body' || p.field === 'name');
-  if (problem) throw fieldProblemError(problem);
-  const normalized = normalizeNewComment(input);
-  return { body: normalized.body, name: normalized.author.name };
+  throwIfInvalid(validateBody(text), validateName(name));
+  return { body: normalizeBody(text), name: name.trim() };
 }
 
 /**
@@ -131,10 +122,10 @@ function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (m
   if (origin !== undefined && origin !== own) {
     const hint = untrustedProxyHint(request, origin, own, trustsProxy);
     if (hint) warn(hint);
-    throw new ApiError(403, 'forbidden', hint ?? 'Admin changes are accepted only from the dashboard itself.');
+    throw new ApiError('forbidden', hint ?? 'Admin changes are accepted only from the dashboard itself.');
   }
-  if (site !== undefined && site !== 'same-origin') throw new ApiError(403, 'forbidden', 'Admin changes are accepted only from the dashboard itself.');
-  if (origin === undefined && site === undefined) throw new ApiError(403, 'forbidden', 'Admin changes need an Origin header.');
+  if (site !== undefined && site !== 'same-origin') throw new ApiError('forbidden', 'Admin changes are accepted only from the dashboard itself.');
+  if (origin === undefined && site === undefined) throw new ApiError('forbidden', 'Admin changes need an Origin header.');
 }
 
 /**
@@ -161,7 +152,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     const refuse = (resetAt: string, message: string) => {
       const seconds = secondsUntil(resetAt, now());
       reply.header('retry-after', String(seconds));
-      return new ApiError(429, 'rate-limited', `${message}: please wait ${seconds} seconds and try again.`);
+      return new ApiError('rate-limited', `${message}: please wait ${seconds} seconds and try again.`);
     };
     // Refused attempts from one address do not count site-wide, so one address cannot fill the site's budget.
     const address = await counters.hit(`sign-in:${clientAddress(request)}`, SIGN_IN_WINDOW_MS);
@@ -180,12 +171,12 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
 
   // onRequest: before the body is read or validated, so a request without a session learns nothing else.
   app.addHook('onRequest', async (request) => {
-    if (!password) throw unauthorized(disabled);
+    if (!password) throw new ApiError('unauthorized', disabled);
     if (!signInRoute(request)) {
       // The signature first: a forged or stale cookie costs no database query.
       const token = await cookieToken(request);
       const session = token === undefined ? null : await store.getAdminSession(sessionTokenHash(token), now().toISOString());
-      if (!session) throw unauthorized('Sign in to the dashboard first.');
+      if (!session) throw new ApiError('unauthorized', 'Sign in to the dashboard first.');
     }
     if (isWrite(request)) checkSameOrigin(request, config.trustProxy !== false, warnAboutProxyOnce(request));
   });
@@ -206,7 +197,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
       schema: { body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 1024 } } } },
     },
     async (request, reply) => {
-      if (!(await password!.matches(request.body.password))) throw unauthorized('Wrong password.');
+      if (!(await password!.matches(request.body.password))) throw new ApiError('unauthorized', 'Wrong password.');
       const created = now();
       const expires = new Date(created.getTime() + SESSION_TTL_MS);
       const session = newSession(await sessionKey());
@@ -238,7 +229,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     try {
       before = cursor === undefined ? undefined : decodeCursor(cursor);
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new ApiError(400, 'invalid', 'cursor must be a cursor from a previous page.', 'cursor');
+      if (error instanceof InvalidCursorError) throw invalidCursor();
       throw error;
     }
     const size = Number(limit);
@@ -262,21 +253,21 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     return { results };
   });
 
-  app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: idParams, body: editBody } }, async (request) => {
+  app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: commentParams, body: editBody } }, async (request) => {
     const { body: text } = checkedBody(request.body.body);
     const updated = await store.updateBody(request.params.id, text, now().toISOString());
-    if (!updated) throw notFound();
+    if (!updated) throw commentNotFound();
     return { comment: updated };
   });
 
   app.post<{ Params: { id: string }; Body: { body: string; name?: string } }>(
     '/comments/:id/reply',
-    { schema: { params: idParams, body: replyBody } },
+    { schema: { params: commentParams, body: replyBody } },
     async (request, reply) => {
       const { body: text, name } = checkedBody(request.body.body, request.body.name?.trim() || OWNER_NAME);
       const parent = await store.getEditable(request.params.id);
-      if (!parent || parent.comment.status === 'deleted') throw notFound();
-      if (parent.comment.status === 'spam') throw new ApiError(409, 'conflict', 'This comment is marked as spam: approve it first if you want to answer it.');
+      if (!parent || parent.comment.status === 'deleted') throw commentNotFound();
+      if (parent.comment.status === 'spam') throw new ApiError('conflict', 'This comment is marked as spam: approve it first if you want to answer it.');
       // Answering a held comment approves it (WordPress's "Approve and Reply"): readers would see an answer to nothing.
       if (parent.comment.status === 'pending') await store.setStatus([parent.comment.id], 'approved', approvalOptions(notifier !== undefined, now()));
       const result = await store.createComment({
@@ -295,7 +286,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
         // Followers of the thread hear of the owner's answer like any other approved reply.
         ...(notifier ? { notification: { toOwner: false, subscribeAuthor: false, toFollowers: true } } : {}),
       });
-      if (result.kind !== 'created') throw notFound();
+      if (result.kind !== 'created') throw commentNotFound();
       notifier?.kick();
       return reply.code(201).send({ comment: result.comment });
     },

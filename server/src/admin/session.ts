@@ -1,6 +1,6 @@
-import { createHmac, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync } from 'node:crypto';
 import { promisify } from 'node:util';
-import { sha256Hex } from '../shared/signing';
+import { createSigner, safeEqual, sha256Hex } from '../shared/signing';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number) => Promise<Buffer>;
 
@@ -28,14 +28,11 @@ export function createAdminPassword(password: string): AdminPassword {
   const salt = randomBytes(16);
   const stored = scryptSync(password.normalize('NFC'), salt, 32);
   // Asynchronous per attempt: scrypt is slow on purpose, and must not stall other requests.
-  return { matches: async (candidate) => timingSafeEqual(await scryptAsync(candidate.normalize('NFC'), salt, 32), stored) };
+  return { matches: async (candidate) => safeEqual(await scryptAsync(candidate.normalize('NFC'), salt, 32), stored) };
 }
 
 /** The key session cookies are signed with: the shared secret bound to the current password. */
-export const sessionSigningKey = (secret: string, password: string) =>
-  createHmac('sha256', secret).update(`colloquy-admin-password:${password}`).digest('base64url');
-
-const mac = (key: string, token: string) => createHmac('sha256', key).update(`colloquy-admin-session:${token}`).digest('base64url');
+export const sessionSigningKey = (secret: string, password: string) => createSigner(secret, 'admin-password').sign(password);
 
 /** What the store keeps of a session's token. */
 export const sessionTokenHash = (token: string) => sha256Hex(token);
@@ -43,7 +40,7 @@ export const sessionTokenHash = (token: string) => sha256Hex(token);
 /** A new session: the token (for the store, as its hash) and the cookie value (token and signature). */
 export function newSession(key: string): { token: string; value: string } {
   const token = randomBytes(32).toString('base64url');
-  return { token, value: `${token}.${mac(key, token)}` };
+  return { token, value: `${token}.${createSigner(key, 'admin-session').sign(token)}` };
 }
 
 /**
@@ -52,10 +49,7 @@ export function newSession(key: string): { token: string; value: string } {
  */
 export function sessionToken(value: string | undefined, key: string): string | undefined {
   const match = /^([\w-]{43})\.([\w-]{43})$/.exec(value ?? '');
-  if (!match) return undefined;
-  const given = Buffer.from(match[2]!);
-  const expected = Buffer.from(mac(key, match[1]!));
-  return given.length === expected.length && timingSafeEqual(given, expected) ? match[1] : undefined;
+  return match && createSigner(key, 'admin-session').verify(match[1]!, match[2]) ? match[1] : undefined;
 }
 
 /** The value of one cookie from a Cookie header, or undefined. */

@@ -1,5 +1,5 @@
 import manifest from '../../package.json' with { type: 'json' };
-import { describeServerOptions } from '../config/config';
+import { describeServerOptions } from '../config/help';
 import { main } from '../main';
 import { moderate } from './moderate';
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ColloquyConfigError } from 'colloquy/core';
 import { resolveServerConfig, type ServerConfig } from '../config/config';
 import { readConfigFile } from '../config/config-file';
-import { approvalOptions } from '../notifications/outbox';
+import { approvalOptions } from '../shared/context';
 import { createStoreFromUrl } from '../store';
 import type { CommentStore, ModerationEntry, ModerationStatus, SettableStatus, StatusChange } from '../store/types';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { countsQuery, countsResponse, type CountsQuery } from './schemas';
-import type { RouteContext } from './routes';
+import type { RouteContext } from '../shared/context';
 
 /** `GET /api/counts?thread=a&thread=b`: public comments per thread, for "2 responses" links on index pages. */
 export function countsRoute(app: FastifyInstance, { store }: RouteContext) {

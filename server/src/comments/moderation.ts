@@ -10,6 +10,7 @@
 import { BlockList, isIP } from 'node:net';
 import { ColloquyConfigError } from 'colloquy/core';
 import { parseMarkdown, type MarkdownNode } from 'colloquy/core';
+import { parseAddressRange } from '../shared/addresses';
 
 /** `none` publishes at once; `first-time` holds a comment unless its author's email has an approved one; `all` holds everything. */
 export type ModerationMode = 'none' | 'first-time' | 'all';
@@ -143,18 +144,8 @@ export interface ModerationSettings {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 
-/** `a.b.c.d` or an IPv6 address, optionally with a `/prefix`; null when the entry is not one. */
-function addressEntry(entry: string): { address: string; prefix?: number; family: 'ipv4' | 'ipv6' } | null {
-  const [address = '', prefix, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (!family || rest.length) return null;
-  const max = family === 4 ? 32 : 128;
-  if (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= max)) return null;
-  return { address, family: family === 4 ? 'ipv4' : 'ipv6', ...(prefix === undefined ? {} : { prefix: Number(prefix) }) };
-}
-
 /** An address with a prefix that is not a range (`10.0.0.0/33`): a typo the config refuses rather than match as a word. */
-export const isBadRange = (entry: string) => entry.includes('/') && isIP(entry.split('/')[0]!.trim()) !== 0 && addressEntry(entry.trim()) === null;
+export const isBadRange = (entry: string) => entry.includes('/') && isIP(entry.split('/')[0]!.trim()) !== 0 && parseAddressRange(entry.trim()) === null;
 
 /**
  * Compiles a list of entries, each matched case-insensitively:
@@ -171,7 +162,7 @@ export function compileWordList(entries: readonly string[]): WordList {
   for (const raw of entries) {
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
-    const address = addressEntry(entry);
+    const address = parseAddressRange(entry);
     if (address) {
       if (address.prefix === undefined) addresses.addAddress(address.address, address.family);
       else addresses.addSubnet(address.address, address.prefix, address.family);

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
 import type { Comment, NewComment, SortOrder } from 'colloquy/core';
 import { isHttpUrl } from 'colloquy/core';
-import { normalizeNewComment, validateNewComment } from 'colloquy/core';
+import { normalizeBody, normalizeNewComment, validateBody, validateNewComment } from 'colloquy/core';
 import type { AppConfig } from '../config/config';
-import { ApiError, fieldProblemError } from '../shared/errors';
+import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
 import { issueFormToken, readFormToken } from './form-token';
 import { avatarSeedFor, canonicalJson, sha256Hex, tokenMatches } from '../shared/signing';
 import {
@@ -12,14 +12,12 @@ import {
   decideStatus,
   type Decision,
   type ModerationFacts,
-  type ModerationPolicy,
   type SpamCheck,
   type SpamCheckComment,
   type SpamCheckHook,
   type SpamVerdict,
 } from './moderation';
 import {
-  commentParams,
   commentResponse,
   createCommentBody,
   createdResponse,
@@ -27,7 +25,6 @@ import {
   idempotencyHeaders,
   listQuery,
   listResponse,
-  replayedResponse,
   updateCommentBody,
   type CreateCommentBody,
   type ListQuery,
@@ -35,24 +32,8 @@ import {
 } from './schemas';
 import { decodeCursor, type CursorPosition } from '../store/cursor';
 import { InvalidCursorError, type CommentStore } from '../store/types';
-import type { Notifier } from '../notifications/outbox';
-import type { SharedCounters } from '../shared/rate-limits';
-
-export interface RouteContext {
-  store: CommentStore;
-  config: AppConfig;
-  now: () => Date;
-  /** The moderation policy, compiled once from the config. */
-  policy: ModerationPolicy;
-  /** The site's own spam check, if it has one. */
-  spamCheck?: SpamCheckHook;
-  /** The secret that signs form tokens (from the config, or stored in the database on first use). */
-  formSecret: () => Promise<string>;
-  /** Rate-limit counters kept in the database, shared by every process on it. */
-  counters: SharedCounters;
-  /** Queues notification mails; absent without SMTP settings. */
-  notifier?: Notifier;
-}
+import type { RouteContext } from '../shared/context';
+import { commentParams } from '../shared/schemas';
 
 /** How far back duplicate detection looks for the same body in the same thread. */
 const DUPLICATE_WINDOW_MS = 24 * 60 * 60_000;
@@ -174,32 +155,24 @@ function markPersonal(reply: FastifyReply) {
   reply.header('vary', vary ? `${String(vary)}, X-Colloquy-Own` : 'X-Colloquy-Own');
 }
 
-/** Stands in for a field core checks but this request does not carry (an edit sends only the body). */
-const placeholderAuthor = { name: 'x', email: 'x@example.com' };
-
-/** The body as the create rules judge and store it; core has no body-only validator, so borrow the full one. */
+/** The body as the create rules judge and store it. */
 function checkedBody(body: string): string {
-  const input: NewComment = { threadId: 'x', parentId: null, body, author: placeholderAuthor };
-  const problem = validateNewComment(input).find((p) => p.field === 'body');
-  if (problem) throw fieldProblemError(problem);
-  return normalizeNewComment(input).body;
+  throwIfInvalid(validateBody(body));
+  return normalizeBody(body);
 }
 
 const editableUntil = (comment: Comment, config: AppConfig) => new Date(Date.parse(comment.createdAt) + config.editWindowMinutes * 60_000).toISOString();
 
-const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
-const notFound = () => new ApiError(404, 'not-found', 'This comment does not exist, or it was deleted.');
-
 /** The comment an author may change: checks the bearer token (401), existence (404) and the edit window (403). */
 async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { store, config, now }: RouteContext) {
   const match = /^Bearer[ \t]+([\x21-\x7e]{1,256})$/i.exec(request.headers.authorization ?? '');
-  if (!match) throw unauthorized('Send the edit token that came with the comment: Authorization: Bearer <editToken>.');
+  if (!match) throw new ApiError('unauthorized', 'Send the edit token that came with the comment: Authorization: Bearer <editToken>.');
   const editable = await store.getEditable(request.params.id);
-  if (!editable) throw notFound();
-  if (!tokenMatches(match[1]!, editable.editTokenHash)) throw unauthorized('The edit token does not match this comment.');
-  if (editable.comment.status === 'deleted') throw notFound();
+  if (!editable) throw commentNotFound();
+  if (!tokenMatches(match[1]!, editable.editTokenHash)) throw new ApiError('unauthorized', 'The edit token does not match this comment.');
+  if (editable.comment.status === 'deleted') throw commentNotFound();
   if (now().getTime() >= Date.parse(editableUntil(editable.comment, config))) {
-    throw new ApiError(403, 'forbidden', `Comments can be edited or deleted for ${config.editWindowMinutes} minutes after posting; that time has passed.`);
+    throw new ApiError('forbidden', `Comments can be edited or deleted for ${config.editWindowMinutes} minutes after posting; that time has passed.`);
   }
   return editable.comment;
 }
@@ -225,7 +198,7 @@ export function commentRoutes(app: FastifyInstance, { store, now, formSecret }: 
         formToken: issueFormToken(secret, now()),
       };
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new ApiError(400, 'invalid', 'cursor must be a cursor from a previous page.', 'cursor');
+      if (error instanceof InvalidCursorError) throw invalidCursor();
       throw error;
     }
   });
@@ -237,7 +210,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
 
   app.post<{ Body: CreateCommentBody; Headers: { 'idempotency-key'?: string } }>(
     '/comments',
-    { schema: { body: createCommentBody, headers: idempotencyHeaders, response: { 200: replayedResponse, 201: createdResponse } } },
+    { schema: { body: createCommentBody, headers: idempotencyHeaders, response: { 200: commentResponse, 201: createdResponse } } },
     async (request, reply) => {
       const input = request.body;
       const submitted: NewComment = {
@@ -246,11 +219,10 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         body: input.body,
         author: { name: input.author.name, email: input.author.email, ...(input.author.url === undefined ? {} : { url: input.author.url }) },
       };
-      const [problem] = validateNewComment(submitted);
-      if (problem) throw fieldProblemError(problem);
+      throwIfInvalid(...validateNewComment(submitted));
       const pageUrl = input.url?.trim() || undefined;
       if (pageUrl !== undefined && !isHttpUrl(pageUrl)) {
-        throw new ApiError(400, 'invalid', 'Page address must be the full http:// or https:// address of the page.', 'pageUrl');
+        throw new ApiError('invalid', 'Page address must be the full http:// or https:// address of the page.', 'pageUrl');
       }
       const { body, author, parentId, threadId } = normalizeNewComment(submitted);
       const title = input.title?.trim() || undefined;
@@ -297,9 +269,9 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
             .header('idempotent-replayed', 'true')
             .send({ comment: result.comment, editableUntil: editableUntil(result.comment, config) });
         case 'conflict':
-          throw new ApiError(409, 'conflict', 'This Idempotency-Key was already used for a different comment; send a new key.');
+          throw new ApiError('conflict', 'This Idempotency-Key was already used for a different comment; send a new key.');
         case 'parent-not-found':
-          throw new ApiError(400, 'invalid', 'The comment you are replying to does not exist in this thread.', 'parentId');
+          throw new ApiError('invalid', 'The comment you are replying to does not exist in this thread.', 'parentId');
       }
     },
   );
@@ -314,7 +286,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
       const verdict = comment.status === 'approved' ? decideEditedStatus({ body, author: { ...comment.author, email: '' }, ip: request.ip }, policy) : null;
       const hold = verdict && verdict.status !== 'approved' ? verdict.status : undefined;
       const updated = await store.updateBody(comment.id, body, now().toISOString(), hold);
-      if (!updated) throw notFound();
+      if (!updated) throw commentNotFound();
       if (hold) request.log.info({ status: hold, reasons: verdict?.reasons }, 'edited comment held');
       return { comment: updated, editableUntil: editableUntil(updated, config) };
     },
@@ -323,7 +295,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
   app.delete<{ Params: { id: string } }>('/comments/:id', { schema: { params: commentParams, response: { 200: deletedResponse } } }, async (request) => {
     const comment = await authorize(request, context);
     const outcome = await store.deleteComment(comment.id);
-    if (outcome === 'not-found') throw notFound();
+    if (outcome === 'not-found') throw commentNotFound();
     return { outcome };
   });
 }

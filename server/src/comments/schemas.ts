@@ -5,11 +5,8 @@
  * Response schemas double as an allowlist: the serializer writes only the properties named here.
  */
 
-// C0, DEL and C1 control characters.
-const noControl = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+import { noControl, threadId } from '../shared/schemas';
 
-export const threadId = { type: 'string', minLength: 1, maxLength: 200, pattern: noControl } as const;
-const commentId = { type: 'string', minLength: 1, maxLength: 64 } as const;
 /** Generous bounds, so nothing huge reaches core validation; core applies the real limits. */
 const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 
@@ -59,13 +56,6 @@ export const updateCommentBody = {
   additionalProperties: false,
   required: ['body'],
   properties: { body: text(65_536) },
-} as const;
-
-export const commentParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id'],
-  properties: { id: commentId },
 } as const;
 
 export const idempotencyHeaders = {
@@ -132,12 +122,7 @@ export const createdResponse = {
   properties: { comment, editToken: { type: 'string' }, editableUntil: { type: 'string' } },
 } as const;
 
-export const replayedResponse = {
-  type: 'object',
-  required: ['comment', 'editableUntil'],
-  properties: { comment, editableUntil: { type: 'string' } },
-} as const;
-
+/** A comment with the end of its edit window: an edit's answer, and a replayed create's (which cannot repeat the token). */
 export const commentResponse = {
   type: 'object',
   required: ['comment', 'editableUntil'],
@@ -169,10 +154,4 @@ export const countsResponse = {
   type: 'object',
   required: ['counts'],
   properties: { counts: { type: 'object', additionalProperties: { type: 'integer' } } },
-} as const;
-
-export const healthResponse = {
-  type: 'object',
-  required: ['status'],
-  properties: { status: { type: 'string' } },
 } as const;

@@ -1,9 +1,8 @@
-import { isIP } from 'node:net';
-import { ColloquyConfigError } from 'colloquy/core';
-import { isBadRange, MODERATION_MODES, RETIRED_SPAM_CHECKS, SPAM_CHECKS, type ModerationMode, type SpamCheck } from '../comments/moderation';
+import { defaultModerationOptions, moderationOptions, type ModerationOptions } from '../comments/moderation-options';
+import { fail, integer, isAddressOrRange, list, type OptionTable, type Parse } from './option-parsers';
 
 /** How the reference server runs. Every option is an environment variable and a `colloquy serve` flag. */
-export interface ServerConfig {
+export interface ServerConfig extends ModerationOptions {
   /** TCP port to listen on; 0 picks a free one. @default 8080 */
   port: number;
   /** Interface to listen on. @default 'localhost' */
@@ -27,31 +26,7 @@ export interface ServerConfig {
   /** Insert the demo post's two responses when its thread is empty. @default true */
   demoSeed: boolean;
   /**
-   * Which new comments wait for the site owner: `none` publishes at once, `first-time` holds a
-   * comment unless its author's email already has an approved one, `all` holds every comment.
-   * @default 'first-time'
-   */
-  moderation: ModerationMode;
-  /** A comment with more links than this is held (0: any link holds it); `false` (`off`) for no limit. @default 2 */
-  maxLinks: number | false;
-  /**
-   * Words, phrases, email addresses (`@domain` for a whole domain), domains, IP addresses or CIDR
-   * ranges whose comments are spam; `[]` (unset, or `off`) for none. @default []
-   */
-  blocklist: string[];
-  /** The same kinds of entries, whose comments are held for moderation; `[]` (unset, or `off`) for none. @default [] */
-  moderationWords: string[];
-  /** A form submitted sooner than this after the thread was listed is held. @default 3 */
-  minSubmitSeconds: number;
-  /**
-   * The anti-spam checks that run (honeypot, timing, duplicates, hook); `[]` (`off`) for trusted
-   * clients. The link limit and the lists are not among them: they have their own options. @default every check
-   */
-  spamChecks: SpamCheck[];
-  /** How long the spam-check hook may take before the comment is held without its verdict. @default 2000 */
-  spamCheckTimeoutMs: number;
-  /**
-   * Signs the form timestamps. Empty: one is generated on first start and stored in the database,
+   * Signs form tokens, dashboard session cookies and mail links. Empty: one is generated on first start and stored in the database,
    * so every process on that database shares it. @default ''
    */
   secret: string;
@@ -106,13 +81,7 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   trustProxy: false,
   bodyLimit: 65_536,
   demoSeed: true,
-  moderation: 'first-time',
-  maxLinks: 2,
-  blocklist: [],
-  moderationWords: [],
-  minSubmitSeconds: 3,
-  spamChecks: [...SPAM_CHECKS],
-  spamCheckTimeoutMs: 2000,
+  ...defaultModerationOptions,
   secret: '',
   adminPassword: '',
   smtpUrl: '',
@@ -121,51 +90,8 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   publicUrl: '',
 });
 
-type Parse<T> = (raw: string, name: string) => T;
-
-const fail = (name: string, problem: string): never => {
-  throw new ColloquyConfigError(name, problem);
-};
-
-const integer =
-  (min: number, max: number): Parse<number> =>
-  (raw, name) => {
-    const value = Number(raw);
-    return /^\d+$/.test(raw) && value >= min && value <= max ? value : fail(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
-  };
-
-const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
-
-function isAddressOrRange(entry: string): boolean {
-  if (proxyNames.has(entry)) return true;
-  const [address = '', prefix, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (!family || rest.length) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-}
-
-const list = (raw: string) =>
-  raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-
-/**
- * A moderation list: comma-separated entries, or `off` for none (so a variable or flag can empty a
- * list the config file sets). An address with an impossible prefix is a typo, not a word.
- */
-const wordList: Parse<string[]> = (raw, name) => {
-  if (/^off$/i.test(raw)) return [];
-  const entries = list(raw);
-  const bad = entries.find(isBadRange);
-  return bad === undefined ? entries : fail(name, `lists "${bad}", which is neither an IP address nor a CIDR range (e.g. 203.0.113.0/24)`);
-};
-
-/** Every option, in the order `colloquy --help` lists them. */
-const options: {
-  [K in keyof ServerConfig]: { env: string; flag: string; help: string; parse: Parse<ServerConfig[K]> };
-} = {
+/** Every option, in the order `colloquy --help` lists them; features that own settings bring their own part of the table. */
+export const serverOptions: OptionTable<ServerConfig> = {
   port: { env: 'PORT', flag: '--port', help: 'port to listen on (0 = any free port)', parse: integer(0, 65_535) },
   host: {
     env: 'HOST',
@@ -226,80 +152,11 @@ const options: {
     parse: (raw, name) =>
       /^(?:1|true|yes|on)$/i.test(raw) ? true : /^(?:0|false|no|off)$/i.test(raw) ? false : fail(name, `must be true or false, got "${raw}"`),
   },
-  moderation: {
-    env: 'COLLOQUY_MODERATION',
-    flag: '--moderation',
-    help: 'which new comments wait for approval: none, first-time (until the author has an approved one) or all',
-    parse: (raw, name) =>
-      MODERATION_MODES.includes(raw as ModerationMode) ? (raw as ModerationMode) : fail(name, `must be none, first-time or all, got "${raw}"`),
-  },
-  maxLinks: {
-    env: 'COLLOQUY_MAX_LINKS',
-    flag: '--max-links',
-    help: 'a comment with more links than this is held for moderation (0 = any link; off = no limit)',
-    // Not 0 for "no limit": 0 already means "no links at all", and an old config must keep its meaning.
-    parse: (raw, name) =>
-      /^(?:off|false)$/i.test(raw)
-        ? false
-        : /^\d+$/.test(raw) && Number(raw) <= 1000
-          ? Number(raw)
-          : fail(name, `must be a whole number from 0 to 1000, or off for no limit, got "${raw}"`),
-  },
-  blocklist: {
-    env: 'COLLOQUY_BLOCKLIST',
-    flag: '--blocklist',
-    help: 'comma-separated words, emails, @domains, domains, IPs or CIDRs whose comments are spam (off = none)',
-    parse: wordList,
-  },
-  moderationWords: {
-    env: 'COLLOQUY_MODERATION_WORDS',
-    flag: '--moderation-words',
-    help: "comma-separated entries like the blocklist's, whose comments are held for moderation (off = none)",
-    parse: wordList,
-  },
-  minSubmitSeconds: {
-    env: 'COLLOQUY_MIN_SUBMIT_SECONDS',
-    flag: '--min-submit-seconds',
-    help: 'a form sent sooner than this after the thread was listed is held',
-    parse: integer(0, 3600),
-  },
-  spamChecks: {
-    env: 'COLLOQUY_SPAM_CHECKS',
-    flag: '--spam-checks',
-    help: `anti-spam checks to run: off, or a comma-separated list of ${SPAM_CHECKS.join(', ')}`,
-    parse: (raw, name) => {
-      if (/^(?:off|none|false|0)$/i.test(raw)) return [];
-      if (/^(?:all|on|true)$/i.test(raw)) return [...SPAM_CHECKS];
-      const entries = list(raw).map((entry) => entry.toLowerCase());
-      // Once spam checks, now holds of their own: ignoring them would leave on what the owner meant to switch off.
-      const retired = [...new Set(entries.filter((entry) => Object.hasOwn(RETIRED_SPAM_CHECKS, entry)))];
-      if (retired.length) {
-        const setting = (entry: string) => `${sameKindOfName(RETIRED_SPAM_CHECKS[entry]!, name)} (${entry === 'links' ? 'off for no limit' : 'off for none'})`;
-        fail(
-          name,
-          retired.length > 1
-            ? `lists "links" and "blocklist", which are no longer spam checks: the link limit and the blocklist always apply and have their own settings, ` +
-                `${setting('links')} and ${setting('blocklist')}. Remove them from ${name}.`
-            : `lists "${retired[0]}", which is no longer a spam check: ${retired[0] === 'links' ? 'the link limit' : 'the blocklist'} always applies and has its own setting, ` +
-                `${setting(retired[0]!)}. Remove "${retired[0]}" from ${name}.`,
-        );
-      }
-      const bad = entries.find((entry) => !SPAM_CHECKS.includes(entry as SpamCheck));
-      return bad === undefined
-        ? SPAM_CHECKS.filter((check) => entries.includes(check))
-        : fail(name, `must be off, all, or a comma-separated list of ${SPAM_CHECKS.join(', ')}; got "${bad}"`);
-    },
-  },
-  spamCheckTimeoutMs: {
-    env: 'COLLOQUY_SPAM_CHECK_TIMEOUT_MS',
-    flag: '--spam-check-timeout-ms',
-    help: 'milliseconds the spam-check hook may take before the comment is held without it',
-    parse: integer(1, 60_000),
-  },
+  ...moderationOptions,
   secret: {
     env: 'COLLOQUY_SECRET',
     flag: '--secret',
-    help: 'signs form timestamps; give every process the same one (prefer the variable: flags show in ps)',
+    help: 'signs form tokens, dashboard sessions and mail links; give every process the same one (prefer the variable: flags show in ps)',
     parse: (raw, name) => (raw.length >= 16 ? raw : fail(name, 'must be at least 16 characters long')),
   },
   adminPassword: {
@@ -337,15 +194,9 @@ const options: {
   },
 };
 
-/** The name of another option in the form `source` (a flag, a variable or a file key) names its own. */
-function sameKindOfName(key: keyof ServerConfig, source: string): string {
-  const { env, flag } = options[key];
-  return source.startsWith('--') ? flag : source.endsWith('(config file)') ? key : env;
-}
-
 /** Splits `--name value` and `--name=value` flags; anything else is a mistake worth naming. */
 function parseFlags(argv: readonly string[]): Map<string, string> {
-  const known = new Set(Object.values(options).map((option) => option.flag));
+  const known = new Set(Object.values(serverOptions).map((option) => option.flag));
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -379,11 +230,11 @@ export function resolveServerConfig(
   file: Record<string, unknown> = {},
 ): ServerConfig {
   const flags = parseFlags(argv);
-  const unknown = Object.keys(file).find((key) => !(key in options));
-  if (unknown) fail(`${unknown} (config file)`, `is not an option; the keys are ${Object.keys(options).join(', ')}`);
+  const unknown = Object.keys(file).find((key) => !(key in serverOptions));
+  if (unknown) fail(`${unknown} (config file)`, `is not an option; the keys are ${Object.keys(serverOptions).join(', ')}`);
   const config = { ...defaultServerConfig } as Record<keyof ServerConfig, unknown>;
-  for (const key of Object.keys(options) as (keyof ServerConfig)[]) {
-    const { env: variable, flag, parse } = options[key];
+  for (const key of Object.keys(serverOptions) as (keyof ServerConfig)[]) {
+    const { env: variable, flag, parse } = serverOptions[key];
     const fromFlag = flags.get(flag);
     const fromEnv = env[variable]?.trim() ? env[variable] : undefined;
     const raw = fromFlag ?? fromEnv ?? fileValue(key, file[key]);
@@ -394,24 +245,4 @@ export function resolveServerConfig(
   if (config.smtpUrl && !config.mailFrom) fail('COLLOQUY_MAIL_FROM', 'is needed with COLLOQUY_SMTP_URL: the From address of notification mails');
   if (config.smtpUrl && !config.publicUrl) fail('COLLOQUY_PUBLIC_URL', 'is needed with COLLOQUY_SMTP_URL: the links in notification mails point there');
   return config as ServerConfig;
-}
-
-/** The option table as `colloquy --help` prints it. */
-export function describeServerOptions(): string {
-  return Object.entries(options)
-    .map(([key, { env, flag, help }]) => {
-      const fallback = defaultServerConfig[key as keyof ServerConfig];
-      const shown =
-        key === 'secret'
-          ? 'generated and stored in the database'
-          : key === 'adminPassword'
-            ? 'none: /admin is off'
-            : Array.isArray(fallback)
-              ? fallback.length
-                ? fallback.join(',')
-                : 'none'
-              : String(fallback) || 'none';
-      return `  ${`${flag} <value>`.padEnd(32)}${env}, file key "${key}"\n  ${''.padEnd(32)}${help} (default: ${shown})`;
-    })
-    .join('\n');
 }

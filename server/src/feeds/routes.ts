@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { FEED_SIZE, renderFeed } from './atom';
-import { threadId } from '../comments/schemas';
-import type { RouteContext } from '../comments/routes';
+import { threadId } from '../shared/schemas';
+import type { RouteContext } from '../shared/context';
 
 // Unknown parameters are ignored, not refused: feed readers and proxies add cache-busters.
 const feedQuery = { type: 'object', properties: { thread: threadId } } as const;

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { escapeHtml } from 'colloquy/core';
-import { approvalOptions, verifyLink, type LinkPurpose } from './outbox';
+import { verifyLink, type LinkPurpose } from './outbox';
 import type { SettableStatus } from '../store/types';
-import type { RouteContext } from '../comments/routes';
+import { approvalOptions, type RouteContext } from '../shared/context';
 
 /**
  * The pages behind the links in notification mails. Each link is signed (HMAC over purpose, id and

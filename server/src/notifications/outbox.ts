@@ -1,9 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { nanoid } from 'nanoid';
 import nodemailer from 'nodemailer';
 import { escapeHtml, markdownToHtml } from 'colloquy/core';
 import type { AppConfig } from '../config/config';
+import type { Notifier } from '../shared/context';
+import { createSigner } from '../shared/signing';
 import type { CommentStore, NotificationJob, NotificationSubject, OutboxItem } from '../store/types';
 
 /**
@@ -41,21 +42,19 @@ const BATCH = 10;
  */
 const LEASE_MS = 15 * 60_000;
 
-const mac = (secret: string, purpose: LinkPurpose, id: string, expires: number) =>
-  createHmac('sha256', secret).update(`colloquy-link:${purpose}:${id}:${expires}`).digest('base64url');
+/** What a link's signature covers: what it lets its holder do, to what, until when. */
+const linkMessage = (purpose: LinkPurpose, id: string, expires: number) => `${purpose}:${id}:${expires}`;
 
 /** `exp=…&sig=…` for a link that lets its holder do `purpose` to `id` until `expires` (ms since the epoch). */
 export function signLink(secret: string, purpose: LinkPurpose, id: string, expires: number): string {
-  return `exp=${expires}&sig=${mac(secret, purpose, id, expires)}`;
+  return `exp=${expires}&sig=${createSigner(secret, 'link').sign(linkMessage(purpose, id, expires))}`;
 }
 
 /** Whether the signature is ours, for this purpose and id, and not expired. Constant-time on the signature. */
 export function verifyLink(secret: string, purpose: LinkPurpose, id: string, exp: string | undefined, sig: string | undefined, now: Date): boolean {
-  if (!exp || !sig || !/^\d{1,15}$/.test(exp)) return false;
+  if (!exp || !/^\d{1,15}$/.test(exp)) return false;
   const expires = Number(exp);
-  const given = Buffer.from(sig);
-  const expected = Buffer.from(mac(secret, purpose, id, expires));
-  return given.length === expected.length && timingSafeEqual(given, expected) && now.getTime() <= expires;
+  return createSigner(secret, 'link').verify(linkMessage(purpose, id, expires), sig) && now.getTime() <= expires;
 }
 
 /** One line, for headers we compose: CR, LF and other controls could start a header of their own. */
@@ -76,17 +75,6 @@ interface OutboxMessage {
   text: string;
   html: string;
   headers?: Record<string, string>;
-}
-
-/** `setStatus` options: with notifications on, each approval queues the mails to the thread's followers. */
-export const approvalOptions = (notificationsOn: boolean, now: Date) => (notificationsOn ? { notifyFollowersAt: now.toISOString() } : {});
-
-export interface Notifier {
-  /** Works through what is due now (also runs on a timer): call it after queueing a job. */
-  kick(): void;
-  start(): void;
-  /** Stops the timer and waits for the item being worked on. */
-  stop(): Promise<void>;
 }
 
 export interface NotifierOptions {

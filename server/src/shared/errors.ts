@@ -2,27 +2,50 @@ import type { FastifyError } from 'fastify';
 import { createTranslator } from 'colloquy/core';
 import type { FieldProblem } from 'colloquy/core';
 
+/**
+ * Every error code the API answers with, its HTTP status and the message it carries when the
+ * thrower has nothing more precise to say. The one list: routes throw by code, the status follows,
+ * and docs/api.md's error table is checked against it (server/test/unit/errors.test.ts).
+ */
+export const API_ERRORS = {
+  invalid: { status: 400, message: 'The request is not valid.' },
+  unauthorized: { status: 401, message: 'Sign in, or send the token that proves you may do this.' },
+  forbidden: { status: 403, message: 'This is not allowed.' },
+  'not-found': { status: 404, message: 'Not found.' },
+  conflict: { status: 409, message: 'The request conflicts with what is stored.' },
+  'too-large': { status: 413, message: 'The request is too large.' },
+  'unsupported-media-type': { status: 415, message: 'Send the request body as JSON, with Content-Type: application/json.' },
+  'rate-limited': { status: 429, message: 'Too many requests: please wait and try again.' },
+  server: { status: 500, message: 'Something went wrong on the server. Please try again later.' },
+  unavailable: { status: 503, message: 'Something went wrong on the server. Please try again later.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
 /** The `code` of an error body; the HTTP status says the same thing for machines that only read that. */
-export type ApiErrorCode =
-  'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'unsupported-media-type' | 'rate-limited' | 'unavailable' | 'server';
+export type ApiErrorCode = keyof typeof API_ERRORS;
 
 /** The one error shape every route and every failure answers with: `{ error: { code, message, field? } }`. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  readonly statusCode: number;
   constructor(
-    readonly statusCode: number,
     readonly code: ApiErrorCode,
-    message: string,
+    message: string = API_ERRORS[code].message,
     /** The input at fault: `body`, `name`, `email`, `url` (the author's website), `parentId`, `thread`, … */
     readonly field?: string,
   ) {
     super(message);
+    this.statusCode = API_ERRORS[code].status;
   }
 
   toJSON() {
     return { error: { code: this.code, message: this.message, ...(this.field === undefined ? {} : { field: this.field }) } };
   }
 }
+
+/** The 404 of every route that looks up one comment. */
+export const commentNotFound = () => new ApiError('not-found', 'This comment does not exist, or it was deleted.');
+/** A listing's `cursor` the store could not read. */
+export const invalidCursor = () => new ApiError('invalid', 'cursor must be a cursor from a previous page.', 'cursor');
 
 const { t } = createTranslator('en');
 
@@ -82,30 +105,30 @@ const label = (field: string) => labels[field] ?? `"${field}"`;
 export function validationError(error: FastifyError): ApiError {
   const [first] = error.validation ?? [];
   const context = error.validationContext;
-  if (!first) return new ApiError(400, 'invalid', 'The request is not valid.');
+  if (!first) return new ApiError('invalid');
   const params = first.params as Record<string, unknown>;
   const base = first.instancePath ?? '';
   if (first.keyword === 'required') {
     const field = fieldOf(context, `${base}/${String(params.missingProperty)}`);
-    return new ApiError(400, 'invalid', t('errRequired', { field: label(field) }), field);
+    return new ApiError('invalid', t('errRequired', { field: label(field) }), field);
   }
   if (first.keyword === 'additionalProperties') {
     const where = context === 'body' ? 'field' : 'parameter';
     const name = String(params.additionalProperty);
     // Named only when it looks like a field name: a key can be anything, an email address included.
-    if (!/^[A-Za-z_][\w-]{0,63}$/.test(name)) return new ApiError(400, 'invalid', `Unknown ${where}: remove it and try again.`);
+    if (!/^[A-Za-z_][\w-]{0,63}$/.test(name)) return new ApiError('invalid', `Unknown ${where}: remove it and try again.`);
     const field = fieldOf(context, `${base}/${name}`);
-    return new ApiError(400, 'invalid', `Unknown ${where} "${field}": remove it and try again.`, field);
+    return new ApiError('invalid', `Unknown ${where} "${field}": remove it and try again.`, field);
   }
-  if (base === '' && context === 'body') return new ApiError(400, 'invalid', 'The request body must be a JSON object.');
+  if (base === '' && context === 'body') return new ApiError('invalid', 'The request body must be a JSON object.');
   const field = fieldOf(context, base);
-  if (first.keyword === 'maxLength') return new ApiError(400, 'invalid', t('errTooLong', { field: label(field), limit: String(params.limit) }), field);
-  if (first.keyword === 'minLength') return new ApiError(400, 'invalid', t('errRequired', { field: label(field) }), field);
-  if (first.keyword === 'maxItems') return new ApiError(400, 'invalid', `Ask for at most ${String(params.limit)} threads at a time.`, field);
+  if (first.keyword === 'maxLength') return new ApiError('invalid', t('errTooLong', { field: label(field), limit: String(params.limit) }), field);
+  if (first.keyword === 'minLength') return new ApiError('invalid', t('errRequired', { field: label(field) }), field);
+  if (first.keyword === 'maxItems') return new ApiError('invalid', `Ask for at most ${String(params.limit)} threads at a time.`, field);
   if (first.keyword === 'pattern' && (field === 'thread' || field === 'title')) {
-    return new ApiError(400, 'invalid', t('errInvalid', { field: label(field) }), field);
+    return new ApiError('invalid', t('errInvalid', { field: label(field) }), field);
   }
-  return new ApiError(400, 'invalid', `${label(field)} ${expectations[field] ?? 'is not valid'}.`, field);
+  return new ApiError('invalid', `${label(field)} ${expectations[field] ?? 'is not valid'}.`, field);
 }
 
 /** A problem found by core validation, worded as the widget words it (in English). */
@@ -120,20 +143,17 @@ export function fieldProblemError({ field, problem, limit }: FieldProblem): ApiE
           : problem === 'too-long'
             ? t('errTooLong', { field: label(field), limit: String(limit ?? '') })
             : t(problem === 'required' ? 'errRequired' : 'errInvalid', { field: label(field) });
-  return new ApiError(400, 'invalid', message, field);
+  return new ApiError('invalid', message, field);
 }
 
-const byStatus: Record<number, ApiErrorCode> = {
-  400: 'invalid',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not-found',
-  409: 'conflict',
-  413: 'too-large',
-  415: 'unsupported-media-type',
-  429: 'rate-limited',
-  503: 'unavailable',
-};
+/** Throws the 400 for the first problem core validation found; nothing when there is none. */
+export function throwIfInvalid(...problems: (FieldProblem | undefined)[]): void {
+  const problem = problems.find((found) => found !== undefined);
+  if (problem) throw fieldProblemError(problem);
+}
+
+/** The code of each status in the registry; a status two codes shared would be ambiguous, so none does. */
+const codeOfStatus = new Map<number, ApiErrorCode>(Object.entries(API_ERRORS).map(([code, { status }]) => [status, code as ApiErrorCode]));
 
 /** Any error a request can end in (ours, Fastify's, a plugin's, a bug) as an ApiError. */
 export function toApiError(error: FastifyError | Error, bodyLimit: number): ApiError {
@@ -142,17 +162,18 @@ export function toApiError(error: FastifyError | Error, bodyLimit: number): ApiE
   if (fastifyError.validation) return validationError(fastifyError);
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(415, 'unsupported-media-type', 'Send the request body as JSON, with Content-Type: application/json.');
+      return new ApiError('unsupported-media-type');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'too-large', `The request is too large: at most ${bodyLimit} bytes are accepted.`);
+      return new ApiError('too-large', `The request is too large: at most ${bodyLimit} bytes are accepted.`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ApiError(400, 'invalid', 'The request body is empty; send a JSON object.');
+      return new ApiError('invalid', 'The request body is empty; send a JSON object.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError(400, 'invalid', 'The request body is not valid JSON.');
+      return new ApiError('invalid', 'The request body is not valid JSON.');
     case 'FST_ERR_BAD_URL':
-      return new ApiError(400, 'invalid', 'The address is not validly percent-encoded.');
+      return new ApiError('invalid', 'The address is not validly percent-encoded.');
   }
   const status = fastifyError.statusCode ?? 500;
-  if (status >= 400 && status < 500) return new ApiError(status, byStatus[status] ?? 'invalid', error.message || 'The request is not valid.');
-  return new ApiError(status === 503 ? 503 : 500, status === 503 ? 'unavailable' : 'server', 'Something went wrong on the server. Please try again later.');
+  // A client error with a status the registry does not list is answered as `invalid`: clients only ever see documented statuses.
+  if (status >= 400 && status < 500) return new ApiError(codeOfStatus.get(status) ?? 'invalid', error.message || undefined);
+  return new ApiError(status === 503 ? 'unavailable' : 'server');
 }

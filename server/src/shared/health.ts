@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from './errors';
-import { healthResponse } from '../comments/schemas';
-import type { RouteContext } from '../comments/routes';
+import type { RouteContext } from './context';
+
+const healthResponse = { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } as const;
 
 /** How long the database may take to answer before the server reports itself unavailable. */
 const PING_TIMEOUT_MS = 2000;
@@ -18,7 +19,7 @@ export function healthRoute(app: FastifyInstance, { store }: RouteContext) {
         }),
       ]);
     } catch {
-      throw new ApiError(503, 'unavailable', 'The database is not answering.');
+      throw new ApiError('unavailable', 'The database is not answering.');
     } finally {
       clearTimeout(timer);
     }

@@ -1,6 +1,49 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { CommentStore } from '../store/types';
 
 export const sha256Hex = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
+
+/** Compares two strings or buffers in constant time (for equal lengths; a length mismatch is simply false). */
+export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
+  const left = typeof a === 'string' ? Buffer.from(a) : a;
+  const right = typeof b === 'string' ? Buffer.from(b) : b;
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * What a signature may vouch for. Each purpose prefixes what is signed (`colloquy-<purpose>:`), and
+ * no prefix is the start of another, so a signature made for one purpose never verifies for another:
+ * a form token cannot pass as a mail link or a session cookie, whatever it holds.
+ */
+export type SigningPurpose = 'form' | 'link' | 'admin-session' | 'admin-password';
+
+export interface Signer {
+  /** The HMAC-SHA256 of `message` for this signer's purpose: 43 base64url characters. */
+  sign(message: string): string;
+  /** Whether `signature` is this signer's signature of `message`. Constant-time; undefined is false. */
+  verify(message: string, signature: string | undefined): boolean;
+}
+
+/** The one place the server signs: form tokens, admin session cookies and mail links all go through here. */
+export function createSigner(key: string, purpose: SigningPurpose): Signer {
+  const sign = (message: string) => createHmac('sha256', key).update(`colloquy-${purpose}:${message}`).digest('base64url');
+  return { sign, verify: (message, signature) => signature !== undefined && safeEqual(signature, sign(message)) };
+}
+
+/**
+ * The secret every signer is keyed with: COLLOQUY_SECRET, or one generated and stored in the
+ * database on first use, so every process (and the CLI) on that database shares it.
+ */
+export function createSecretSource(store: Pick<CommentStore, 'initSetting'>, configured: string): () => Promise<string> {
+  let secret: Promise<string> | undefined;
+  return () =>
+    (secret ??= configured
+      ? Promise.resolve(configured)
+      : store.initSetting('form-token-secret', randomBytes(32).toString('base64url')).catch((error: unknown) => {
+          secret = undefined;
+          throw error;
+        }));
+}
 
 /** JSON with object keys sorted at every level, so equal requests hash equally whatever their key order. */
 export function canonicalJson(value: unknown): string {
@@ -15,11 +58,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Compares an edit token with a stored SHA-256 hex hash in constant time. */
-export function tokenMatches(token: string, storedHashHex: string): boolean {
-  const given = Buffer.from(sha256Hex(token), 'hex');
-  const stored = Buffer.from(storedHashHex, 'hex');
-  return stored.length === given.length && timingSafeEqual(given, stored);
-}
+export const tokenMatches = (token: string, storedHashHex: string): boolean =>
+  safeEqual(Buffer.from(sha256Hex(token), 'hex'), Buffer.from(storedHashHex, 'hex'));
 
 /**
  * The identicon seed for an author: stable per email (so a reader keeps their avatar) but not the

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { defaultValidationRules, normalizeNewComment, validateNewComment, type FieldProblem } from '../../../src/core/validation';
+import {
+  defaultValidationRules,
+  normalizeBody,
+  normalizeNewComment,
+  validateBody,
+  validateName,
+  validateNewComment,
+  type FieldProblem,
+} from '../../../src/core/validation';
 import type { NewComment } from '../../../src/core/types';
 
 type Overrides = Partial<Omit<NewComment, 'author'>> & { author?: Partial<NewComment['author']> };
@@ -278,5 +286,67 @@ describe('normalizeNewComment', () => {
   it('is idempotent', () => {
     const once = normalizeNewComment(input({ body: 'a\r\nb ', author: { name: ' A ', email: ' e@x.io ', url: ' ' } }));
     expect(normalizeNewComment(once)).toEqual(once);
+  });
+});
+
+describe('validateBody', () => {
+  it('accepts a body, markdown and line breaks included', () => {
+    expect(validateBody('Nice post.')).toBeUndefined();
+    expect(validateBody('    indented code\n\n- a list\ttab')).toBeUndefined();
+    expect(validateBody('x'.repeat(defaultValidationRules.bodyMaxLength))).toBeUndefined();
+    expect(validateBody(EMOJI.repeat(defaultValidationRules.bodyMaxLength))).toBeUndefined();
+  });
+
+  it.each<[string, string, FieldProblem]>([
+    ['empty', '', { field: 'body', problem: 'required' }],
+    ['only whitespace', ' \r\n\t \n', { field: 'body', problem: 'required' }],
+    ['one character too long', 'x'.repeat(10_001), { field: 'body', problem: 'too-long', limit: 10_000 }],
+    ['too long in code points', EMOJI.repeat(10_001), { field: 'body', problem: 'too-long', limit: 10_000 }],
+    ['a NUL byte', 'a\0b', { field: 'body', problem: 'invalid' }],
+    ['an escape character', 'a\x1b[31mred', { field: 'body', problem: 'invalid' }],
+    ['a C1 control', 'a\x85b', { field: 'body', problem: 'invalid' }],
+    ['DEL', 'a\x7fb', { field: 'body', problem: 'invalid' }],
+  ])('refuses a body that is %s', (_, body, problem) => {
+    expect(validateBody(body)).toEqual(problem);
+  });
+
+  it('judges the body as it will be stored: CRLF counts as one character, trailing whitespace not at all', () => {
+    const max = 10;
+    expect(validateBody('12345\r\n789\r\n   ', { bodyMaxLength: max })).toBeUndefined();
+    expect(validateBody('12345\r\n78901\r\n', { bodyMaxLength: max })).toEqual({ field: 'body', problem: 'too-long', limit: max });
+    // A lone CR is a line break too, not a control character.
+    expect(validateBody('a\rb')).toBeUndefined();
+  });
+
+  it('takes the rules, and an explicit undefined keeps the default', () => {
+    expect(validateBody('abcd', { bodyMaxLength: 3 })).toEqual({ field: 'body', problem: 'too-long', limit: 3 });
+    expect(validateBody('x'.repeat(10_000), { bodyMaxLength: undefined })).toBeUndefined();
+  });
+
+  it('agrees with validateNewComment on every body', () => {
+    for (const body of ['', ' ', 'ok', 'a\0b', 'x'.repeat(10_001), 'a\r\nb \n', '\t\x7f']) {
+      expect(validateBody(body), JSON.stringify(body)).toEqual(problemsFor('body', input({ body }))[0]);
+    }
+  });
+});
+
+describe('validateName', () => {
+  it('checks a name alone as a new comment does: trimmed, required, bounded, no control characters', () => {
+    expect(validateName('  Site owner  ')).toBeUndefined();
+    expect(validateName('   ')).toEqual({ field: 'name', problem: 'required' });
+    expect(validateName('x'.repeat(101))).toEqual({ field: 'name', problem: 'too-long', limit: 100 });
+    expect(validateName('Ada\nLovelace')).toEqual({ field: 'name', problem: 'invalid' });
+    expect(validateName('Ada', { nameMaxLength: 2 })).toEqual({ field: 'name', problem: 'too-long', limit: 2 });
+    for (const name of ['', 'Ada', 'a\tb', 'x'.repeat(101)]) {
+      expect(validateName(name), JSON.stringify(name)).toEqual(problemsFor('name', input({ author: { name } }))[0]);
+    }
+  });
+});
+
+describe('normalizeBody', () => {
+  it('turns every line break into LF and drops trailing whitespace, keeping leading whitespace', () => {
+    expect(normalizeBody('    code\r\nline\rnext \t\r\n\n')).toBe('    code\nline\nnext');
+    expect(normalizeBody('')).toBe('');
+    expect(normalizeBody(input({ body: ' a\r\n' }).body)).toBe(normalizeNewComment(input({ body: ' a\r\n' })).body);
   });
 });

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createSigner, safeEqual, type SigningPurpose } from '../../src/shared/signing';
+import { issueFormToken } from '../../src/comments/form-token';
+import { signLink } from '../../src/notifications/outbox';
+import { newSession, sessionSigningKey, sessionToken } from '../../src/admin/session';
+
+const KEY = 'a-secret-of-some-length';
+const PURPOSES: SigningPurpose[] = ['form', 'link', 'admin-session', 'admin-password'];
+
+describe('createSigner', () => {
+  it('signs as it always did, so tokens and links already handed out stay valid', () => {
+    // Signatures made before the signer existed (HMAC-SHA256 over `colloquy-<purpose>:<message>`).
+    expect(createSigner(KEY, 'form').sign('1700000000000')).toBe('2VS1uqr-VbHtun70Qjq9hyMGepfS_P2pFE205N2Db7E');
+    expect(createSigner(KEY, 'link').sign('approve:c1:1700000000000')).toBe('smyvTTwJJtMk33W68S9OOUWb-r_OgR8Shzmfc7egips');
+    expect(sessionSigningKey(KEY, 'hunter2hunter2')).toBe('ZjZHty6nlt8eY17f5gtBIrQQFnLRQ9xaywn6RcrF2_g');
+    expect(issueFormToken(KEY, new Date(1_700_000_000_000))).toBe('1700000000000.2VS1uqr-VbHtun70Qjq9hyMGepfS_P2pFE205N2Db7E');
+    expect(signLink(KEY, 'approve', 'c1', 1_700_000_000_000)).toBe('exp=1700000000000&sig=smyvTTwJJtMk33W68S9OOUWb-r_OgR8Shzmfc7egips');
+  });
+
+  it('verifies its own signatures and nothing else', () => {
+    const signer = createSigner(KEY, 'form');
+    const signature = signer.sign('message');
+    expect(signature).toMatch(/^[\w-]{43}$/);
+    expect(signer.verify('message', signature)).toBe(true);
+    expect(signer.verify('message!', signature)).toBe(false);
+    expect(signer.verify('message', undefined)).toBe(false);
+    expect(signer.verify('message', '')).toBe(false);
+    expect(signer.verify('message', `${signature}x`)).toBe(false);
+    expect(signer.verify('message', signature.slice(0, -1))).toBe(false);
+    expect(createSigner('another-secret-entirely', 'form').verify('message', signature)).toBe(false);
+  });
+
+  it('keeps purposes apart: a signature for one never verifies for another', () => {
+    for (const made of PURPOSES) {
+      for (const checked of PURPOSES) {
+        const signature = createSigner(KEY, made).sign('1700000000000');
+        expect(createSigner(KEY, checked).verify('1700000000000', signature), `${made} as ${checked}`).toBe(made === checked);
+      }
+    }
+  });
+
+  it('reads back a session cookie only under the key it was made with', () => {
+    const key = sessionSigningKey(KEY, 'hunter2hunter2');
+    const { token, value } = newSession(key);
+    expect(sessionToken(value, key)).toBe(token);
+    expect(sessionToken(value, sessionSigningKey(KEY, 'another-password'))).toBeUndefined();
+    // A form token's signature, however shaped, is no session cookie.
+    expect(sessionToken(`${token}.${createSigner(key, 'form').sign(token)}`, key)).toBeUndefined();
+  });
+});
+
+describe('safeEqual', () => {
+  it('compares strings and buffers, false on different lengths', () => {
+    expect(safeEqual('abc', 'abc')).toBe(true);
+    expect(safeEqual('abc', 'abd')).toBe(false);
+    expect(safeEqual('abc', 'abcd')).toBe(false);
+    expect(safeEqual(Buffer.from([1, 2]), Buffer.from([1, 2]))).toBe(true);
+    expect(safeEqual('', '')).toBe(true);
+  });
+});
