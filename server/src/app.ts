@@ -1,6 +1,6 @@
 import { createSecretSource } from './comments/form-token';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -29,7 +29,7 @@ export interface AppOptions {
   config?: Partial<AppConfig>;
   /** The clock for timestamps and edit windows; tests pass a fake one. @default () => new Date() */
   now?: () => Date;
-  /** The folder holding demo/ and dist/, served at /. @default the `colloquy` package */
+  /** The widget package, whose dist/ (the script-tag bundles and the dashboard's) is served at /. @default the `colloquy` package */
   root?: string;
   /** Fastify's logger option. @default false */
   logger?: boolean | { level: string };
@@ -44,6 +44,10 @@ export interface AppOptions {
   mail?: { retryBaseMs?: number; pollMs?: number };
 }
 
+const homePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>Colloquy</title></head>
+<body><h1>Colloquy</h1><p>This is a Colloquy comment server. Pages load its widget from <a href="/colloquy.js">/colloquy.js</a>; the site owner moderates at <a href="/admin">/admin</a>.</p></body></html>
+`;
+
 const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
 
 function sendError(reply: FastifyReply, error: ApiError) {
@@ -53,7 +57,8 @@ function sendError(reply: FastifyReply, error: ApiError) {
 
 /**
  * The reference server as a Fastify instance that never listens: `main` listens, tests call
- * `inject()` (or `listen({ port: 0 })`). Serves the API under /api, and demo/ and dist/ at /.
+ * `inject()` (or `listen({ port: 0 })`). Serves the API under /api, the widget's bundles at / and the
+ * dashboard at /admin; with `config.demo`, also that folder's demo pages at /.
  */
 export function createApp({
   store,
@@ -171,14 +176,13 @@ export function createApp({
   );
 
   const staticFiles = createStaticFiles({
-    mounts: [
-      ['/', join(root, 'demo')],
-      ['/', join(root, 'dist')],
-    ],
+    mounts: [...(config.demo ? [['/', resolve(config.demo)] as [string, string]] : []), ['/', join(root, 'dist')]],
   });
   app.get('/admin', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', adminPage.csp).send(adminPage.html),
   );
+  // Without demo pages, / says what this server is rather than answering a bare 404.
+  if (!config.demo) app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(homePage));
   app.get('/*', async (request, reply) => {
     const file = isApi(request.url) ? null : await staticFiles(request.url);
     if (!file) return reply.callNotFound();

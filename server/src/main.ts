@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ColloquyConfigError } from 'colloquy/core';
@@ -20,13 +21,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens and migrates the store, seeds the demo thread, and listens. */
+/** Opens and migrates the store, seeds the demo thread (with `demo` set), and listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  if (
+    config.demo &&
+    !(await stat(config.demo).then(
+      (info) => info.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new ColloquyConfigError('demo (--demo, COLLOQUY_DEMO)', `names "${config.demo}", which is not a folder: point it at the demo pages (e.g. demo)`);
+  }
   const store = createStoreFromUrl(config.databaseUrl);
   let app: FastifyInstance | undefined;
   try {
     await store.migrate();
-    if (config.demoSeed) await seedDemo(store);
+    if (config.demo) await seedDemo(store);
     app = createApp({ store, config, logger: { level: 'warn' } });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
