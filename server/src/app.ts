@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { defaultServerConfig, type AppConfig } from './config/config';
 import { ApiError, toApiError } from './shared/errors';
 import { createModerationPolicy, type SpamCheckHook } from './comments/moderation';
@@ -47,6 +47,40 @@ export interface AppOptions {
 const homePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>Colloquy</title></head>
 <body><h1>Colloquy</h1><p>This is a Colloquy comment server. Pages load its widget from <a href="/colloquy.js">/colloquy.js</a>; the site owner moderates at <a href="/admin">/admin</a>.</p></body></html>
 `;
+
+/**
+ * Whether a request with this Origin comes from a page of this server: the browser says so in
+ * Sec-Fetch-Site; without it, the Origin's host is the Host the request was sent to.
+ */
+function isSameOrigin(headers: FastifyRequest['headers'], origin: string): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  return URL.canParse(origin) && new URL(origin).host === headers.host;
+}
+
+/** How many refused origins are named in the log: enough for any real site, bounded against forged headers. */
+const REFUSED_ORIGINS_LOGGED = 20;
+
+/**
+ * Warns once per origin the CORS allowlist refuses. The widget on such a page cannot reach the API,
+ * and its readers only see that it is offline: the site owner learns why from this line.
+ */
+function createRefusedOriginLog(log: FastifyBaseLogger) {
+  const seen = new Set<string>();
+  return (origin: string) => {
+    if (seen.has(origin) || seen.size > REFUSED_ORIGINS_LOGGED) return;
+    seen.add(origin);
+    if (seen.size > REFUSED_ORIGINS_LOGGED) {
+      log.warn(`refused requests from more than ${REFUSED_ORIGINS_LOGGED} origins not in COLLOQUY_ORIGINS; no more are logged`);
+      return;
+    }
+    log.warn(
+      { origin },
+      `refused a request from ${origin}: it is not in COLLOQUY_ORIGINS (--origins), so a widget on its pages cannot reach the API. ` +
+        `If comments belong there, add ${origin} to COLLOQUY_ORIGINS.`,
+    );
+  };
+}
 
 const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
 
@@ -128,15 +162,25 @@ export function createApp({
   });
 
   const allowed = new Set(config.origins);
-  app.register(cors, {
-    // Allowlisted origins get CORS headers; every other origin gets none. Same-origin needs none.
-    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
+  const refusedOrigin = createRefusedOriginLog(app.log);
+  const corsOptions = {
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Authorization', 'X-Colloquy-Own'],
     exposedHeaders: ['Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
     // A malformed preflight from an allowed origin gets the usual answer, not a text/plain 400.
     strictPreflight: false,
+  };
+  app.register(cors, {
+    // Per request rather than a bare origin callback: telling a refused site from our own pages
+    // (demo, dashboard), which send an Origin too but need no CORS, takes the request.
+    delegator: (request, callback) => {
+      const { origin } = request.headers;
+      // Allowlisted origins get CORS headers; every other origin gets none. Same-origin needs none.
+      const ok = origin !== undefined && allowed.has(origin);
+      if (origin !== undefined && !ok && !isSameOrigin(request.headers, origin)) refusedOrigin(origin);
+      callback(null, { ...corsOptions, origin: ok ? origin : false });
+    },
   });
 
   app.register(
