@@ -172,3 +172,23 @@ describe('the moderation dashboard', () => {
     checkErrors(s);
   });
 });
+
+describe('the moderation dashboard in the dark theme', () => {
+  const session = useDemo({ colorScheme: 'dark' }, ['--admin-password', PASSWORD]);
+
+  it('themes the whole page, not only the dashboard: no light frame around it', async () => {
+    const { page, origin } = session();
+    await page.goto(`${origin}/admin`);
+    await page.getByLabel('Password').waitFor();
+    const colors = await page.evaluate(() => {
+      const dashboard = document.getElementById('colloquy-admin')?.shadowRoot?.querySelector('.colloquy');
+      return {
+        html: getComputedStyle(document.documentElement).backgroundColor,
+        bodyMargin: getComputedStyle(document.body).margin,
+        dashboard: dashboard ? getComputedStyle(dashboard).backgroundColor : null,
+      };
+    });
+    expect(colors).toEqual({ html: 'rgb(22, 24, 29)', bodyMargin: '0px', dashboard: 'rgb(22, 24, 29)' });
+    checkErrors(session());
+  });
+});
