@@ -158,7 +158,8 @@ export function createApp({
     // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
     const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
     reply.header('cache-control', read ? 'no-cache' : 'no-store');
-    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    // The API's pages for people (the mail links) set their own, which allows their stylesheet.
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
   });
 
   const allowed = new Set(config.origins);
