@@ -55,6 +55,8 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
   };
 
   useEffect(() => {
+    // Signed out, there is nothing to list: a listing would only answer 401 and replace the sign-out's notice.
+    if (signedIn === false) return;
     void load().then((n) => n !== null && setAnnouncement(`${plural(n)} ${query.status === 'all' ? 'in all statuses' : query.status} shown.`));
   }, [query, signedIn === true]);
 
