@@ -1,9 +1,9 @@
 import { createSecretSource } from './shared/signing';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { defaultServerConfig, type AppConfig } from './config/config';
 import { ApiError, toApiError } from './shared/errors';
 import { createModerationPolicy, type SpamCheckHook } from './comments/moderation';
@@ -30,7 +30,7 @@ export interface AppOptions {
   config?: Partial<AppConfig>;
   /** The clock for timestamps and edit windows; tests pass a fake one. @default () => new Date() */
   now?: () => Date;
-  /** The folder holding demo/ and dist/, served at /. @default the `colloquy` package */
+  /** The widget package, whose dist/ (the script-tag bundles and the dashboard's) is served at /. @default the `colloquy` package */
   root?: string;
   /** Fastify's logger option. @default false */
   logger?: boolean | { level: string };
@@ -45,6 +45,44 @@ export interface AppOptions {
   mail?: { retryBaseMs?: number; pollMs?: number };
 }
 
+const homePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>Colloquy</title></head>
+<body><h1>Colloquy</h1><p>This is a Colloquy comment server. Pages load its widget from <a href="/colloquy.js">/colloquy.js</a>; the site owner moderates at <a href="/admin">/admin</a>.</p></body></html>
+`;
+
+/**
+ * Whether a request with this Origin comes from a page of this server: the browser says so in
+ * Sec-Fetch-Site; without it, the Origin's host is the Host the request was sent to.
+ */
+function isSameOrigin(headers: FastifyRequest['headers'], origin: string): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  return URL.canParse(origin) && new URL(origin).host === headers.host;
+}
+
+/** How many refused origins are named in the log: enough for any real site, bounded against forged headers. */
+const REFUSED_ORIGINS_LOGGED = 20;
+
+/**
+ * Warns once per origin the CORS allowlist refuses. The widget on such a page cannot reach the API,
+ * and its readers only see that it is offline: the site owner learns why from this line.
+ */
+function createRefusedOriginLog(log: FastifyBaseLogger) {
+  const seen = new Set<string>();
+  return (origin: string) => {
+    if (seen.has(origin) || seen.size > REFUSED_ORIGINS_LOGGED) return;
+    seen.add(origin);
+    if (seen.size > REFUSED_ORIGINS_LOGGED) {
+      log.warn(`refused requests from more than ${REFUSED_ORIGINS_LOGGED} origins not in COLLOQUY_ORIGINS; no more are logged`);
+      return;
+    }
+    log.warn(
+      { origin },
+      `refused a request from ${origin}: it is not in COLLOQUY_ORIGINS (--origins), so a widget on its pages cannot reach the API. ` +
+        `If comments belong there, add ${origin} to COLLOQUY_ORIGINS.`,
+    );
+  };
+}
+
 const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
 
 function sendError(reply: FastifyReply, error: ApiError) {
@@ -54,7 +92,8 @@ function sendError(reply: FastifyReply, error: ApiError) {
 
 /**
  * The reference server as a Fastify instance that never listens: `main` listens, tests call
- * `inject()` (or `listen({ port: 0 })`). Serves the API under /api, and demo/ and dist/ at /.
+ * `inject()` (or `listen({ port: 0 })`). Serves the API under /api, the widget's bundles at / and the
+ * dashboard at /admin; with `config.demo`, also that folder's demo pages at /.
  */
 export function createApp({
   store,
@@ -120,19 +159,30 @@ export function createApp({
     // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
     const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
     reply.header('cache-control', read ? 'no-cache' : 'no-store');
-    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    // The API's pages for people (the mail links) set their own, which allows their stylesheet.
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
   });
 
   const allowed = new Set(config.origins);
-  app.register(cors, {
-    // Allowlisted origins get CORS headers; every other origin gets none. Same-origin needs none.
-    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
+  const refusedOrigin = createRefusedOriginLog(app.log);
+  const corsOptions = {
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['Content-Type', 'Idempotency-Key', 'Authorization', 'X-Colloquy-Own'],
     exposedHeaders: ['Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
     // A malformed preflight from an allowed origin gets the usual answer, not a text/plain 400.
     strictPreflight: false,
+  };
+  app.register(cors, {
+    // Per request rather than a bare origin callback: telling a refused site from our own pages
+    // (demo, dashboard), which send an Origin too but need no CORS, takes the request.
+    delegator: (request, callback) => {
+      const { origin } = request.headers;
+      // Allowlisted origins get CORS headers; every other origin gets none. Same-origin needs none.
+      const ok = origin !== undefined && allowed.has(origin);
+      if (origin !== undefined && !ok && !isSameOrigin(request.headers, origin)) refusedOrigin(origin);
+      callback(null, { ...corsOptions, origin: ok ? origin : false });
+    },
   });
 
   app.register(
@@ -171,14 +221,13 @@ export function createApp({
   );
 
   const staticFiles = createStaticFiles({
-    mounts: [
-      ['/', join(root, 'demo')],
-      ['/', join(root, 'dist')],
-    ],
+    mounts: [...(config.demo ? [['/', resolve(config.demo)] as [string, string]] : []), ['/', join(root, 'dist')]],
   });
   app.get('/admin', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', adminPage.csp).send(adminPage.html),
   );
+  // Without demo pages, / says what this server is rather than answering a bare 404.
+  if (!config.demo) app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(homePage));
   app.get('/*', async (request, reply) => {
     const file = isApi(request.url) ? null : await staticFiles(request.url);
     if (!file) return reply.callNotFound();

@@ -1,6 +1,6 @@
 // `colloquy-server`: the reference server as a library, to run inside a site's own Node program.
 export { createApp, type AppOptions } from './app';
-export { startServer, type RunningServer } from './main';
+export { startServer, ServerStartError, type RunningServer } from './main';
 export { resolveServerConfig, defaultServerConfig, type ServerConfig, type AppConfig } from './config/config';
 export { createStoreFromUrl as createStore, createSqliteStore, createPostgresStore, InvalidCursorError } from './store';
 export type * from './store/types';

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ColloquyConfigError } from 'colloquy/core';
@@ -20,19 +21,85 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens and migrates the store, seeds the demo thread, and listens. */
+/**
+ * The server could not start for a reason of its surroundings (the port is taken, the database is
+ * missing): the message is one `[colloquy]` line saying what to do; `cause` is the original error.
+ */
+export class ServerStartError extends Error {
+  override readonly name = 'ServerStartError';
+}
+
+const codeOf = (error: unknown) => (error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined);
+
+/** A store that would not open or migrate, explained without the URL's password. Errors without a code (our bugs) pass unchanged. */
+function databaseError(error: unknown, databaseUrl: string): unknown {
+  const code = codeOf(error);
+  if (code === undefined) return error;
+  const reason = (error as Error).message.replace(/^\[colloquy\] /, '');
+  let problem: string;
+  if (databaseUrl.startsWith('sqlite:')) {
+    problem = `cannot open the SQLite database ${databaseUrl.slice('sqlite:'.length)} (${reason}): check that its folder exists or can be created and is writable, or set DATABASE_URL (--database-url) to another file`;
+  } else {
+    const url = new URL(databaseUrl);
+    const server = `${url.hostname}:${url.port || 5432}`;
+    const name = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username) || 'postgres';
+    const fixes: Record<string, string> = {
+      '3D000': `the PostgreSQL database "${name}" does not exist on ${server}: create it (e.g. createdb -h ${url.hostname} ${name}), or correct the database name in DATABASE_URL (--database-url)`,
+      '28P01': `PostgreSQL on ${server} refused the password of user "${decodeURIComponent(url.username)}": correct it in DATABASE_URL (--database-url)`,
+      '28000': `PostgreSQL on ${server} refused the connection (${reason}): check the user in DATABASE_URL (--database-url) and the server's pg_hba.conf`,
+      ECONNREFUSED: `nothing answers at ${server}: start PostgreSQL there, or correct the host and port in DATABASE_URL (--database-url)`,
+      ENOTFOUND: `cannot find the host "${url.hostname}" of DATABASE_URL (--database-url): correct it`,
+    };
+    problem = Object.hasOwn(fixes, code)
+      ? fixes[code]!
+      : `cannot open the PostgreSQL database "${name}" on ${server} (${reason}): check DATABASE_URL (--database-url)`;
+  }
+  return new ServerStartError(`[colloquy] ${problem}`, { cause: error });
+}
+
+/** Listening failed: a taken or forbidden port, or a host that is not this machine's, explained. Anything else passes unchanged. */
+function listenError(error: unknown, { port, host }: ServerConfig): unknown {
+  const fixes: Record<string, string> = {
+    EADDRINUSE: `port ${port} on ${host} is already in use (another Colloquy, or another program): stop that, or choose a free port with PORT (--port)`,
+    EACCES: `no permission to listen on port ${port}: ports below 1024 need privileges; choose another with PORT (--port), e.g. 8080 behind a reverse proxy`,
+    EADDRNOTAVAIL: `cannot listen on ${host}: it is not an address of this machine; correct HOST (--host), e.g. localhost or 0.0.0.0`,
+    ENOTFOUND: `cannot listen on ${host}: no such host name; correct HOST (--host), e.g. localhost or 0.0.0.0`,
+  };
+  const code = codeOf(error);
+  const problem = code !== undefined && Object.hasOwn(fixes, code) ? fixes[code] : undefined;
+  return problem ? new ServerStartError(`[colloquy] ${problem}`, { cause: error }) : error;
+}
+
+/** Opens and migrates the store, seeds the demo thread (with `demo` set), and listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const store = createStoreFromUrl(config.databaseUrl);
+  if (
+    config.demo &&
+    !(await stat(config.demo).then(
+      (info) => info.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new ColloquyConfigError('demo (--demo, COLLOQUY_DEMO)', `names "${config.demo}", which is not a folder: point it at the demo pages (e.g. demo)`);
+  }
+  let store: CommentStore;
+  try {
+    store = createStoreFromUrl(config.databaseUrl);
+    await store.migrate().catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+  } catch (error) {
+    throw databaseError(error, config.databaseUrl);
+  }
   let app: FastifyInstance | undefined;
   try {
-    await store.migrate();
-    if (config.demoSeed) await seedDemo(store);
+    if (config.demo) await seedDemo(store);
     app = createApp({ store, config, logger: { level: 'warn' } });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app?.close();
     await store.close();
-    throw error;
+    throw listenError(error, config);
   }
   const { port } = app.server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -55,7 +122,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2), env:
     const { file, argv: flags } = readConfigFile(env, argv);
     server = await startServer(resolveServerConfig(env, flags, file));
   } catch (error) {
-    console.error(error instanceof ColloquyConfigError ? error.message : error);
+    // Configuration and surroundings are the owner's to fix: one line says how. Anything else is a bug: its stack.
+    console.error(error instanceof ColloquyConfigError || error instanceof ServerStartError ? error.message : error);
     process.exit(1);
   }
   // A closed terminal or log pipe must not turn a clean shutdown into a crash (EPIPE).

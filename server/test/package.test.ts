@@ -37,6 +37,11 @@ describe('the built colloquy-server package', () => {
         );
       }
     }
-    expect([...packages].sort()).toEqual(Object.keys(manifest.dependencies).sort());
+    // light-my-request is pinned, not imported: fastify's newest needs Node 22 (see install.test.ts).
+    expect([...packages].sort()).toEqual(
+      Object.keys(manifest.dependencies)
+        .filter((name) => name !== 'light-my-request')
+        .sort(),
+    );
   });
 });

@@ -58,6 +58,8 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
   // The list reloads when the query changes or the owner signs in, not on every state change that
   // gives `load` a new identity (each page appended, each selection).
   useEffect(() => {
+    // Signed out, there is nothing to list: a listing would only answer 401 and replace the sign-out's notice.
+    if (signedIn === false) return;
     void load().then((n) => n !== null && setAnnouncement(`${plural(n)} ${query.status === 'all' ? 'in all statuses' : query.status} shown.`));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [query, isSignedIn]);

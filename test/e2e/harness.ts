@@ -1,4 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { Comment } from '../../src/core/types';
 import { resolveServerConfig, startServer, type RunningServer } from 'colloquy-server';
@@ -16,6 +17,9 @@ export const chromiumOptions = {
     '--disable-sync',
   ],
 };
+
+/** The repository's demo pages, which the server serves at / with `--demo`. */
+const demoFolder = fileURLToPath(new URL('../../demo', import.meta.url));
 
 export const postTitle = 'Post-Interview Non-Awkwardness';
 /** The demo page's `data-thread`. */
@@ -80,7 +84,7 @@ export function useDemo(contextOptions: BrowserContextOptions = {}, serverFlags:
   });
 
   beforeEach(async () => {
-    // The server as `colloquy serve` starts it (same flags parser, migrations and demo seed), on a
+    // The server as `npm start` starts it (same flags parser, migrations, demo pages and seed), on a
     // throwaway in-memory SQLite database: a few tens of milliseconds. No rate limit for a test's
     // burst of posts; the environment is left out so a developer's settings cannot leak in.
     // Comments are published at once and a test may post within a second of loading the page, but
@@ -88,7 +92,7 @@ export function useDemo(contextOptions: BrowserContextOptions = {}, serverFlags:
     // checks stay on. `serverFlags` come last, so they win.
     server = await startServer(
       resolveServerConfig({}, [
-        ...['--port', '0', '--host', '127.0.0.1', '--database-url', 'sqlite::memory:', '--rate-limit', '0', '--demo-seed', 'true'],
+        ...['--port', '0', '--host', '127.0.0.1', '--database-url', 'sqlite::memory:', '--rate-limit', '0', '--demo', demoFolder],
         ...['--moderation', 'none', '--min-submit-seconds', '0'],
         ...serverFlags,
       ]),

@@ -1,3 +1,5 @@
+import { pageBaseCss } from '../shared/page-style';
+
 /**
  * The dashboard's host page at /admin: an empty shell that loads the built dashboard script
  * (dist/colloquy-admin.js, `vite build --mode admin`). Its CSP allows only our own script and the
@@ -10,7 +12,9 @@ export const adminPage = {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<meta name="color-scheme" content="light dark">
 <title>Colloquy moderation</title>
+<style>${pageBaseCss}</style>
 </head>
 <body>
 <main id="colloquy-admin"><noscript>The moderation dashboard needs JavaScript.</noscript></main>

@@ -6,7 +6,8 @@ import { moderate } from './moderate';
 const usage = `Usage: colloquy serve [options]
        colloquy moderate list|approve|spam|delete … (see colloquy moderate --help)
 
-Starts the Colloquy server: the comment API under /api, the script-tag bundle and the demo page.
+Starts the Colloquy server: the comment API under /api, the script-tag bundle at /colloquy.js,
+the moderation dashboard at /admin, and with --demo DIR the demo pages at /.
 Every option is also an environment variable, and a key of the JSON file that --config PATH
 (or COLLOQUY_CONFIG) names, e.g. {"origins": ["https://blog.example"], "rateLimit": 20}.
 Flags win over variables, variables over the file:

@@ -23,8 +23,12 @@ export interface ServerConfig extends ModerationOptions {
   trustProxy: false | string[];
   /** Largest request body, in bytes. @default 65536 */
   bodyLimit: number;
-  /** Insert the demo post's two responses when its thread is empty. @default true */
-  demoSeed: boolean;
+  /**
+   * A folder of demo pages (like the repository's demo/) to serve at /, whose demo thread gets the
+   * demo post's two responses when it is empty. For trying Colloquy out, never for a real site:
+   * `npm start` passes `--demo demo`. Empty (or `off`): / serves no pages. @default ''
+   */
+  demo: string;
   /**
    * Signs form tokens, dashboard session cookies and mail links. Empty: one is generated on first start and stored in the database,
    * so every process on that database shares it. @default ''
@@ -56,6 +60,7 @@ export type AppConfig = Pick<
   | 'editWindowMinutes'
   | 'trustProxy'
   | 'bodyLimit'
+  | 'demo'
   | 'moderation'
   | 'maxLinks'
   | 'blocklist'
@@ -80,7 +85,7 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   editWindowMinutes: 15,
   trustProxy: false,
   bodyLimit: 65_536,
-  demoSeed: true,
+  demo: '',
   ...defaultModerationOptions,
   secret: '',
   adminPassword: '',
@@ -145,12 +150,11 @@ export const serverOptions: OptionTable<ServerConfig> = {
     },
   },
   bodyLimit: { env: 'COLLOQUY_BODY_LIMIT', flag: '--body-limit', help: 'largest request body in bytes', parse: integer(1024, 16 * 1024 * 1024) },
-  demoSeed: {
-    env: 'COLLOQUY_DEMO_SEED',
-    flag: '--demo-seed',
-    help: "insert the demo post's two responses into an empty demo thread (true/false)",
-    parse: (raw, name) =>
-      /^(?:1|true|yes|on)$/i.test(raw) ? true : /^(?:0|false|no|off)$/i.test(raw) ? false : fail(name, `must be true or false, got "${raw}"`),
+  demo: {
+    env: 'COLLOQUY_DEMO',
+    flag: '--demo',
+    help: "a folder of demo pages to serve at /, its thread seeded with the demo post's two responses (off = none)",
+    parse: (raw) => (/^(?:off|false|no|0)$/i.test(raw) ? '' : raw),
   },
   ...moderationOptions,
   secret: {

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { escapeHtml } from 'colloquy/core';
+import { escapeHtml, markdownToHtml } from 'colloquy/core';
+import { pageBaseCss, pageColors, styleHash } from '../shared/page-style';
 import { verifyLink, type LinkPurpose } from './outbox';
-import type { SettableStatus } from '../store/types';
+import type { NotificationSubject, SettableStatus } from '../store/types';
 import { approvalOptions, type RouteContext } from '../shared/context';
 
 /**
@@ -32,14 +33,39 @@ const idParams = (extra: Record<string, unknown> = {}) =>
 
 type LinkRequest = { Params: { id: string; action?: string }; Querystring: { exp?: string; sig?: string; n?: string } };
 
+/** The dashboard's look (its colours, light or dark as the system prefers), as one stylesheet the CSP allows by hash. */
+const css =
+  pageBaseCss +
+  `body{font:16px/1.6 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;padding:1em}main{max-width:40em;margin:0 auto}h1{font-size:1.6em;margin:0 0 .5em}` +
+  `a{color:${pageColors.accent}}.meta{color:${pageColors.muted};margin:0 0 .5em}` +
+  `.comment{background:${pageColors.surface};border:1px solid ${pageColors.border};border-radius:6px;padding:.2em 1em;margin:0 0 1em;overflow-wrap:anywhere}` +
+  `button{font:inherit;padding:.4em 1em;border-radius:4px;border:1px solid ${pageColors.accent};background:${pageColors.accent};color:${pageColors.accentText};cursor:pointer}`;
+// No script, no images, no frames; the form posts back to this same address.
+const csp = `default-src 'none'; style-src ${styleHash(css)}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+
 function page(reply: FastifyReply, status: number, title: string, body: string) {
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
     .header('referrer-policy', 'no-referrer')
+    .header('content-security-policy', csp)
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><meta name="color-scheme" content="light dark"><title>${escapeHtml(title)}</title><style>${css}</style></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
     );
+}
+
+/**
+ * The comment a moderation link acts on, as the owner needs it to decide: its thread (linked to the
+ * page when its address is known), its author's name and its text, rendered as the widget renders
+ * it (markdown to safe HTML). Not the author's email: the name is enough to decide.
+ */
+function describeComment({ comment, thread }: NotificationSubject): string {
+  const title = escapeHtml(thread.title || comment.threadId);
+  const threadHtml = thread.url && /^https?:\/\//i.test(thread.url) ? `<a href="${escapeHtml(thread.url)}" rel="noreferrer">${title}</a>` : title;
+  return (
+    `<p class="meta">On ${threadHtml}, ${escapeHtml(comment.author.name)} wrote on ${escapeHtml(comment.createdAt.slice(0, 10))} (${escapeHtml(comment.status)}):</p>` +
+    `<div class="comment">${markdownToHtml(comment.body)}</div>`
+  );
 }
 
 const invalid = (reply: FastifyReply) => page(reply, 403, 'This link is not valid', '<p>The link is incomplete, altered or expired.</p>');
@@ -62,7 +88,9 @@ export function mailLinkRoutes(app: FastifyInstance, context: RouteContext) {
   app.get<LinkRequest>('/moderate/:id/:action', { schema: moderationSchema }, async (request, reply) => {
     const action = moderationActions[request.params.action!]!;
     if (!(await signedOk(request.params.action as LinkPurpose, request.params.id, request.query))) return invalid(reply);
-    return page(reply, 200, action.label, `<p>Comment ${escapeHtml(request.params.id)}.</p>${confirmForm(action.label)}`);
+    const subject = await store.getForNotification(request.params.id);
+    if (!subject) return page(reply, 404, 'Comment not found', '<p>This comment does not exist any more: it was deleted.</p>');
+    return page(reply, 200, action.label, `${describeComment(subject)}${confirmForm(action.label)}`);
   });
   app.post<LinkRequest>('/moderate/:id/:action', { schema: moderationSchema }, async (request, reply) => {
     const action = moderationActions[request.params.action!]!;

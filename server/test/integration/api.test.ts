@@ -2,13 +2,16 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import type { Comment } from 'colloquy/core';
 import { createApp } from '../../src/app';
-import type { AppConfig } from '../../src/config/config';
+import { fileURLToPath } from 'node:url';
+import { resolveServerConfig, type AppConfig } from '../../src/config/config';
 import { demoResponses, demoThread, seedDemo } from '../../src/demo-seed';
+import { startServer as serve } from '../../src/main';
 import type { CommentStore } from '../../src/store/types';
 import { createStoreDatabase, type StoreDatabase } from './stores';
 import type { CreateCommentBody } from '../../src/comments/schemas';
 
 const T0 = Date.UTC(2024, 0, 1, 12);
+const demoFolder = fileURLToPath(new URL('../../../demo', import.meta.url));
 const MINUTE = 60_000;
 
 interface Server {
@@ -242,13 +245,14 @@ describe('happy paths', () => {
     expectError(await remove(app, parent.comment.id, parent.editToken), 404);
   });
 
-  it('serves the demo page and the built bundle, and nothing outside their folders', async () => {
-    const { app } = await startServer();
+  it('serves the demo pages (with demo set) and the built bundle, and nothing outside their folders', async () => {
+    const { app } = await startServer({ demo: demoFolder });
     const page = await app.inject({ url: '/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.body).toContain('Post-Interview Non-Awkwardness');
     expect((await app.inject({ url: '/host.css' })).headers['content-type']).toBe('text/css; charset=utf-8');
+    expect((await app.inject({ url: '/colloquy.js' })).headers['content-type']).toBe('text/javascript; charset=utf-8');
     const head = await app.inject({ method: 'HEAD', url: '/' });
     expect(head.statusCode).toBe(200);
     expect(head.body).toBe('');
@@ -256,6 +260,17 @@ describe('happy paths', () => {
       expectError(await app.inject({ url }), 404);
     }
     expectError(await app.inject({ url: '/%E0%A4%A' }), 400);
+  });
+
+  it('serves no demo pages by default: / says what the server is; the bundles and the dashboard are still there', async () => {
+    const { app } = await startServer({ adminPassword: 'a long admin password' });
+    const home = await app.inject({ url: '/' });
+    expect(home.statusCode).toBe(200);
+    expect(home.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(home.body).toContain('Colloquy comment server');
+    expect(home.body).not.toContain('Post-Interview Non-Awkwardness');
+    for (const url of ['/index.html', '/host.css', '/ar.html']) expectError(await app.inject({ url }), 404);
+    for (const url of ['/colloquy.js', '/colloquy-admin.js', '/admin']) expect((await app.inject({ url })).statusCode, url).toBe(200);
   });
 });
 
@@ -269,6 +284,33 @@ describe('seeding the demo thread', () => {
     expect(page.comments.map((c) => [c.id, c.author.name, c.body])).toEqual(demoResponses.map((r) => [r.id, r.authorName, r.body]));
     // Nobody holds their edit tokens, and the window closed long ago anyway.
     expectError(await remove(app, 'seed-1', 'guess'), 401);
+  });
+
+  it('seeds only a demo: a server started without --demo leaves the demo thread empty, one with it seeds it', async () => {
+    const db = await createStoreDatabase('sqlite');
+    try {
+      const flags = ['--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${db.path}`];
+      const plain = await serve(resolveServerConfig({}, flags));
+      try {
+        expect((await list(plain.app, `thread=${demoThread.id}`)).thread.count).toBe(0);
+      } finally {
+        await plain.close();
+      }
+      const demo = await serve(resolveServerConfig({}, [...flags, '--demo', demoFolder]));
+      try {
+        expect((await list(demo.app, `thread=${demoThread.id}`)).thread.count).toBe(2);
+      } finally {
+        await demo.close();
+      }
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('refuses to start with a demo folder that does not exist, naming the option', async () => {
+    await expect(serve(resolveServerConfig({}, ['--port', '0', '--database-url', 'sqlite::memory:', '--demo', '/no/such/folder']))).rejects.toThrow(
+      /^\[colloquy\] option "demo \(--demo, COLLOQUY_DEMO\)" names "\/no\/such\/folder", which is not a folder/,
+    );
   });
 });
 

@@ -1,11 +1,13 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/sqlite';
 import type { CommentRecordInput, CommentStore, ModerationEntry, StatusChange } from '../../src/store/types';
+import { POSTGRES_URL } from './stores';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = join(root, 'server/dist/colloquy.js');
@@ -227,5 +229,87 @@ describe('colloquy moderate: configuration and mistakes', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: colloquy moderate list/);
     expect((await colloquy(['--help'])).stdout).toContain('colloquy moderate list|approve|spam|delete');
+  });
+});
+
+/** `colloquy serve` in a child process until it listens; `stop()` sends SIGTERM and returns everything it printed. */
+async function serve(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Colloquy: (http:\/\/\S+)\//.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => reject(new Error(`the server exited before listening:\n${output}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      return output;
+    },
+  };
+}
+
+describe('colloquy serve: what the site owner is told', () => {
+  it('logs each origin it refuses once, naming COLLOQUY_ORIGINS; never allowed origins or its own pages', async () => {
+    const server = await serve(['--database-url', url, '--origins', 'https://blog.example']);
+    const from = (origin: string, headers: Record<string, string> = {}) => fetch(`${server.url}/api/comments?thread=t`, { headers: { origin, ...headers } });
+    let output: string;
+    try {
+      for (let i = 0; i < 3; i++) expect((await from('https://other.example')).headers.get('access-control-allow-origin')).toBeNull();
+      await from('https://third.example', { 'sec-fetch-site': 'cross-site' });
+      expect((await from('https://blog.example')).headers.get('access-control-allow-origin')).toBe('https://blog.example');
+      // The server's own pages (the demo, the dashboard) send an Origin too, and need no CORS.
+      await from(server.url, { 'sec-fetch-site': 'same-origin' });
+      await from(server.url);
+    } finally {
+      output = await server.stop();
+    }
+    const refusals = output.split('\n').filter((line) => line.includes('refused'));
+    expect(refusals).toHaveLength(2);
+    expect(refusals[0]).toContain('"level":40');
+    expect(refusals[0]).toContain('refused a request from https://other.example: it is not in COLLOQUY_ORIGINS');
+    expect(refusals[1]).toContain('refused a request from https://third.example');
+  });
+
+  it('says in one [colloquy] line what to do when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const run = await colloquy(['serve', '--port', String(port), '--host', '127.0.0.1', '--database-url', url]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `[colloquy] port ${port} on 127.0.0.1 is already in use (another Colloquy, or another program): stop that, or choose a free port with PORT (--port)\n`,
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('says in one [colloquy] line what to do when the PostgreSQL database does not exist, without the password', async () => {
+    const missing = new URL(POSTGRES_URL);
+    missing.password = 'hunter2-secret';
+    missing.pathname = `/colloquy_missing_${Date.now()}`;
+    const name = missing.pathname.slice(1);
+    const run = await colloquy(['serve', '--port', '0'], { DATABASE_URL: missing.href });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^\\[colloquy\\] the PostgreSQL database "${name}" does not exist on ${missing.hostname}:${missing.port || 5432}: create it \\(e\\.g\\. createdb [^\\n]*\\n$`,
+      ),
+    );
+    expect(run.stderr).not.toContain('hunter2');
   });
 });

@@ -25,7 +25,7 @@ const children: Child[] = [];
  */
 async function serve(database: string, launcher: 'bin' | 'npm start' = 'bin'): Promise<Child> {
   const flags = [
-    ...['--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${database}`, '--rate-limit', '0', '--demo-seed', 'false'],
+    ...['--port', '0', '--host', '127.0.0.1', '--database-url', `sqlite:${database}`, '--rate-limit', '0'],
     // A load generator is trusted code: every comment public at once, no spam checks.
     ...['--moderation', 'none', '--spam-checks', 'off'],
   ];
