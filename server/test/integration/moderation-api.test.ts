@@ -283,7 +283,10 @@ function moderationSuite(kind: StoreKind) {
       it('sees the comment with its email and where it came from; spam marks it, unsure holds it, ham lets it through', async () => {
         const seen: [SpamCheckComment, Omit<SpamCheckContext, 'signal'>][] = [];
         let verdict: SpamVerdict = 'spam';
-        const server = start({ moderation: 'none' }, { spamCheck: async (comment, { signal: _signal, ...context }) => (seen.push([comment, context]), verdict) });
+        const server = start(
+          { moderation: 'none' },
+          { spamCheck: async (comment, { signal: _signal, ...context }) => (seen.push([comment, context]), verdict) },
+        );
         const { thread, email } = fresh();
         const spam = created(await widgetPost(server, { thread, email, url: 'https://ann.example' }));
         expect([spam.comment.status, await server.storedStatus(spam.comment.id)]).toEqual(['spam', 'spam']);
