@@ -5,15 +5,15 @@ import { createApp } from './app';
 import { resolveServerConfig, type ServerConfig } from './config/config';
 import { readConfigFile } from './config/config-file';
 import { seedDemo } from './demo-seed';
-import { createStoreFromUrl } from './store';
-import type { CommentStore } from './store/types';
+import { createStore } from './store';
+import type { Store } from './store/interfaces';
 
 /** How long in-flight requests may take to finish after SIGTERM/SIGINT before the process gives up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface RunningServer {
   app: FastifyInstance;
-  store: CommentStore;
+  store: Store;
   /** Where it listens, e.g. http://localhost:8080/ */
   url: string;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
@@ -22,7 +22,7 @@ export interface RunningServer {
 
 /** Opens and migrates the store, seeds the demo thread, and listens. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const store = createStoreFromUrl(config.databaseUrl);
+  const store = createStore(config.databaseUrl);
   let app: FastifyInstance | undefined;
   try {
     await store.migrate();

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FormTokenFact } from './moderation';
-import type { CommentStore } from '../store/types';
+import type { Store } from '../store/interfaces';
 
 /**
  * The signed timestamp behind the "too fast" check: the listing hands out `<issuedAt ms>.<HMAC>`,
@@ -38,12 +38,12 @@ export function readFormToken(token: string | undefined, secret: string, now: Da
  * The secret that signs form tokens, sessions and mail links: COLLOQUY_SECRET, or one generated and
  * stored in the database on first use, so every process (and the CLI) on that database shares it.
  */
-export function createSecretSource(store: Pick<CommentStore, 'initSetting'>, configured: string): () => Promise<string> {
+export function createSecretSource(store: Pick<Store, 'settings'>, configured: string): () => Promise<string> {
   let secret: Promise<string> | undefined;
   return () =>
     (secret ??= configured
       ? Promise.resolve(configured)
-      : store.initSetting('form-token-secret', randomBytes(32).toString('base64url')).catch((error: unknown) => {
+      : store.settings.init('form-token-secret', randomBytes(32).toString('base64url')).catch((error: unknown) => {
           secret = undefined;
           throw error;
         }));

@@ -4,7 +4,7 @@ import type { Comment } from 'colloquy/core';
 import { createApp } from '../../src/app';
 import type { AppConfig } from '../../src/config/config';
 import { demoResponses, demoThread, seedDemo } from '../../src/demo-seed';
-import type { CommentStore } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 import { createStoreDatabase, type StoreDatabase } from './stores';
 import type { CreateCommentBody } from '../../src/comments/schemas';
 
@@ -13,7 +13,7 @@ const MINUTE = 60_000;
 
 interface Server {
   app: FastifyInstance;
-  store: CommentStore;
+  store: Store;
   db: StoreDatabase;
   /** The app's clock, in ms since the epoch; tests move it. */
   clock: { now: number };
