@@ -118,6 +118,21 @@ export function createCommentStore(engine: Engine): CommentStore {
     oldestAfter: prepare(pageQuery(db, 'oldest', true)),
     newestAfter: prepare(pageQuery(db, 'newest', true)),
   };
+  // Asked with every page, so compiled once too.
+  const thread = prepare(
+    db
+      .selectFrom('threads as t')
+      .select(['t.id', 't.title'])
+      .select((eb) =>
+        eb
+          .selectFrom('comments as c')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('c.thread_id', '=', 't.id')
+          .where('c.status', '=', status('approved'))
+          .as('count'),
+      )
+      .where('t.id', '=', slot<string>('thread')),
+  );
 
   async function insert(tx: Db, input: NormalizedInput, job: string | null) {
     if (input.idempotencyKey !== null) {
@@ -206,19 +221,7 @@ export function createCommentStore(engine: Engine): CommentStore {
     },
 
     async getThread(threadId) {
-      const row = await db
-        .selectFrom('threads as t')
-        .select(['t.id', 't.title'])
-        .select((eb) =>
-          eb
-            .selectFrom('comments as c')
-            .select(eb.fn.countAll<number>().as('n'))
-            .whereRef('c.thread_id', '=', 't.id')
-            .where('c.status', '=', status('approved'))
-            .as('count'),
-        )
-        .where('t.id', '=', threadId)
-        .executeTakeFirst();
+      const row = (await thread(db, { thread: threadId }))[0];
       return row ? { id: row.id, title: row.title, count: Number(row.count ?? 0) } : null;
     },
 
