@@ -18,14 +18,14 @@ import { feedRoute } from './feeds/routes';
 import { healthRoute } from './shared/health';
 import { createSharedCounters, databaseRateLimitStore } from './shared/rate-limits';
 import { createStaticFiles } from './shared/static-files';
-import type { CommentStore } from './store/types';
+import type { Store } from './store/interfaces';
 
 // The widget package (resolved like any dependency): its dist/ holds the bundles the server serves.
 const widgetPackage = dirname(createRequire(import.meta.url).resolve('colloquy/package.json'));
 
 export interface AppOptions {
   /** Where comments live; the app never opens or closes it. */
-  store: CommentStore;
+  store: Store;
   /** Overrides of the server defaults (see `resolveServerConfig`). */
   config?: Partial<AppConfig>;
   /** The clock for timestamps and edit windows; tests pass a fake one. @default () => new Date() */

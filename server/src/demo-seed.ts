@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { CommentRecordInput, CommentStore } from './store/types';
+import type { Store } from './store/interfaces';
+import type { CommentRecordInput } from './store/types';
 import { canonicalJson, sha256Hex } from './shared/signing';
 
 /** The demo page's thread (demo/index.html). */
@@ -28,8 +29,8 @@ export const demoResponses = [
  * Idempotency-Key, so servers starting side by side on one database insert them once. Nobody can
  * edit them: the edit token is random and thrown away (and the edit window closed in 2012).
  */
-export async function seedDemo(store: CommentStore): Promise<'seeded' | 'skipped'> {
-  const counts = await store.countComments([demoThread.id]);
+export async function seedDemo(store: Pick<Store, 'comments'>): Promise<'seeded' | 'skipped'> {
+  const counts = await store.comments.count([demoThread.id]);
   if ((counts[demoThread.id] ?? 0) > 0) return 'skipped';
   for (const response of demoResponses) {
     const input: CommentRecordInput = {
@@ -43,10 +44,10 @@ export async function seedDemo(store: CommentStore): Promise<'seeded' | 'skipped
       requestHash: sha256Hex(canonicalJson(response)),
     };
     try {
-      await store.createComment(input);
+      await store.comments.create(input);
     } catch (error) {
       // Another process seeding at the same moment may win the race for the id; that is the goal.
-      if (!(await store.getEditable(response.id))) throw error;
+      if (!(await store.comments.getEditable(response.id))) throw error;
     }
   }
   return 'seeded';

@@ -6,15 +6,15 @@ import { createApp } from './app';
 import { resolveServerConfig, type ServerConfig } from './config/config';
 import { readConfigFile } from './config/config-file';
 import { seedDemo } from './demo-seed';
-import { createStoreFromUrl } from './store';
-import type { CommentStore } from './store/types';
+import { createStore } from './store';
+import type { Store } from './store/interfaces';
 
 /** How long in-flight requests may take to finish after SIGTERM/SIGINT before the process gives up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface RunningServer {
   app: FastifyInstance;
-  store: CommentStore;
+  store: Store;
   /** Where it listens, e.g. http://localhost:8080/ */
   url: string;
   /** Stops accepting connections, lets in-flight requests finish, then closes the store. */
@@ -81,9 +81,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   ) {
     throw new ColloquyConfigError('demo (--demo, COLLOQUY_DEMO)', `names "${config.demo}", which is not a folder: point it at the demo pages (e.g. demo)`);
   }
-  let store: CommentStore;
+  let store: Store;
   try {
-    store = createStoreFromUrl(config.databaseUrl);
+    store = createStore(config.databaseUrl);
     await store.migrate().catch(async (error: unknown) => {
       await store.close();
       throw error;

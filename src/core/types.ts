@@ -3,7 +3,10 @@
  * their author alone (a server tells the author which status their comment got); the widget shows
  * both the same way, as awaiting moderation, so a false positive does not read as an accusation.
  */
-export type CommentStatus = 'approved' | 'pending' | 'spam' | 'deleted';
+export type CommentStatus = (typeof COMMENT_STATUSES)[number];
+
+/** Every status, once: the server's store checks, schemas and moderation read this list rather than repeat it. */
+export const COMMENT_STATUSES = ['approved', 'pending', 'spam', 'deleted'] as const;
 
 /** The order of top-level comments; replies are always oldest first, as on a classic blog. */
 export type SortOrder = 'oldest' | 'newest';

@@ -175,7 +175,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     if (!signInRoute(request)) {
       // The signature first: a forged or stale cookie costs no database query.
       const token = await cookieToken(request);
-      const session = token === undefined ? null : await store.getAdminSession(sessionTokenHash(token), now().toISOString());
+      const session = token === undefined ? null : await store.sessions.get(sessionTokenHash(token), now().toISOString());
       if (!session) throw new ApiError('unauthorized', 'Sign in to the dashboard first.');
     }
     if (isWrite(request)) checkSameOrigin(request, config.trustProxy !== false, warnAboutProxyOnce(request));
@@ -201,7 +201,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
       const created = now();
       const expires = new Date(created.getTime() + SESSION_TTL_MS);
       const session = newSession(await sessionKey());
-      await store.createAdminSession({ tokenHash: sessionTokenHash(session.token), createdAt: created.toISOString(), expiresAt: expires.toISOString() });
+      await store.sessions.create({ tokenHash: sessionTokenHash(session.token), createdAt: created.toISOString(), expiresAt: expires.toISOString() });
       return setSession(request, reply, session.value, expires).code(204).send();
     },
   );
@@ -212,16 +212,16 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     '/session',
     { schema: { querystring: { type: 'object', additionalProperties: false, properties: { everywhere: { type: 'string', enum: ['1'] } } } } },
     async (request, reply) => {
-      if (request.query.everywhere === '1') await store.deleteAdminSessions();
+      if (request.query.everywhere === '1') await store.sessions.deleteAll();
       else {
         const token = await cookieToken(request);
-        if (token !== undefined) await store.deleteAdminSession(sessionTokenHash(token));
+        if (token !== undefined) await store.sessions.delete(sessionTokenHash(token));
       }
       return setSession(request, reply, '', new Date(0)).code(204).send();
     },
   );
 
-  app.get('/counts', async () => ({ counts: await store.countByStatus() }));
+  app.get('/counts', async () => ({ counts: await store.moderation.countByStatus() }));
 
   app.get<{ Querystring: ListAdminQuery }>('/comments', { schema: { querystring: listAdminQuery } }, async (request) => {
     const { status = 'pending', thread, q, limit = '50', cursor } = request.query;
@@ -233,7 +233,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
       throw error;
     }
     const size = Number(limit);
-    const entries = await store.listForModeration({
+    const entries = await store.moderation.list({
       limit: size + 1,
       ...(status === 'all' ? {} : { status }),
       ...(thread === undefined ? {} : { threadId: thread }),
@@ -248,14 +248,14 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
   app.post<{ Body: ActionBody }>('/comments/actions', { schema: { body: actionBody } }, async (request) => {
     const status = actionStatus[request.body.action];
     // Followers hear of a held comment once it is approved, here as through the mail's link.
-    const results = await store.setStatus([...new Set(request.body.ids)], status, approvalOptions(notifier !== undefined, now()));
+    const results = await store.moderation.setStatus([...new Set(request.body.ids)], status, approvalOptions(notifier !== undefined, now()));
     notifier?.kick();
     return { results };
   });
 
   app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: commentParams, body: editBody } }, async (request) => {
     const { body: text } = checkedBody(request.body.body);
-    const updated = await store.updateBody(request.params.id, text, now().toISOString());
+    const updated = await store.comments.updateBody(request.params.id, text, now().toISOString());
     if (!updated) throw commentNotFound();
     return { comment: updated };
   });
@@ -265,12 +265,13 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     { schema: { params: commentParams, body: replyBody } },
     async (request, reply) => {
       const { body: text, name } = checkedBody(request.body.body, request.body.name?.trim() || OWNER_NAME);
-      const parent = await store.getEditable(request.params.id);
+      const parent = await store.comments.getEditable(request.params.id);
       if (!parent || parent.comment.status === 'deleted') throw commentNotFound();
       if (parent.comment.status === 'spam') throw new ApiError('conflict', 'This comment is marked as spam: approve it first if you want to answer it.');
       // Answering a held comment approves it (WordPress's "Approve and Reply"): readers would see an answer to nothing.
-      if (parent.comment.status === 'pending') await store.setStatus([parent.comment.id], 'approved', approvalOptions(notifier !== undefined, now()));
-      const result = await store.createComment({
+      if (parent.comment.status === 'pending')
+        await store.moderation.setStatus([parent.comment.id], 'approved', approvalOptions(notifier !== undefined, now()));
+      const result = await store.comments.create({
         id: nanoid(),
         threadId: parent.comment.threadId,
         parentId: parent.comment.id,

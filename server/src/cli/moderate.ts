@@ -3,8 +3,9 @@ import { ColloquyConfigError } from 'colloquy/core';
 import { resolveServerConfig, type ServerConfig } from '../config/config';
 import { readConfigFile } from '../config/config-file';
 import { approvalOptions } from '../shared/context';
-import { createStoreFromUrl } from '../store';
-import type { CommentStore, ModerationEntry, ModerationStatus, SettableStatus, StatusChange } from '../store/types';
+import { createStore } from '../store';
+import type { Store } from '../store/interfaces';
+import type { ModerationEntry, ModerationStatus, SettableStatus, StatusChange } from '../store/types';
 
 export const moderateUsage = `Usage: colloquy moderate list [--status pending|approved|spam|deleted] [--thread ID] [--limit N] [--json]
        colloquy moderate approve|spam|delete ID [ID…] [--json]
@@ -156,20 +157,20 @@ export async function moderate(argv: readonly string[], env: Record<string, stri
     console.error(error.message);
     return 2;
   }
-  let store: CommentStore | undefined;
+  let store: Store | undefined;
   try {
-    store = createStoreFromUrl(command.databaseUrl);
+    store = createStore(command.databaseUrl);
     await store.migrate();
     if (command.action === 'list') {
       const { status, threadId, limit } = command;
-      const entries = await store.listForModeration({ limit, ...(status === undefined ? {} : { status }), ...(threadId === undefined ? {} : { threadId }) });
+      const entries = await store.moderation.list({ limit, ...(status === undefined ? {} : { status }), ...(threadId === undefined ? {} : { threadId }) });
       if (command.json) console.log(safeJson(entries));
       else console.log(entries.length ? table(entries) : `No comments${status ? ` with status ${status}` : ''} (database: ${redacted(command.databaseUrl)}).`);
       return 0;
     }
     // Followers hear of a held comment once it is approved, here as from the dashboard: the job is
     // queued with the change, and a running server's worker sends the mails.
-    const changes = await store.setStatus(command.ids, command.action, approvalOptions(Boolean(command.config.smtpUrl), new Date()));
+    const changes = await store.moderation.setStatus(command.ids, command.action, approvalOptions(Boolean(command.config.smtpUrl), new Date()));
     if (command.json) console.log(safeJson(changes));
     for (const change of changes) {
       if (change.outcome === 'not-found') console.error(describeChange(change, command.action));

@@ -7,7 +7,7 @@ export function countsRoute(app: FastifyInstance, { store }: RouteContext) {
   app.get<{ Querystring: CountsQuery }>('/counts', { schema: { querystring: countsQuery, response: { 200: countsResponse } } }, async (request) => {
     const { thread } = request.query;
     const ids = [...new Set(typeof thread === 'string' ? [thread] : thread)];
-    const stored = await store.countComments(ids);
+    const stored = await store.comments.count(ids);
     return { counts: Object.fromEntries(ids.map((id) => [id, Object.hasOwn(stored, id) ? (stored[id] ?? 0) : 0])) };
   });
 }

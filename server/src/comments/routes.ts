@@ -31,7 +31,8 @@ import {
   type UpdateCommentBody,
 } from './schemas';
 import { decodeCursor, type CursorPosition } from '../store/cursor';
-import { InvalidCursorError, type CommentStore } from '../store/types';
+import type { Store } from '../store/interfaces';
+import { InvalidCursorError } from '../store/types';
 import type { RouteContext } from '../shared/context';
 import { commentParams } from '../shared/schemas';
 
@@ -56,10 +57,10 @@ function ownEntries(header: string | string[] | undefined): { id: string; token:
 }
 
 /** The reader's own held comments of the thread: each proven by its edit token (hashed, compared in constant time). */
-async function ownHeldComments(store: CommentStore, threadId: string, header: string | string[] | undefined): Promise<Comment[]> {
+async function ownHeldComments(store: Pick<Store, 'comments'>, threadId: string, header: string | string[] | undefined): Promise<Comment[]> {
   const found = await Promise.all(
     ownEntries(header).map(async ({ id, token }) => {
-      const editable = await store.getEditable(id);
+      const editable = await store.comments.getEditable(id);
       if (!editable || !tokenMatches(token, editable.editTokenHash)) return null;
       const { comment } = editable;
       // The author is told the status their comment has, spam included (the widget shows both as held).
@@ -128,9 +129,9 @@ async function moderate(
   const on = (check: SpamCheck) => policy.checks.has(check);
   const input = { body: comment.body, author: comment.author, ip: request.ip };
   const [knownAuthor, duplicate, formToken] = await Promise.all([
-    policy.mode === 'first-time' ? store.hasApprovedComment(comment.author.email) : true,
+    policy.mode === 'first-time' ? store.comments.hasApprovedComment(comment.author.email) : true,
     on('duplicates')
-      ? store.hasRecentDuplicate({
+      ? store.comments.hasRecentDuplicate({
           threadId: comment.threadId,
           bodyFingerprint: fingerprint,
           since: new Date(now().getTime() - DUPLICATE_WINDOW_MS).toISOString(),
@@ -167,7 +168,7 @@ const editableUntil = (comment: Comment, config: AppConfig) => new Date(Date.par
 async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { store, config, now }: RouteContext) {
   const match = /^Bearer[ \t]+([\x21-\x7e]{1,256})$/i.exec(request.headers.authorization ?? '');
   if (!match) throw new ApiError('unauthorized', 'Send the edit token that came with the comment: Authorization: Bearer <editToken>.');
-  const editable = await store.getEditable(request.params.id);
+  const editable = await store.comments.getEditable(request.params.id);
   if (!editable) throw commentNotFound();
   if (!tokenMatches(match[1]!, editable.editTokenHash)) throw new ApiError('unauthorized', 'The edit token does not match this comment.');
   if (editable.comment.status === 'deleted') throw commentNotFound();
@@ -185,8 +186,8 @@ export function commentRoutes(app: FastifyInstance, { store, now, formSecret }: 
     markPersonal(reply);
     try {
       const [thread, page, secret, own] = await Promise.all([
-        store.getThread(threadId),
-        store.listComments({ threadId, limit: Number(limit), sort, ...(cursor === undefined ? {} : { cursor }) }),
+        store.comments.getThread(threadId),
+        store.comments.list({ threadId, limit: Number(limit), sort, ...(cursor === undefined ? {} : { cursor }) }),
         formSecret(),
         ownHeader === undefined ? [] : ownHeldComments(store, threadId, ownHeader),
       ]);
@@ -238,7 +239,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
       };
       const { status } = await moderate(request, judged, input, fingerprint, context);
       const editToken = nanoid(32);
-      const result = await store.createComment({
+      const result = await store.comments.create({
         id: nanoid(),
         threadId,
         ...(title === undefined ? {} : { threadTitle: title }),
@@ -285,7 +286,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
       // An approved comment edited into something the policy holds is held again; a held one stays held.
       const verdict = comment.status === 'approved' ? decideEditedStatus({ body, author: { ...comment.author, email: '' }, ip: request.ip }, policy) : null;
       const hold = verdict && verdict.status !== 'approved' ? verdict.status : undefined;
-      const updated = await store.updateBody(comment.id, body, now().toISOString(), hold);
+      const updated = await store.comments.updateBody(comment.id, body, now().toISOString(), hold);
       if (!updated) throw commentNotFound();
       if (hold) request.log.info({ status: hold, reasons: verdict?.reasons }, 'edited comment held');
       return { comment: updated, editableUntil: editableUntil(updated, config) };
@@ -294,7 +295,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
 
   app.delete<{ Params: { id: string } }>('/comments/:id', { schema: { params: commentParams, response: { 200: deletedResponse } } }, async (request) => {
     const comment = await authorize(request, context);
-    const outcome = await store.deleteComment(comment.id);
+    const outcome = await store.comments.delete(comment.id);
     if (outcome === 'not-found') throw commentNotFound();
     return { outcome };
   });

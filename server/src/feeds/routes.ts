@@ -25,8 +25,8 @@ export function feedRoute(app: FastifyInstance, { store }: RouteContext) {
   app.get<{ Querystring: { thread?: string } }>('/feed.atom', { schema: { querystring: feedQuery } }, async (request, reply) => {
     const id = request.query.thread;
     const [thread, comments] = await Promise.all([
-      id === undefined ? null : store.getThread(id),
-      store.listRecentApproved({ ...(id === undefined ? {} : { threadId: id }), limit: FEED_SIZE }),
+      id === undefined ? null : store.comments.getThread(id),
+      store.comments.listRecentApproved({ ...(id === undefined ? {} : { threadId: id }), limit: FEED_SIZE }),
     ]);
     const body = renderFeed({ comments, ...(id === undefined ? {} : { thread: { id, title: thread?.title ?? null } }) });
     // A hash of the document: cheap next to the query, and right even when a comment is removed

@@ -88,14 +88,14 @@ export function mailLinkRoutes(app: FastifyInstance, context: RouteContext) {
   app.get<LinkRequest>('/moderate/:id/:action', { schema: moderationSchema }, async (request, reply) => {
     const action = moderationActions[request.params.action!]!;
     if (!(await signedOk(request.params.action as LinkPurpose, request.params.id, request.query))) return invalid(reply);
-    const subject = await store.getForNotification(request.params.id);
+    const subject = await store.moderation.getForNotification(request.params.id);
     if (!subject) return page(reply, 404, 'Comment not found', '<p>This comment does not exist any more: it was deleted.</p>');
     return page(reply, 200, action.label, `${describeComment(subject)}${confirmForm(action.label)}`);
   });
   app.post<LinkRequest>('/moderate/:id/:action', { schema: moderationSchema }, async (request, reply) => {
     const action = moderationActions[request.params.action!]!;
     if (!(await signedOk(request.params.action as LinkPurpose, request.params.id, request.query))) return invalid(reply);
-    const [change] = await store.setStatus([request.params.id], action.status, approvalOptions(context.notifier !== undefined, context.now()));
+    const [change] = await store.moderation.setStatus([request.params.id], action.status, approvalOptions(context.notifier !== undefined, context.now()));
     if (!change || change.outcome === 'not-found') return page(reply, 404, 'Comment not found', '<p>This comment does not exist any more.</p>');
     context.notifier?.kick();
     return page(reply, 200, 'Done', `<p>${escapeHtml(action.done)}</p>`);
@@ -108,14 +108,14 @@ export function mailLinkRoutes(app: FastifyInstance, context: RouteContext) {
       done: 'Thank you: you will hear of new comments in this thread.',
       // The signature covers the nonce too: the link confirms the subscription its mail asked about, as it was then.
       signedId: (id: string, query: LinkRequest['Querystring']) => `${id}.${query.n ?? ''}`,
-      act: (id: string, query: LinkRequest['Querystring'], at: string) => store.confirmSubscription(id, query.n ?? '', at),
+      act: (id: string, query: LinkRequest['Querystring'], at: string) => store.subscriptions.confirm(id, query.n ?? '', at),
       gone: 'This link is no longer valid: you unsubscribed since, or asked again and a newer mail has the link that counts.',
     },
     unsubscribe: {
       label: 'Unsubscribe from this thread',
       done: 'You are unsubscribed: no more mails about this thread.',
       signedId: (id: string) => id,
-      act: (id: string, _query: LinkRequest['Querystring'], at: string) => store.unsubscribe(id, at),
+      act: (id: string, _query: LinkRequest['Querystring'], at: string) => store.subscriptions.unsubscribe(id, at),
       gone: 'This subscription does not exist.',
     },
   } as const;

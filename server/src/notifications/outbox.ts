@@ -5,7 +5,8 @@ import { escapeHtml, markdownToHtml } from 'colloquy/core';
 import type { AppConfig } from '../config/config';
 import type { Notifier } from '../shared/context';
 import { createSigner } from '../shared/signing';
-import type { CommentStore, NotificationJob, NotificationSubject, OutboxItem } from '../store/types';
+import type { Store } from '../store/interfaces';
+import type { NotificationJob, NotificationSubject, OutboxItem } from '../store/types';
 
 /**
  * Notification mails: the site owner hears of each new comment (with signed approve / spam /
@@ -78,7 +79,7 @@ interface OutboxMessage {
 }
 
 export interface NotifierOptions {
-  store: CommentStore;
+  store: Pick<Store, 'outbox' | 'subscriptions' | 'moderation'>;
   config: AppConfig;
   /** The secret that signs links (the one that signs form tokens). */
   secret: () => Promise<string>;
@@ -178,7 +179,7 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   async function subscribeAuthor(subject: NotificationSubject, now: number) {
     const { comment, authorEmail } = subject;
     const since = new Date(now - DAY_MS).toISOString();
-    const subscription = await store.subscribe({
+    const subscription = await store.subscriptions.subscribe({
       id: nanoid(),
       email: authorEmail,
       threadId: comment.threadId,
@@ -212,7 +213,7 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
     const title = threadName(subject);
     const name = oneLine(comment.author.name, 60);
     const mails: OutboxMessage[] = [];
-    for (const subscriber of await store.listSubscribers(comment.threadId)) {
+    for (const subscriber of await store.subscriptions.listSubscribers(comment.threadId)) {
       if (subscriber.email === own) continue;
       mails.push(
         await subscriberMail(
@@ -235,7 +236,7 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   async function expand(item: OutboxItem) {
     const job = JSON.parse(item.message) as NotificationJob;
     const now = Date.now();
-    const subject = await store.getForNotification(job.commentId);
+    const subject = await store.moderation.getForNotification(job.commentId);
     const mails: OutboxMessage[] = [];
     let confirmation: { subscriptionId: string; nonce: string } | undefined;
     // Spam asks nothing of anyone: no mail to the owner for each bot, no confirmation to an address a bot typed in.
@@ -250,7 +251,7 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
       }
       if (job.toFollowers && subject.comment.status === 'approved') mails.push(...(await followerMails(subject)));
     }
-    await store.completeJob(item.id, {
+    await store.outbox.completeJob(item.id, {
       mails: mails.map((mail) => JSON.stringify(mail)),
       at: new Date(now).toISOString(),
       ...(confirmation ? { confirmation } : {}),
@@ -267,13 +268,13 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
       if (item.kind === 'job') await expand(item);
       else {
         await transport.sendMail(JSON.parse(item.message) as OutboxMessage);
-        await store.finishOutbox(item.id, { done: true });
+        await store.outbox.finish(item.id, { done: true });
       }
     } catch (error) {
       if (item.kind === 'mail' && recipientRefused(error)) {
         // Retrying hourly for ever would not change the answer. Logged without the address.
         log.error({ responseCode: (error as SmtpError).responseCode, attempts: item.attempts }, 'the mail server refused a recipient for good; mail dropped');
-        await store.finishOutbox(item.id, { done: true });
+        await store.outbox.finish(item.id, { done: true });
         return;
       }
       const delay = Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** Math.min(20, item.attempts - 1));
@@ -281,14 +282,14 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
         { err: error, kind: item.kind, attempts: item.attempts },
         item.kind === 'job' ? 'notification job failed; will retry' : 'notification mail not sent; will retry',
       );
-      await store.finishOutbox(item.id, { retryAt: new Date(Date.now() + delay).toISOString(), error: String(error) });
+      await store.outbox.finish(item.id, { retryAt: new Date(Date.now() + delay).toISOString(), error: String(error) });
     }
   }
 
   async function drain() {
     while (!stopped) {
       const now = Date.now();
-      const batch = await store.claimOutbox(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), BATCH);
+      const batch = await store.outbox.claim(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), BATCH);
       if (batch.length === 0) return;
       // A stop between items leaves the rest claimed; their lease runs out and another worker takes them.
       for (const item of batch) if (!stopped) await work(item);

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../config/config';
 import type { ModerationPolicy, SpamCheckHook } from '../comments/moderation';
-import type { CommentStore } from '../store/types';
+import type { Store } from '../store/interfaces';
 import type { SharedCounters } from './rate-limits';
 
 /**
@@ -23,7 +23,7 @@ export const approvalOptions = (notificationsOn: boolean, now: Date) => (notific
 
 /** What every feature's routes are given by `createApp`: built once, shared by all. */
 export interface RouteContext {
-  store: CommentStore;
+  store: Store;
   config: AppConfig;
   now: () => Date;
   /** The moderation policy, compiled once from the config. */

@@ -1,6 +1,7 @@
 import { normalizeIP, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import type { CommentStore, RateLimitHit } from '../store/types';
+import type { Store } from '../store/interfaces';
+import type { RateLimitHit } from '../store/types';
 
 /** Expired counters are removed at most this often per process (off the request path). */
 const PRUNE_EVERY_MS = 60_000;
@@ -26,15 +27,15 @@ export interface SharedCounters {
  * also starts, without waiting for it, the removal of counters whose window has ended, so the
  * table holds about the addresses seen in the last minute.
  */
-export function createSharedCounters(store: CommentStore, now: () => Date, log: FastifyBaseLogger): SharedCounters {
+export function createSharedCounters(store: Pick<Store, 'rateLimits'>, now: () => Date, log: FastifyBaseLogger): SharedCounters {
   let prunedAt = -Infinity;
   return {
     async hit(key, windowMs) {
       const at = now();
-      const result = await store.hitRateLimit(key, windowMs, at.toISOString());
+      const result = await store.rateLimits.hit(key, windowMs, at.toISOString());
       if (at.getTime() - prunedAt >= PRUNE_EVERY_MS) {
         prunedAt = at.getTime();
-        store.pruneRateLimits(at.toISOString()).catch((error: unknown) => log.warn({ err: error }, 'could not remove expired rate-limit counters'));
+        store.rateLimits.prune(at.toISOString()).catch((error: unknown) => log.warn({ err: error }, 'could not remove expired rate-limit counters'));
       }
       return result;
     },

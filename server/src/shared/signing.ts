@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { CommentStore } from '../store/types';
+import type { Store } from '../store/interfaces';
 
 export const sha256Hex = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 
@@ -34,12 +34,12 @@ export function createSigner(key: string, purpose: SigningPurpose): Signer {
  * The secret every signer is keyed with: COLLOQUY_SECRET, or one generated and stored in the
  * database on first use, so every process (and the CLI) on that database shares it.
  */
-export function createSecretSource(store: Pick<CommentStore, 'initSetting'>, configured: string): () => Promise<string> {
+export function createSecretSource(store: Pick<Store, 'settings'>, configured: string): () => Promise<string> {
   let secret: Promise<string> | undefined;
   return () =>
     (secret ??= configured
       ? Promise.resolve(configured)
-      : store.initSetting('form-token-secret', randomBytes(32).toString('base64url')).catch((error: unknown) => {
+      : store.settings.init('form-token-secret', randomBytes(32).toString('base64url')).catch((error: unknown) => {
           secret = undefined;
           throw error;
         }));

@@ -1,20 +1,18 @@
 import { createPostgresStore } from './postgres';
 import { createSqliteStore } from './sqlite';
-import type { CommentStore } from './types';
+import type { Store } from './interfaces';
 
 export { createPostgresStore, type PostgresStoreOptions } from './postgres';
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite';
 export { InvalidCursorError } from './types';
 export type * from './types';
-
-/** Where the server keeps comments by default (relative to the working directory). */
-export const DEFAULT_DATABASE_URL = 'sqlite:./data/colloquy.db';
+export type * from './interfaces';
 
 /**
  * Opens the store a `DATABASE_URL` names: `sqlite:PATH` (a file, created on first start) or
  * `postgres://…` / `postgresql://…`. Call `migrate()` before use.
  */
-export function createStoreFromUrl(databaseUrl: string = DEFAULT_DATABASE_URL): CommentStore {
+export function createStore(databaseUrl: string): Store {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length);
     if (path === '') throw new Error('[colloquy] DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/colloquy.db');

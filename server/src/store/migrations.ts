@@ -102,6 +102,13 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
       reset_at TEXT NOT NULL
     ) STRICT;
     `,
+    // Version 8: replies by parent and status, so the public listing's placeholder check (is a reply
+    // approved, or a placeholder?) is answered from the index alone at each level. It replaces
+    // comments_parent, which served lookups by parent only.
+    `
+    CREATE INDEX comments_parent_status ON comments (parent_id, status, id);
+    DROP INDEX comments_parent;
+    `,
   ],
   postgres: [
     `
@@ -178,6 +185,13 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
       count integer NOT NULL,
       reset_at timestamptz(3) NOT NULL
     );
+    `,
+    // Version 8 (as SQLite's): replies by parent and status, so the public listing's placeholder check (is a reply
+    // approved, or a placeholder?) is answered from the index alone at each level. It replaces
+    // comments_parent, which served lookups by parent only.
+    `
+    CREATE INDEX comments_parent_status ON comments (parent_id, status, id);
+    DROP INDEX comments_parent;
     `,
   ],
 };

@@ -27,7 +27,7 @@ export interface CommentRecordInput {
   /** SHA-256 hex of the request body, to tell a retry (same body) from a conflict (another body). */
   requestHash?: string;
   /** What moderation decided. @default 'approved' */
-  status?: 'approved' | 'pending' | 'spam';
+  status?: Exclude<CommentStatus, 'deleted'>;
   /** SHA-256 hex of the body as duplicate detection compares it (see `hasRecentDuplicate`). */
   bodyFingerprint?: string;
   /** A reply the site owner wrote from the dashboard: shown with an owner badge. @default false */
@@ -92,107 +92,6 @@ export class InvalidCursorError extends Error {
 }
 
 /**
- * Where the server keeps comments. SQLite and PostgreSQL implement it and pass the same contract
- * suite (test/integration/store-contract.test.ts). Reads return core `Comment`s: never an email.
- */
-export interface CommentStore {
-  /** Runs the engine's numbered migrations that have not run yet. Safe to call from several processes. */
-  migrate(): Promise<void>;
-  /** Resolves when the database answers. */
-  ping(): Promise<void>;
-  /** Stores a comment atomically with its idempotency key (one comment per key, even under concurrency). */
-  createComment(input: CommentRecordInput): Promise<CreateResult>;
-  /**
-   * One page of a thread: comments that are approved, plus deleted ones that still have replies
-   * (as placeholders), ordered by (createdAt, id) ascending or descending. Keyset pagination on
-   * (createdAt, id), so the last page of 100,000 costs what the first does.
-   */
-  listComments(options: ListOptions): Promise<{ comments: Comment[]; nextCursor: string | null }>;
-  getThread(threadId: string): Promise<ThreadSummary | null>;
-  /** Public comments per thread; unknown threads count 0. */
-  countComments(threadIds: string[]): Promise<Record<string, number>>;
-  getEditable(id: string): Promise<EditableComment | null>;
-  /** Changes the body; `status` also holds an edited comment (an edit never approves one). */
-  updateBody(id: string, body: string, updatedAt: string, status?: 'pending' | 'spam'): Promise<Comment | null>;
-  /** Whether a comment by this email (compared case-insensitively) is approved; '' never is. */
-  hasApprovedComment(email: string): Promise<boolean>;
-  /** Whether a comment of the thread, not deleted, created at or after `since`, has this body fingerprint. */
-  hasRecentDuplicate(query: { threadId: string; bodyFingerprint: string; since: string }): Promise<boolean>;
-  /** Stores `value` under `key` unless a value is there already; answers the stored one (first writer wins, across processes). */
-  initSetting(key: string, value: string): Promise<string>;
-  /** Removes the comment, or keeps it as a 'deleted' placeholder (empty body and author) when it has replies. */
-  deleteComment(id: string): Promise<'removed' | 'placeholder' | 'not-found'>;
-  /**
-   * The newest approved comments, site-wide or of one thread, with their thread's title and page
-   * address: what the Atom feeds show. Newest first by (createdAt, id). Public: never an email.
-   */
-  listRecentApproved(options: RecentApprovedOptions): Promise<RecentComment[]>;
-  /**
-   * OWNER-ONLY: comments of any status, newest first by (createdAt, id), with the author's email.
-   * For the `colloquy moderate` CLI; no public route may call it.
-   */
-  listForModeration(options: ModerationListOptions): Promise<ModerationEntry[]>;
-  /**
-   * Moves each comment to `status`, one id at a time (each change is atomic; a batch is not one
-   * transaction). `'deleted'` follows `deleteComment`'s rules. A deleted comment is gone for good:
-   * any other status reports it as `not-found`. Outcomes come back in the order of `ids`.
-   * With `notifyFollowersAt`, each comment that becomes approved queues a job telling the thread's
-   * followers, due then, in the transaction of its change.
-   */
-  setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string }): Promise<StatusChange[]>;
-  /** OWNER-ONLY: how many comments have each status (deleted ones are placeholders kept for their replies). */
-  countByStatus(): Promise<Record<ModerationStatus, number>>;
-  /**
-   * Takes up to `limit` outbox items (mails and notification jobs) due at `now`: each gets one more
-   * attempt and is not due again before `leaseUntil`, so another process (or a crash) never loses
-   * or doubles it. Safe across processes (a write transaction on SQLite, SKIP LOCKED on PostgreSQL).
-   */
-  claimOutbox(now: string, leaseUntil: string, limit: number): Promise<OutboxItem[]>;
-  /** Removes a mail that is sent (or refused for good), or makes a failed item due again at `retryAt`. */
-  finishOutbox(id: number, outcome: { done: true } | { retryAt: string; error: string }): Promise<void>;
-  /**
-   * Replaces a claimed job by the mails (JSON) it rendered, due at `at`, in one transaction; a
-   * confirmation mail among them records its nonce and time on its subscription in the same one.
-   */
-  completeJob(id: number, result: { mails: string[]; at: string; confirmation?: { subscriptionId: string; nonce: string } }): Promise<void>;
-  /**
-   * Subscribes an email (compared lowercased) to a thread's new comments. A new subscription, or
-   * one reopened after an unsubscribe, waits for its own confirmation (double opt-in per thread):
-   * whoever posts with an address cannot sign its owner up for anything.
-   */
-  subscribe(input: { id: string; email: string; threadId: string; at: string; confirmationsSince: string }): Promise<Subscription>;
-  /** Confirms a subscription, if `nonce` is its latest confirmation mail's and it is active. False otherwise. */
-  confirmSubscription(id: string, nonce: string, at: string): Promise<boolean>;
-  /** Ends a subscription. False if unknown. */
-  unsubscribe(id: string, at: string): Promise<boolean>;
-  /** OWNER-ONLY: the confirmed, active subscriptions of a thread, with emails. */
-  listSubscribers(threadId: string): Promise<{ id: string; email: string }[]>;
-  /** OWNER-ONLY: a comment (any status but deleted) with its author's email and its thread, for notification mails. */
-  getForNotification(id: string): Promise<NotificationSubject | null>;
-  /**
-   * Which engine this is. The app keeps the write rate limit in memory on SQLite (one machine) and
-   * in the database on PostgreSQL (several processes share it).
-   */
-  readonly engine: 'sqlite' | 'postgres';
-  /** Stores a new dashboard session, and removes the expired ones (cleanup at each sign-in). */
-  createAdminSession(session: AdminSession): Promise<void>;
-  /** The session with this token hash, if it has not expired at `now`. */
-  getAdminSession(tokenHash: string, now: string): Promise<AdminSession | null>;
-  /** Ends one session (sign-out). False if there was none. */
-  deleteAdminSession(tokenHash: string): Promise<boolean>;
-  /** Ends every session (sign out everywhere); answers how many there were. */
-  deleteAdminSessions(): Promise<number>;
-  /**
-   * Counts one hit on `key` in a fixed window: the first hit after a window has ended starts a new
-   * one, `windowMs` long. One atomic statement, so processes sharing the database count together.
-   */
-  hitRateLimit(key: string, windowMs: number, now: string): Promise<RateLimitHit>;
-  /** Removes the counters whose window ended before `now`; answers how many. */
-  pruneRateLimits(now: string): Promise<number>;
-  close(): Promise<void>;
-}
-
-/**
  * A signed-in dashboard. The cookie carries a random token; the store keeps only its SHA-256, so
  * a copy of the database signs nobody in.
  */
@@ -248,10 +147,10 @@ export interface RecentComment {
 }
 
 /** Every status a stored comment can have (`'spam'` is kept in the store but is never public). */
-export type ModerationStatus = CommentStatus | 'spam';
+export type ModerationStatus = CommentStatus;
 
-/** What the site owner can set a comment to. */
-export type SettableStatus = 'approved' | 'pending' | 'spam' | 'deleted';
+/** What the site owner can set a comment to: any status (`'deleted'` follows the delete rules). */
+export type SettableStatus = CommentStatus;
 
 export interface ModerationListOptions {
   /** Only comments with this status; every status when absent. */

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app';
 import { createPostgresStore, createSqliteStore } from '../../src/store';
-import type { CommentStore } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 
 export type ServeRequest =
   | { kind: 'colloquy'; store: { engine: 'sqlite'; path: string } | { engine: 'postgres'; connectionString: string; schema: string } }
@@ -19,7 +19,7 @@ export type ServeRequest =
 
 export type ServeReply = { ready: number } | { failed: string };
 
-async function serve(request: ServeRequest): Promise<{ app: FastifyInstance; store?: CommentStore }> {
+async function serve(request: ServeRequest): Promise<{ app: FastifyInstance; store?: Store }> {
   if (request.kind === 'ceiling') {
     const app = Fastify({ logger: false });
     // A string with a content type is sent as is: no serialization, the least a route can do.
@@ -30,14 +30,17 @@ async function serve(request: ServeRequest): Promise<{ app: FastifyInstance; sto
   const store = options.engine === 'sqlite' ? createSqliteStore({ path: options.path }) : createPostgresStore(options);
   await store.migrate();
   // The logger level `colloquy serve` uses, so per-request logging costs what it costs in production.
-  return { app: createApp({ store, config: { rateLimit: 0 }, logger: { level: 'warn' } }), store };
+  return {
+    app: createApp({ store, config: { rateLimit: 0, moderation: 'none', spamChecks: ['honeypot', 'duplicates', 'hook'] }, logger: { level: 'warn' } }),
+    store,
+  };
 }
 
 function send(message: ServeReply) {
   process.send?.(message);
 }
 
-let running: { app: FastifyInstance; store?: CommentStore } | undefined;
+let running: { app: FastifyInstance; store?: Store } | undefined;
 
 process.once('message', async (message: ServeRequest) => {
   try {

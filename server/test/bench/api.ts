@@ -39,7 +39,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createPostgresStore, createSqliteStore } from '../../src/store';
-import type { CommentStore } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 import type { ServeReply, ServeRequest } from './api-server';
 import { assertPostgresReachable, POSTGRES_URL } from '../integration/stores';
 import { random } from './random';
@@ -159,7 +159,7 @@ interface BenchDatabase {
   serve: ServeRequest;
   version: string;
   /** Another store instance on this database, in this process (for listComments alone). */
-  openStore(): CommentStore;
+  openStore(): Store;
   /** Inserts the big thread through the raw driver, in one transaction, then ANALYZE. */
   insertBig(rows: Iterable<BigRow>): Promise<void>;
 }
@@ -189,7 +189,7 @@ function createSqliteDatabase(): BenchDatabase & { where: string } {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'colloquy.db');
   const fsType = statfsSync(dir).type;
-  const stores: CommentStore[] = [];
+  const stores: Store[] = [];
   cleanups.push(() => Promise.all(stores.map((store) => store.close())).then(() => {}));
   const memory = new Database(':memory:');
   const sqliteVersion = (memory.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
@@ -235,7 +235,7 @@ async function createPostgresDatabase(): Promise<BenchDatabase> {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
   const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');
-  const stores: CommentStore[] = [];
+  const stores: Store[] = [];
   cleanups.push(() => Promise.all(stores.map((store) => store.close())).then(() => {}));
   return {
     name: 'PostgreSQL',
@@ -508,8 +508,8 @@ async function measureBigThread(database: BenchDatabase, origin: string): Promis
     reference: () => getPage(origin, 'bench'),
     first: () => getPage(origin, 'big'),
     last: () => getPage(origin, 'big', lastCursor),
-    storeFirst: () => store.listComments({ threadId: 'big', limit: PAGE, sort: 'oldest' }),
-    storeLast: () => store.listComments({ threadId: 'big', limit: PAGE, sort: 'oldest', cursor: lastCursor }),
+    storeFirst: () => store.comments.list({ threadId: 'big', limit: PAGE, sort: 'oldest' }),
+    storeLast: () => store.comments.list({ threadId: 'big', limit: PAGE, sort: 'oldest', cursor: lastCursor }),
   });
   return { store: database.name, insertSeconds, walkSeconds, pages, timings: timings as BigFigures['timings'] };
 }

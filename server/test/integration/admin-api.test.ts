@@ -4,7 +4,7 @@ import { newSession, sessionSigningKey, SESSION_TTL_MS } from '../../src/admin/s
 import { createApp } from '../../src/app';
 import type { AppConfig } from '../../src/config/config';
 import { SIGN_IN_ATTEMPTS_PER_MINUTE, SITE_SIGN_IN_ATTEMPTS_PER_MINUTE } from '../../src/admin/routes';
-import type { CommentStore } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 import { createStoreDatabase, selectedStores, type StoreDatabase } from './stores';
 
 const PASSWORD = 'correct horse battery staple';
@@ -25,7 +25,7 @@ const adminRoutes: InjectOptions[] = [
 
 interface Server {
   app: FastifyInstance;
-  store: CommentStore;
+  store: Store;
   db: StoreDatabase;
 }
 
@@ -181,7 +181,7 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
       headers: { cookie, ...headers },
     });
     expect(response.statusCode, response.body).toBe(403);
-    const [entry] = (await server.store.listForModeration({ status: 'pending', limit: 100 })).filter((e) => e.id === comment.id);
+    const [entry] = (await server.store.moderation.list({ status: 'pending', limit: 100 })).filter((e) => e.id === comment.id);
     expect(entry?.status).toBe('pending');
   });
 
@@ -512,7 +512,7 @@ describe('admin sign-in', () => {
       const crossSite = await write({ origin: 'https://evil.example' });
       expect(crossSite.statusCode).toBe(403);
       expect(crossSite.json().error.message).toBe('Admin changes are accepted only from the dashboard itself.');
-      expect(await server.store.listForModeration({ status: 'approved', limit: 100 })).toEqual([]);
+      expect(await server.store.moderation.list({ status: 'approved', limit: 100 })).toEqual([]);
     } finally {
       warn.mockRestore();
       await stop(server);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { resolveServerConfig, type AppConfig } from '../../src/config/config';
 import { demoResponses, demoThread, seedDemo } from '../../src/demo-seed';
 import { startServer as serve } from '../../src/main';
-import type { CommentStore } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 import { createStoreDatabase, type StoreDatabase } from './stores';
 import type { CreateCommentBody } from '../../src/comments/schemas';
 
@@ -16,7 +16,7 @@ const MINUTE = 60_000;
 
 interface Server {
   app: FastifyInstance;
-  store: CommentStore;
+  store: Store;
   db: StoreDatabase;
   /** The app's clock, in ms since the epoch; tests move it. */
   clock: { now: number };

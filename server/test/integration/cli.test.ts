@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/store/sqlite';
-import type { CommentRecordInput, CommentStore, ModerationEntry, StatusChange } from '../../src/store/types';
+import type { CommentRecordInput, ModerationEntry, StatusChange } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 import { POSTGRES_URL } from './stores';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -34,13 +35,13 @@ function colloquy(args: string[], env: Record<string, string> = {}): Promise<Run
 
 let dir: string;
 let path: string;
-let store: CommentStore;
+let store: Store;
 let url: string;
 /** `moderate …` against this file's database. */
 const moderate = (...args: string[]) => colloquy(['moderate', ...args, '--database-url', url]);
 
 async function seed(overrides: Partial<CommentRecordInput> & { id: string }) {
-  const result = await store.createComment({
+  const result = await store.comments.create({
     threadId: 'post-1',
     threadTitle: 'Post one',
     parentId: null,
@@ -55,7 +56,7 @@ async function seed(overrides: Partial<CommentRecordInput> & { id: string }) {
   if (result.kind !== 'created') throw new Error(result.kind);
 }
 
-const statusOf = async (id: string) => (await store.listForModeration({ limit: 100 })).find((entry) => entry.id === id)?.status;
+const statusOf = async (id: string) => (await store.moderation.list({ limit: 100 })).find((entry) => entry.id === id)?.status;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'colloquy-cli-'));
@@ -76,7 +77,7 @@ beforeEach(async () => {
   await seed({ id: 'c-held', authorName: 'Bob', threadId: 'post-2', threadTitle: 'Post two', createdAt: at(2) });
   await seed({ id: 'c-new', authorName: 'Cy', authorUrl: 'https://cy.example', createdAt: at(3) });
   await seed({ id: 'c-reply', parentId: 'c-new', createdAt: at(4) });
-  await store.setStatus(['c-held'], 'pending');
+  await store.moderation.setStatus(['c-held'], 'pending');
 });
 
 describe('colloquy moderate list', () => {

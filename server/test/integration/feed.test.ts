@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { demoThread, seedDemo } from '../../src/demo-seed';
 import { uuidUrn, xml } from '../../src/feeds/atom';
-import type { CommentRecordInput, CommentStore } from '../../src/store/types';
+import type { CommentRecordInput } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 import { createStoreDatabase, selectedStores, type StoreDatabase, type StoreKind } from './stores';
 
 /**
@@ -106,7 +107,7 @@ const emails = new Set<string>();
 
 interface Server {
   app: FastifyInstance;
-  store: CommentStore;
+  store: Store;
   db: StoreDatabase;
 }
 
@@ -129,11 +130,11 @@ async function start(kind: StoreKind): Promise<Server> {
  * Stores a comment straight through the store, as an import would: no API validation, so hostile
  * values the API refuses (control characters, a `javascript:` website) reach the feed too.
  */
-async function seed(store: CommentStore, overrides: Partial<CommentRecordInput> & { threadId: string }) {
+async function seed(store: Store, overrides: Partial<CommentRecordInput> & { threadId: string }) {
   const id = overrides.id ?? nanoid();
   const authorEmail = overrides.authorEmail ?? `secret-${id}@mail.example`;
   emails.add(authorEmail);
-  const result = await store.createComment({
+  const result = await store.comments.create({
     id,
     parentId: null,
     body: `Body of ${id}`,
@@ -200,15 +201,15 @@ function feedSuite(kind: StoreKind) {
         createdAt: at(10),
       });
       const reply = await seed(store, { threadId, parentId: first.id, authorName: 'Bob', createdAt: at(20) });
-      await store.updateBody(reply.id, 'Edited reply', at(25));
+      await store.comments.updateBody(reply.id, 'Edited reply', at(25));
       const pending = await seed(store, { threadId, createdAt: at(30) });
       const spam = await seed(store, { threadId, createdAt: at(40) });
       const removed = await seed(store, { threadId, createdAt: at(50) });
       const placeholder = await seed(store, { threadId, createdAt: at(5) });
       const orphan = await seed(store, { threadId, parentId: placeholder.id, createdAt: at(6) });
-      await store.setStatus([pending.id], 'pending');
-      await store.setStatus([spam.id], 'spam');
-      await store.setStatus([removed.id, placeholder.id], 'deleted');
+      await store.moderation.setStatus([pending.id], 'pending');
+      await store.moderation.setStatus([spam.id], 'spam');
+      await store.moderation.setStatus([removed.id, placeholder.id], 'deleted');
       await seed(store, { threadId: 'another-thread', createdAt: at(60) });
 
       const { feed, entries } = await getFeed(app, `?thread=${threadId}`);
@@ -252,7 +253,7 @@ function feedSuite(kind: StoreKind) {
         created.push(await seed(store, { threadId, threadTitle: `Post ${n % 3}`, pageUrl: `https://blog.example/${n % 3}`, createdAt: at(n) }));
       }
       const hidden = await seed(store, { threadId: 'thread-0', createdAt: at(100) });
-      await store.setStatus([hidden.id], 'pending');
+      await store.moderation.setStatus([hidden.id], 'pending');
 
       const { feed, entries } = await getFeed(app);
       expect(textOf(feed, 'id')).toBe(uuidUrn('site'));
@@ -341,7 +342,7 @@ function feedSuite(kind: StoreKind) {
       expect(textOf(unknown.feed, 'updated')).toBe('1970-01-01T00:00:00.000Z');
 
       const held = await seed(store, { threadId: 'held', threadTitle: 'Held post', pageUrl: 'https://blog.example/held' });
-      await store.setStatus([held.id], 'pending');
+      await store.moderation.setStatus([held.id], 'pending');
       const empty = await getFeed(app, '?thread=held');
       expect(empty.entries).toEqual([]);
       expect(textOf(empty.feed, 'title')).toBe('Comments on Held post');
@@ -366,11 +367,11 @@ function feedSuite(kind: StoreKind) {
       const afterAdd = await app.inject({ url: '/api/feed.atom?thread=cached', headers: { 'if-none-match': etag } });
       expect(afterAdd.statusCode).toBe(200);
       expect(afterAdd.headers.etag).not.toBe(etag);
-      await store.setStatus([added.id], 'deleted');
+      await store.moderation.setStatus([added.id], 'deleted');
       // Back to the first document: the same bytes, so the same tag.
       const afterRemove = await app.inject({ url: '/api/feed.atom?thread=cached', headers: { 'if-none-match': etag } });
       expect(afterRemove.statusCode).toBe(304);
-      await store.setStatus([comment.id], 'spam');
+      await store.moderation.setStatus([comment.id], 'spam');
       expect((await app.inject({ url: '/api/feed.atom?thread=cached', headers: { 'if-none-match': etag } })).statusCode).toBe(200);
 
       const head = await app.inject({ method: 'HEAD', url: '/api/feed.atom' });

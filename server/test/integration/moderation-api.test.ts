@@ -5,7 +5,7 @@ import type { Comment } from 'colloquy/core';
 import { createApp, type AppOptions } from '../../src/app';
 import type { AppConfig } from '../../src/config/config';
 import type { SpamCheckComment, SpamCheckContext, SpamVerdict } from '../../src/comments/moderation';
-import type { CommentStore } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 import { selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 /*
@@ -49,7 +49,7 @@ function moderationSuite(kind: StoreKind) {
 
     interface Server {
       app: FastifyInstance;
-      store: CommentStore;
+      store: Store;
       clock: { now: number };
       send(options: InjectOptions): Promise<LightMyRequestResponse>;
       list(thread: string, headers?: Record<string, string>, query?: string): Promise<Listing>;
@@ -138,7 +138,9 @@ function moderationSuite(kind: StoreKind) {
       // Still unknown: a pending comment does not vouch for its author.
       expect(created(await widgetPost(server, { thread, email, body: 'Anyone there?' })).comment.status).toBe('pending');
 
-      expect(await server.store.setStatus([first.comment.id], 'approved')).toEqual([{ id: first.comment.id, outcome: 'changed', previous: 'pending' }]);
+      expect(await server.store.moderation.setStatus([first.comment.id], 'approved')).toEqual([
+        { id: first.comment.id, outcome: 'changed', previous: 'pending' },
+      ]);
       const second = created(await widgetPost(server, { thread, email: email.toUpperCase(), body: 'Thanks for approving me.' }));
       expect(second.comment.status).toBe('approved');
       const listing = await server.list(thread);
@@ -154,7 +156,7 @@ function moderationSuite(kind: StoreKind) {
       const { thread, email } = fresh();
       const strict = start({ moderation: 'all' });
       const firstComment = created(await widgetPost(strict, { thread, email }));
-      await strict.store.setStatus([firstComment.comment.id], 'approved');
+      await strict.store.moderation.setStatus([firstComment.comment.id], 'approved');
       expect(created(await widgetPost(strict, { thread, email, body: 'Known, and still held.' })).comment.status).toBe('pending');
       const open = start({ moderation: 'none' });
       expect(created(await widgetPost(open, { thread, email: fresh().email, body: 'New, and published.' })).comment.status).toBe('approved');

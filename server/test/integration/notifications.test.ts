@@ -547,27 +547,27 @@ function notificationSuite(kind: StoreKind) {
       const thread = `t-${nanoid(8)}`;
       const notification = { toOwner: true, subscribeAuthor: false, toFollowers: false };
       for (let i = 0; i < 30; i++) await createRecord(a, thread, { createdAt: at(0), notification });
-      const claimed = (await Promise.all([a, b, a, b].map((store) => store.claimOutbox(at(1), at(60_000), 10)))).flat();
+      const claimed = (await Promise.all([a, b, a, b].map((store) => store.outbox.claim(at(1), at(60_000), 10)))).flat();
       expect(claimed).toHaveLength(30);
       expect(new Set(claimed.map((item) => item.id)).size).toBe(30);
       expect(claimed.every((item) => item.attempts === 1 && item.kind === 'job')).toBe(true);
       // Leased: nobody gets them again before the lease ends.
-      expect(await b.claimOutbox(at(2), at(60_000), 100)).toEqual([]);
+      expect(await b.outbox.claim(at(2), at(60_000), 100)).toEqual([]);
       const [first, second, ...rest] = claimed;
-      await a.finishOutbox(first!.id, { done: true });
-      await a.finishOutbox(second!.id, { retryAt: at(5000), error: 'ECONNREFUSED' });
-      for (const item of rest) await b.finishOutbox(item.id, { done: true });
-      expect(await b.claimOutbox(at(4999), at(60_000), 100)).toEqual([]);
-      const [again, ...none] = await b.claimOutbox(at(5000), at(60_000), 100);
+      await a.outbox.finish(first!.id, { done: true });
+      await a.outbox.finish(second!.id, { retryAt: at(5000), error: 'ECONNREFUSED' });
+      for (const item of rest) await b.outbox.finish(item.id, { done: true });
+      expect(await b.outbox.claim(at(4999), at(60_000), 100)).toEqual([]);
+      const [again, ...none] = await b.outbox.claim(at(5000), at(60_000), 100);
       expect(none).toEqual([]);
       expect(again).toMatchObject({ id: second!.id, kind: 'job', message: second!.message, attempts: 2 });
       // A job becomes its mails and is gone, in one step.
-      await b.completeJob(again!.id, { mails: [JSON.stringify({ mark: 'rendered' })], at: at(5001) });
-      const [mail, ...nothing] = await a.claimOutbox(at(6000), at(60_000), 100);
+      await b.outbox.completeJob(again!.id, { mails: [JSON.stringify({ mark: 'rendered' })], at: at(5001) });
+      const [mail, ...nothing] = await a.outbox.claim(at(6000), at(60_000), 100);
       expect(nothing).toEqual([]);
       expect(mail).toMatchObject({ kind: 'mail', message: JSON.stringify({ mark: 'rendered' }), attempts: 1 });
-      await a.finishOutbox(mail!.id, { done: true });
-      expect(await a.claimOutbox(at(120_000), at(180_000), 100)).toEqual([]);
+      await a.outbox.finish(mail!.id, { done: true });
+      expect(await a.outbox.claim(at(120_000), at(180_000), 100)).toEqual([]);
     });
 
     it('refuses CR/LF in names and titles, and no mail grows an extra header', async () => {

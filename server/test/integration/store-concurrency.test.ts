@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CommentRecordInput, CommentStore, CreateResult } from '../../src/store/types';
+import type { CommentRecordInput, CreateResult } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 import { createStoreDatabase, inSqliteProcesses, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 const at = (ms: number) => new Date(Date.UTC(2024, 0, 1) + ms).toISOString();
@@ -53,19 +54,19 @@ function expectOnePerKey(calls: readonly CommentRecordInput[], results: readonly
   return idByKey;
 }
 
-async function expectStored(store: CommentStore, threadId: string, idByKey: Map<string, string>) {
-  const page = await store.listComments({ threadId, limit: 1000, sort: 'oldest' });
+async function expectStored(store: Store, threadId: string, idByKey: Map<string, string>) {
+  const page = await store.comments.list({ threadId, limit: 1000, sort: 'oldest' });
   expect(page.nextCursor).toBeNull();
   expect(page.comments.map((comment) => comment.id).sort()).toEqual([...idByKey.values()].sort());
-  expect(await store.countComments([threadId])).toStrictEqual({ [threadId]: idByKey.size });
+  expect(await store.comments.count([threadId])).toStrictEqual({ [threadId]: idByKey.size });
 }
 
 function concurrency(kind: StoreKind) {
-  describe(`CommentStore under concurrency: ${kind}`, () => {
+  describe(`Store under concurrency: ${kind}`, () => {
     // better-sqlite3 runs each call to the end before the next, so several instances (connections) are
     // what interleaves transactions on one file; PostgreSQL gets two pools, as two server processes would.
     const instances = kind === 'sqlite' ? 4 : 2;
-    const stores: CommentStore[] = [];
+    const stores: Store[] = [];
     const db = useStoreDatabase(kind, async (database) => {
       for (let n = 0; n < instances; n++) stores.push(database.open());
       await Promise.all(stores.map((store) => store.migrate()));
@@ -73,7 +74,7 @@ function concurrency(kind: StoreKind) {
 
     it('stores exactly one comment per idempotency key among 200 concurrent creates', async () => {
       const calls = plan('busy');
-      const results = await Promise.all(calls.map((call, n) => stores[n % instances]!.createComment(call)));
+      const results = await Promise.all(calls.map((call, n) => stores[n % instances]!.comments.create(call)));
       expect(results.filter((result) => result.kind === 'created')).toHaveLength(150);
       expect(results.filter((result) => result.kind === 'replayed')).toHaveLength(50);
       await expectStored(stores[0]!, 'busy', expectOnePerKey(calls, results));
@@ -81,11 +82,38 @@ function concurrency(kind: StoreKind) {
 
     it('lets one of two concurrent requests with one key but different bodies win; the other conflicts', async () => {
       const calls = Array.from({ length: 40 }, (_, n) => request('contested', `d${n}`, `contested-${n >> 1}`, `hash-${n}`));
-      const results = await Promise.all(calls.map((call, n) => stores[(n >> 1) % instances]!.createComment(call)));
+      const results = await Promise.all(calls.map((call, n) => stores[(n >> 1) % instances]!.comments.create(call)));
       for (let pair = 0; pair < 20; pair++) {
         expect([results[2 * pair]!.kind, results[2 * pair + 1]!.kind].sort(), `pair ${pair}`).toEqual(['conflict', 'created']);
       }
       expect(await db().query(`SELECT id FROM comments WHERE thread_id = 'contested'`)).toHaveLength(20);
+    });
+
+    it('reads and changes a status in one transaction: a delete racing a hold reports what it replaced', async () => {
+      const ids: string[] = [];
+      for (let n = 0; n < 40; n++) {
+        const result = await stores[0]!.comments.create({ ...request('raced', `r${n}`, `raced-${n}`), idempotencyKey: undefined });
+        if (result.kind !== 'created') throw new Error(result.kind);
+        ids.push(result.comment.id);
+      }
+      const outcomes = await Promise.all(
+        ids.map(async (id, n) => {
+          const [remove, hold] = await Promise.all([
+            stores[n % instances]!.moderation.setStatus([id], 'deleted'),
+            stores[(n + 1) % instances]!.moderation.setStatus([id], 'spam'),
+          ]);
+          return { remove: remove[0]!, hold: hold[0]! };
+        }),
+      );
+      for (const { remove, hold } of outcomes) {
+        // Either the delete came first (the hold finds nothing) or the hold did (the delete replaced 'spam'): never both from 'approved'.
+        if (hold.outcome === 'not-found') expect(remove).toMatchObject({ outcome: 'removed', previous: 'approved' });
+        else
+          expect([hold, remove]).toMatchObject([
+            { outcome: 'changed', previous: 'approved' },
+            { outcome: 'removed', previous: 'spam' },
+          ]);
+      }
     });
   });
 }
@@ -101,7 +129,7 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store shared by seve
       const processes = [0, 1, 2].map((p) => callsOf(p));
       const outputs = await inSqliteProcesses<CreateResult>(
         database.path!,
-        'for (const call of input) output.push(await store.createComment(call));',
+        'for (const call of input) output.push(await store.comments.create(call));',
         processes,
       );
       const calls = processes.flat();

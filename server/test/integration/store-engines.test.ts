@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { createPostgresStore, createSqliteStore, createStoreFromUrl, type CommentRecordInput } from '../../src/store/index';
+import { createPostgresStore, createSqliteStore, createStore, type CommentRecordInput } from '../../src/store/index';
 import { assertPostgresReachable, POSTGRES_URL, selectedStores } from './stores';
 
 const record: CommentRecordInput = {
@@ -27,7 +27,7 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store setup', () => 
       const store = createSqliteStore({ path });
       await store.migrate();
       expect(existsSync(path)).toBe(true);
-      await store.createComment(record);
+      await store.comments.create(record);
       const raw = new Database(path);
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       raw.close();
@@ -53,15 +53,15 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store setup', () => 
   it('works in memory for quick tests', async () => {
     const store = createSqliteStore({ path: ':memory:' });
     await store.migrate();
-    await store.createComment(record);
-    expect(await store.countComments(['post'])).toStrictEqual({ post: 1 });
+    await store.comments.create(record);
+    expect(await store.comments.count(['post'])).toStrictEqual({ post: 1 });
     await store.close();
   });
 
   it('opens the store a sqlite: DATABASE_URL names', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'colloquy-engine-'));
     try {
-      const store = createStoreFromUrl(`sqlite:${join(dir, 'data', 'colloquy.db')}`);
+      const store = createStore(`sqlite:${join(dir, 'data', 'colloquy.db')}`);
       await store.migrate();
       await expect(store.ping()).resolves.toBeUndefined();
       await store.close();
@@ -74,8 +74,8 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store setup', () => 
 
 describe('store configuration errors', () => {
   it('names the option that is wrong', () => {
-    expect(() => createStoreFromUrl('mysql://localhost/db')).toThrow(/^\[colloquy\] DATABASE_URL/);
-    expect(() => createStoreFromUrl('sqlite:')).toThrow(/^\[colloquy\] DATABASE_URL/);
+    expect(() => createStore('mysql://localhost/db')).toThrow(/^\[colloquy\] DATABASE_URL/);
+    expect(() => createStore('sqlite:')).toThrow(/^\[colloquy\] DATABASE_URL/);
     expect(() => createPostgresStore({ connectionString: POSTGRES_URL, schema: 'x; DROP SCHEMA public' })).toThrow(/^\[colloquy\] schema/);
   });
 });
@@ -83,7 +83,7 @@ describe('store configuration errors', () => {
 describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store setup', () => {
   it('opens the store a postgres:// DATABASE_URL names', async () => {
     await assertPostgresReachable();
-    const store = createStoreFromUrl(POSTGRES_URL);
+    const store = createStore(POSTGRES_URL);
     try {
       await expect(store.ping()).resolves.toBeUndefined();
     } finally {

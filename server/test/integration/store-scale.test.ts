@@ -5,10 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { SortOrder } from 'colloquy/core';
 import { encodeCursor } from '../../src/store/cursor';
 import { PAGE_INDEX } from '../../src/store/migrations';
-import { postgresPageSql } from '../../src/store/postgres';
-import { sqlitePageSql } from '../../src/store/sqlite';
-import { recentApprovedSql } from '../../src/store/shared';
-import type { CommentStore } from '../../src/store/types';
+import { pageQuery, recentQuery } from '../../src/store/comments';
+import { compilerFor } from '../../src/store/engine';
+import type { Store } from '../../src/store/interfaces';
 import { POSTGRES_URL, selectedStores, useStoreDatabase } from './stores';
 
 const COUNT = 100_000;
@@ -27,6 +26,12 @@ function expectedOrder(): { id: string; createdAt: string }[] {
   return rows.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/** The page query as an engine runs it, with its parameters in order (the query names them; see `prepare`). */
+function pageSql(kind: 'sqlite' | 'postgres', sort: SortOrder, after: boolean, values: Record<string, unknown>) {
+  const compiled = pageQuery(compilerFor(kind), sort, after).compile();
+  return { sql: compiled.sql, parameters: compiled.parameters.map((slot) => values[(slot as { name: string }).name]) };
+}
+
 const variants = [
   ['oldest', false],
   ['newest', false],
@@ -35,24 +40,24 @@ const variants = [
 ] as const satisfies readonly (readonly [SortOrder, boolean])[];
 
 /** The first page, the last page (newest first) and the end reached from a cursor near it, through the store. */
-async function checkEnds(store: CommentStore, expected: { id: string; createdAt: string }[]) {
+async function checkEnds(store: Store, expected: { id: string; createdAt: string }[]) {
   const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
-  const first = await store.listComments({ threadId: 'big', limit: 50, sort: 'oldest' });
+  const first = await store.comments.list({ threadId: 'big', limit: 50, sort: 'oldest' });
   expect(ids(first.comments)).toEqual(ids(expected.slice(0, 50)));
-  const last = await store.listComments({ threadId: 'big', limit: 50, sort: 'newest' });
+  const last = await store.comments.list({ threadId: 'big', limit: 50, sort: 'newest' });
   expect(ids(last.comments)).toEqual(ids(expected.slice(-50).reverse()));
 
   const cursor = encodeCursor(expected[COUNT - 101]!);
-  const before = await store.listComments({ threadId: 'big', limit: 50, sort: 'oldest', cursor });
+  const before = await store.comments.list({ threadId: 'big', limit: 50, sort: 'oldest', cursor });
   expect(ids(before.comments)).toEqual(ids(expected.slice(COUNT - 100, COUNT - 50)));
-  const end = await store.listComments({ threadId: 'big', limit: 50, sort: 'oldest', cursor: before.nextCursor! });
+  const end = await store.comments.list({ threadId: 'big', limit: 50, sort: 'oldest', cursor: before.nextCursor! });
   expect(ids(end.comments)).toEqual(ids(expected.slice(COUNT - 50)));
   expect(end.nextCursor).toBeNull();
-  expect((await store.getThread('big'))?.count).toBe(COUNT);
+  expect((await store.comments.getThread('big'))?.count).toBe(COUNT);
 }
 
 describe.runIf(selectedStores().includes('sqlite'))('SQLite store with 100,000 comments in one thread', () => {
-  let store: CommentStore;
+  let store: Store;
   const db = useStoreDatabase('sqlite', async (database) => {
     store = database.open();
     await store.migrate();
@@ -79,7 +84,7 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store with 100,000 c
     const walked: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await store.listComments({ threadId: 'big', limit: 1000, sort: 'oldest', ...(cursor ? { cursor } : {}) });
+      const page = await store.comments.list({ threadId: 'big', limit: 1000, sort: 'oldest', ...(cursor ? { cursor } : {}) });
       walked.push(...page.comments.map((comment) => comment.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -89,28 +94,28 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store with 100,000 c
 
   it('answers every page query from the index: no table scan, no sort', async () => {
     for (const [sort, after] of variants) {
-      const plan = await db().query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sqlitePageSql(sort, after)}`, [
-        { thread: 'big', createdAt: createdAtOf(50_000), id: idOf(50_000), limit: 51 },
-      ]);
+      const page = pageSql('sqlite', sort, after, { thread: 'big', createdAt: createdAtOf(50_000), id: idOf(50_000), limit: 51 });
+      const plan = await db().query<{ detail: string }>(`EXPLAIN QUERY PLAN ${page.sql}`, page.parameters);
       const text = plan.map((row) => row.detail).join('\n');
       expect(text, `${sort}${after ? ' after a cursor' : ''}`).toContain(`USING INDEX ${PAGE_INDEX}`);
       expect(text).not.toMatch(/\bSCAN\b/);
+      // The placeholder check probes replies by parent, at every level.
+      expect(text.match(/SEARCH r\d USING COVERING INDEX comments_parent_status \(parent_id=\? AND status=\?\)/g)).toHaveLength(7);
       expect(text).not.toContain('TEMP B-TREE');
     }
   });
 
   it('answers the feed queries (site-wide and per thread) from an index: no table scan, no sort', async () => {
     for (const byThread of [false, true]) {
-      const plan = await db().query<{ detail: string }>(`EXPLAIN QUERY PLAN ${recentApprovedSql(byThread, (name) => `@${name}`)}`, [
-        byThread ? { thread: 'big', limit: 50 } : { limit: 50 },
-      ]);
+      const feed = recentQuery(compilerFor('sqlite'), byThread ? 'big' : undefined, 50).compile();
+      const plan = await db().query<{ detail: string }>(`EXPLAIN QUERY PLAN ${feed.sql}`, [...feed.parameters]);
       const text = plan.map((row) => row.detail).join('\n');
       expect(text, byThread ? 'per thread' : 'site-wide').toContain(byThread ? `USING INDEX ${PAGE_INDEX}` : 'USING INDEX comments_status_created');
       // (Two threads: SQLite may scan that table rather than probe it, which is cheaper at that size.)
       expect(text).not.toMatch(/\bSCAN c\b/);
       expect(text).not.toContain('TEMP B-TREE');
     }
-    const recent = await store.listRecentApproved({ limit: 3 });
+    const recent = await store.comments.listRecentApproved({ limit: 3 });
     expect(recent.map(({ comment }) => comment.id)).toEqual(
       expectedOrder()
         .slice(-3)
@@ -121,7 +126,7 @@ describe.runIf(selectedStores().includes('sqlite'))('SQLite store with 100,000 c
 });
 
 describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store with 100,000 comments in one thread', () => {
-  let store: CommentStore;
+  let store: Store;
   const db = useStoreDatabase('postgres', async (database) => {
     store = database.open();
     await store.migrate();
@@ -153,8 +158,9 @@ describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store with 100
       for (const mode of ['force_custom_plan', 'force_generic_plan']) {
         await client.query(`SET plan_cache_mode = ${mode}`);
         for (const [sort, after] of variants) {
-          await client.query(`PREPARE page AS ${postgresPageSql(sort, after)}`);
-          const values = after ? `'big', '${createdAtOf(50_000)}', '${idOf(50_000)}', 51` : `'big', 51`;
+          const page = pageSql('postgres', sort, after, { thread: 'big', createdAt: createdAtOf(50_000), id: idOf(50_000), limit: 51 });
+          await client.query(`PREPARE page AS ${page.sql}`);
+          const values = page.parameters.map((value) => (typeof value === 'number' ? String(value) : `'${String(value)}'`)).join(', ');
           const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE page(${values})`);
           await client.query('DEALLOCATE page');
           const text = rows.map((row) => row['QUERY PLAN']).join('\n');
@@ -175,8 +181,7 @@ describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store with 100
       for (const mode of ['force_custom_plan', 'force_generic_plan']) {
         await client.query(`SET plan_cache_mode = ${mode}`);
         for (const byThread of [false, true]) {
-          let n = 0;
-          await client.query(`PREPARE feed AS ${recentApprovedSql(byThread, () => `$${++n}`)}`);
+          await client.query(`PREPARE feed AS ${recentQuery(compilerFor('postgres'), byThread ? 'big' : undefined, 50).compile().sql}`);
           const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE feed(${byThread ? `'big', 50` : '50'})`);
           await client.query('DEALLOCATE feed');
           const text = rows.map((row) => row['QUERY PLAN']).join('\n');
@@ -188,7 +193,7 @@ describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store with 100
     } finally {
       await client.end();
     }
-    const recent = await store.listRecentApproved({ limit: 3 });
+    const recent = await store.comments.listRecentApproved({ limit: 3 });
     expect(recent.map(({ comment }) => comment.id)).toEqual(
       expectedOrder()
         .slice(-3)

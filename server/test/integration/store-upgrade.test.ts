@@ -51,8 +51,8 @@ for (const kind of selectedStores()) {
 
         const store = database.open();
         await store.migrate();
-        expect(await store.listSubscribers('post')).toEqual([{ id: 's-confirmed', email: 'ann@example.test' }]);
-        expect(await store.claimOutbox(at, '2024-01-01T12:15:00.000Z', 10)).toMatchObject([{ kind: 'mail', message: '{"to":"queued"}', attempts: 1 }]);
+        expect(await store.subscriptions.listSubscribers('post')).toEqual([{ id: 's-confirmed', email: 'ann@example.test' }]);
+        expect(await store.outbox.claim(at, '2024-01-01T12:15:00.000Z', 10)).toMatchObject([{ kind: 'mail', message: '{"to":"queued"}', attempts: 1 }]);
         const versions = await database.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
         expect(versions.map((row) => Number(row.version))).toEqual(migrations[kind].map((_, index) => index + 1));
       } finally {

@@ -12,7 +12,8 @@ import { createPostgresStore } from '../../src/store/postgres';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { nanoid } from 'nanoid';
 import type { Comment } from 'colloquy/core';
-import type { CommentRecordInput, CommentStore } from '../../src/store/types';
+import type { CommentRecordInput } from '../../src/store/types';
+import type { Store } from '../../src/store/interfaces';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -39,7 +40,7 @@ export interface StoreDatabase {
   /** For PostgreSQL, the schema. */
   schema?: string;
   /** Opens another store instance (its own connection or pool) on this database. destroy() closes it. */
-  open(): CommentStore;
+  open(): Store;
   /** Raw SQL with `?` placeholders, for what the store does not expose (stored emails, plans, bulk data). */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   destroy(): Promise<void>;
@@ -79,7 +80,7 @@ export function createStoreDatabase(kind: StoreKind): Promise<StoreDatabase> {
 async function createSqliteDatabase(): Promise<StoreDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'colloquy-store-'));
   const path = join(dir, 'nested', 'colloquy.db'); // the store must create the folder
-  const stores: CommentStore[] = [];
+  const stores: Store[] = [];
   let raw: Database.Database | undefined;
   return {
     kind: 'sqlite',
@@ -116,6 +117,7 @@ export async function assertPostgresReachable(): Promise<void> {
     throw new Error(
       `PostgreSQL is not reachable at ${hostname}:${port || 5432} — start it, or set COLLOQUY_TEST_STORES=sqlite to run SQLite only` +
         ` (${(error as Error).message})`,
+      { cause: error },
     );
   } finally {
     await client.end().catch(() => {});
@@ -125,7 +127,7 @@ export async function assertPostgresReachable(): Promise<void> {
 async function createPostgresDatabase(): Promise<StoreDatabase> {
   await assertPostgresReachable();
   const schema = `colloquy_test_${randomBytes(6).toString('hex')}`;
-  const stores: CommentStore[] = [];
+  const stores: Store[] = [];
   const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2, options: `-c search_path=${schema}` });
   admin.on('error', () => {});
   return {
@@ -175,8 +177,8 @@ export function recordInput(threadId: string, overrides: Partial<CommentRecordIn
 }
 
 /** Creates a comment that must be created, and returns it. */
-export async function createRecord(store: CommentStore, threadId: string, overrides: Partial<CommentRecordInput> = {}, seen?: Set<string>): Promise<Comment> {
-  const result = await store.createComment(recordInput(threadId, overrides, seen));
+export async function createRecord(store: Store, threadId: string, overrides: Partial<CommentRecordInput> = {}, seen?: Set<string>): Promise<Comment> {
+  const result = await store.comments.create(recordInput(threadId, overrides, seen));
   if (result.kind !== 'created') throw new Error(`expected created, got ${result.kind}`);
   return result.comment;
 }

@@ -1,5 +1,5 @@
-/** What both stores share: the public row shape, the page query, input normalization, paging. */
-import type { Comment, CommentStatus } from 'colloquy/core';
+/** Rows to records and back, and the checks every entry point makes: the same for both engines. */
+import { COMMENT_STATUSES, type Comment, type CommentStatus } from 'colloquy/core';
 import { encodeCursor, toIsoMillis } from './cursor';
 import type { CommentRecordInput, CreateResult, ModerationEntry, ModerationStatus, NotificationJob, RecentComment } from './types';
 
@@ -22,13 +22,20 @@ export interface CommentRow {
   is_owner: number;
 }
 
-/** Column list for `SELECT`s that produce a CommentRow (optionally qualified by a table alias). */
-export function commentColumns(alias?: string): string {
-  const prefix = alias ? `${alias}.` : '';
-  return ['id', 'thread_id', 'parent_id', 'body', 'author_name', 'author_url', 'avatar_seed', 'status', 'created_at', 'updated_at', 'is_owner']
-    .map((column) => prefix + column)
-    .join(', ');
-}
+/** The columns a CommentRow has: what every public read selects (never `author_email`). */
+export const COMMENT_COLUMNS = [
+  'id',
+  'thread_id',
+  'parent_id',
+  'body',
+  'author_name',
+  'author_url',
+  'avatar_seed',
+  'status',
+  'created_at',
+  'updated_at',
+  'is_owner',
+] as const;
 
 export function toComment(row: CommentRow): Comment {
   // A deleted comment is only ever a placeholder, whatever the row still holds.
@@ -46,32 +53,6 @@ export function toComment(row: CommentRow): Comment {
   if (row.updated_at !== null) comment.updatedAt = row.updated_at;
   if (row.is_owner === 1 && !deleted) comment.author.isOwner = true;
   return comment;
-}
-
-/**
- * Which comments a page shows: approved ones, and deleted ones kept as placeholders for their replies.
- * The reply check is a scalar subquery, not EXISTS: PostgreSQL may run an EXISTS inside an OR as a
- * hashed subplan, which reads every parent_id of the table the first time a placeholder shows up;
- * this form is always one probe of comments_parent per deleted comment, in both engines.
- */
-export function visibleCondition(alias: string): string {
-  return `(${alias}.status = 'approved' OR (${alias}.status = 'deleted' AND (SELECT 1 FROM comments r WHERE r.parent_id = ${alias}.id LIMIT 1) IS NOT NULL))`;
-}
-
-/** The SQL of a page query; identical in both engines apart from placeholders, which `param` writes. */
-export function pageSql(sort: 'oldest' | 'newest', after: boolean, param: (name: 'thread' | 'createdAt' | 'id' | 'limit') => string): string {
-  const op = sort === 'oldest' ? '>' : '<';
-  const dir = sort === 'oldest' ? 'ASC' : 'DESC';
-  return [
-    `SELECT ${commentColumns('c')} FROM comments c`,
-    `WHERE c.thread_id = ${param('thread')}`,
-    after ? `AND (c.created_at, c.id) ${op} (${param('createdAt')}, ${param('id')})` : '',
-    `AND ${visibleCondition('c')}`,
-    `ORDER BY c.created_at ${dir}, c.id ${dir}`,
-    `LIMIT ${param('limit')}`,
-  ]
-    .filter(Boolean)
-    .join('\n');
 }
 
 /** CommentRecordInput with every optional field as null (SQLite binds no `undefined`) and times normalized. */
@@ -148,24 +129,6 @@ export interface RecentRow extends CommentRow {
   thread_url: string | null;
 }
 
-/**
- * The newest approved comments, site-wide or of one thread, read backwards from an index so that a
- * feed costs about 50 index entries however large the site: `comments_status_created` site-wide,
- * the page index per thread. Per thread the status test is written `c.status || ''` so that no
- * engine can pick the status index instead and walk the whole site's comments to find one thread's.
- */
-export function recentApprovedSql(byThread: boolean, param: (name: 'thread' | 'limit') => string): string {
-  return [
-    `SELECT ${commentColumns('c')}, t.title AS thread_title, t.url AS thread_url`,
-    'FROM comments c JOIN threads t ON t.id = c.thread_id',
-    byThread ? `WHERE c.thread_id = ${param('thread')} AND c.status || '' = 'approved'` : `WHERE c.status = 'approved'`,
-    'ORDER BY c.created_at DESC, c.id DESC',
-    `LIMIT ${param('limit')}`,
-  ]
-    .filter(Boolean)
-    .join('\n');
-}
-
 export const toRecentComment = (row: RecentRow): RecentComment => ({
   comment: toComment(row),
   thread: { title: row.thread_title, url: row.thread_url },
@@ -188,32 +151,6 @@ export interface ModerationRow {
   is_owner: number;
 }
 
-/** The moderation list's SQL; a filter that is not given is left out, so each variant can use its index. */
-export function moderationSql(
-  filters: { status: boolean; thread: boolean; search?: boolean; before?: boolean },
-  param: (name: 'status' | 'thread' | 'search' | 'createdAt' | 'id' | 'limit') => string,
-): string {
-  const where = [
-    filters.status ? `c.status = ${param('status')}` : '',
-    filters.thread ? `c.thread_id = ${param('thread')}` : '',
-    // One parameter used three times: written once per use so positional engines bind it each time.
-    filters.search
-      ? `(lower(c.body) LIKE ${param('search')} ESCAPE '\\' OR lower(c.author_name) LIKE ${param('search')} ESCAPE '\\' OR lower(c.author_email) LIKE ${param('search')} ESCAPE '\\')`
-      : '',
-    filters.before ? `(c.created_at, c.id) < (${param('createdAt')}, ${param('id')})` : '',
-  ].filter(Boolean);
-  return [
-    'SELECT c.id, c.thread_id, t.title AS thread_title, c.parent_id, c.status, c.body, c.author_name, c.author_email, c.author_url,',
-    '  c.avatar_seed, c.created_at, c.updated_at, c.is_owner',
-    'FROM comments c JOIN threads t ON t.id = c.thread_id',
-    where.length ? `WHERE ${where.join(' AND ')}` : '',
-    'ORDER BY c.created_at DESC, c.id DESC',
-    `LIMIT ${param('limit')}`,
-  ]
-    .filter(Boolean)
-    .join('\n');
-}
-
 export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
   id: row.id,
   threadId: row.thread_id,
@@ -230,39 +167,18 @@ export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
 /** A search term as a case-insensitive LIKE pattern matching it anywhere, with LIKE's wildcards taken literally. */
 export const searchPattern = (q: string) => `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-const moderationStatuses: readonly string[] = ['approved', 'pending', 'spam', 'deleted'];
-
 /** Rejects a status the schema's CHECK would refuse, before any SQL runs. */
 export function checkStatus(status: string): void {
-  if (!moderationStatuses.includes(status))
-    throw new RangeError(`[colloquy] status must be one of ${moderationStatuses.join(', ')}, got ${JSON.stringify(status)}`);
+  if (!(COMMENT_STATUSES as readonly string[]).includes(status))
+    throw new RangeError(`[colloquy] status must be one of ${COMMENT_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
 }
-
-/** "Has this email an approved comment?" (the first-time policy), answered from the partial index comments_approved_email. */
-export const approvedEmailSql = (email: string) => `SELECT 1 AS one FROM comments WHERE lower(author_email) = lower(${email}) AND status = 'approved' LIMIT 1`;
-
-/** A comment of the thread, not deleted, posted since then with this body fingerprint: answered from comments_thread_fingerprint. */
-export const duplicateSql = (param: (name: 'thread' | 'fingerprint' | 'since') => string) =>
-  `SELECT 1 AS one FROM comments WHERE thread_id = ${param('thread')} AND body_fingerprint = ${param('fingerprint')} AND created_at >= ${param('since')} AND status <> 'deleted' LIMIT 1`;
 
 /** Every status with its count, zeros included. */
 export function statusCounts(rows: { status: string; count: number }[]): Record<ModerationStatus, number> {
-  const counts: Record<ModerationStatus, number> = { pending: 0, approved: 0, spam: 0, deleted: 0 };
+  const counts = Object.fromEntries(COMMENT_STATUSES.map((status) => [status, 0])) as Record<ModerationStatus, number>;
   for (const row of rows) if (row.status in counts) counts[row.status as ModerationStatus] = Number(row.count);
   return counts;
 }
-
-/**
- * One hit on a fixed-window counter, in one statement: the upsert's row lock orders concurrent
- * hits on a key (in every process), and each sees the count with its own hit. A window that has
- * ended at `now` starts again with this hit, ending at `resetAt`.
- */
-export const rateLimitHitSql = (param: (name: 'key' | 'now' | 'resetAt') => string) =>
-  `INSERT INTO rate_limits (key, count, reset_at) VALUES (${param('key')}, 1, ${param('resetAt')})
-   ON CONFLICT (key) DO UPDATE SET
-     count = CASE WHEN rate_limits.reset_at > ${param('now')} THEN rate_limits.count + 1 ELSE 1 END,
-     reset_at = CASE WHEN rate_limits.reset_at > ${param('now')} THEN rate_limits.reset_at ELSE excluded.reset_at END
-   RETURNING count, reset_at`;
 
 /** The window a hit at `now` would start: checked like every time a store takes. */
 export function rateLimitWindow(windowMs: number, now: string): { now: string; resetAt: string } {

@@ -1,0 +1,112 @@
+/**
+ * What the rules above need from a database: one Kysely query layer, transactions, and the few
+ * things the dialects spell differently. The engines (sqlite.ts, postgres.ts) make every row look
+ * the same: timestamps as 'YYYY-MM-DDTHH:mm:ss.sssZ' strings, integers (bigserial, count) as numbers.
+ */
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import type { Compilable, Expression, Generated, SqlBool } from 'kysely';
+
+/** The tables as queries see them, in both engines (see migrations.ts). */
+export interface Tables {
+  threads: { id: string; title: string | null; url: string | null; created_at: string };
+  comments: {
+    id: string;
+    thread_id: string;
+    parent_id: string | null;
+    body: string;
+    author_name: string;
+    author_email: string;
+    author_url: string | null;
+    avatar_seed: string;
+    status: string;
+    created_at: string;
+    updated_at: string | null;
+    edit_token_hash: string;
+    idempotency_key: string | null;
+    request_hash: string | null;
+    body_fingerprint: string | null;
+    /** 1 for a reply the site owner wrote from the dashboard. */
+    is_owner: number;
+  };
+  settings: { key: string; value: string };
+  mail_outbox: { id: Generated<number>; kind: string; message: string; attempts: Generated<number>; next_attempt_at: string; last_error: string | null };
+  subscriptions: {
+    id: string;
+    email: string;
+    thread_id: string;
+    created_at: string;
+    unsubscribed_at: string | null;
+    confirmed_at: string | null;
+    confirm_nonce: string | null;
+    confirm_sent_at: string | null;
+  };
+  admin_sessions: { token_hash: string; created_at: string; expires_at: string };
+  rate_limits: { key: string; count: number; reset_at: string };
+}
+
+export type Db = Kysely<Tables>;
+
+export interface Engine {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Queries outside a transaction. */
+  readonly db: Db;
+  /**
+   * Runs `work` in one transaction, committed when it resolves and rolled back when it throws.
+   * SQLite takes the write lock up front (BEGIN IMMEDIATE: two connections never deadlock upgrading
+   * a read to a write); PostgreSQL runs READ COMMITTED, and the rules take row locks where `rowLocks`.
+   */
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Whether SELECT … FOR UPDATE / FOR KEY SHARE / SKIP LOCKED exist (PostgreSQL). SQLite has none and
+   * needs none: its write transaction already excludes every other writer.
+   */
+  readonly rowLocks: boolean;
+  /** `column IN (values)` with the list as one parameter, so one statement serves any length. */
+  inList(column: string, values: readonly string[]): Expression<SqlBool>;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A parameter of a query compiled once (`prepare`), filled in at each call. */
+class Slot {
+  constructor(readonly name: string) {}
+}
+
+/** Stands for the value of `params[name]` in a query given to `prepare`. */
+export const slot = <T>(name: string): T => new Slot(name) as unknown as T;
+
+/**
+ * Compiles a query once and runs it with each call's parameters. Kysely builds and compiles a query
+ * at every call otherwise, which costs measurable throughput on the hot read path (a thread's page).
+ */
+export function prepare<Row>(query: Compilable<Row>): (db: Db, params: Record<string, unknown>) => Promise<Row[]> {
+  const compiled = query.compile();
+  const fill = compiled.parameters.map((value) => (value instanceof Slot ? value.name : undefined));
+  return async (db, params) => {
+    const parameters = fill.map((name, index) => (name === undefined ? compiled.parameters[index] : params[name]));
+    return (await db.executeQuery<Row>({ ...compiled, parameters })).rows;
+  };
+}
+
+/** A query layer that compiles for an engine without a connection: to read the SQL an engine runs (plans, EXPLAIN). */
+export function compilerFor(kind: Engine['kind']): Db {
+  const sqlite = kind === 'sqlite';
+  return new Kysely<Tables>({
+    dialect: {
+      createAdapter: () => (sqlite ? new SqliteAdapter() : new PostgresAdapter()),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => (sqlite ? new SqliteIntrospector(db) : new PostgresIntrospector(db)),
+      createQueryCompiler: () => (sqlite ? new SqliteQueryCompiler() : new PostgresQueryCompiler()),
+    },
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * What the server asks of its database, one small interface per concern, so each consumer names the
+ * part it uses (the feed needs `CommentStore`, the notifier `OutboxStore` and `SubscriptionStore`).
+ * One implementation of each (the rules, in this folder) runs over either engine (sqlite.ts,
+ * postgres.ts); the contract suite (test/integration/store-*.test.ts) runs over both.
+ */
+import type { Comment } from 'colloquy/core';
+import type { AdminSession, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
+import type { ModerationStatus, NotificationSubject, OutboxItem, RateLimitHit, RecentApprovedOptions, RecentComment } from './types';
+import type { SettableStatus, StatusChange, Subscription, ThreadSummary } from './types';
+
+/** Comments and their threads, as readers and authors reach them. Reads return core `Comment`s: never an email. */
+export interface CommentStore {
+  /**
+   * Stores a comment with its thread and its notification job, atomically with its idempotency key:
+   * one comment per key, even when two requests with the key race.
+   */
+  create(input: CommentRecordInput): Promise<CreateResult>;
+  /**
+   * One page of a thread: approved comments, plus deleted ones kept as placeholders while a reply
+   * under them is visible, ordered by (createdAt, id). Keyset pagination on (createdAt, id), so the
+   * last page of 100,000 costs what the first does.
+   */
+  list(options: ListOptions): Promise<{ comments: Comment[]; nextCursor: string | null }>;
+  /** The thread's title and public count, for its page header; null for a thread never commented on. */
+  getThread(threadId: string): Promise<ThreadSummary | null>;
+  /** Public comments per thread in one query (listing pages show many counters); unknown threads count 0. */
+  count(threadIds: string[]): Promise<Record<string, number>>;
+  /** What an author's edit or delete checks their token against; deleted comments are not editable. */
+  getEditable(id: string): Promise<EditableComment | null>;
+  /** Changes the body; `status` also holds an edited comment (an edit never approves one). */
+  updateBody(id: string, body: string, updatedAt: string, status?: 'pending' | 'spam'): Promise<Comment | null>;
+  /** The first-time policy: whether a comment by this email (compared case-insensitively) is approved; '' never is. */
+  hasApprovedComment(email: string): Promise<boolean>;
+  /** Duplicate detection: whether a comment of the thread, not deleted, created at or after `since`, has this body fingerprint. */
+  hasRecentDuplicate(query: { threadId: string; bodyFingerprint: string; since: string }): Promise<boolean>;
+  /**
+   * The author's delete: removes the comment, or keeps it as a 'deleted' placeholder (empty body and
+   * author, email erased) when it has replies. A placeholder left without replies goes too, up the chain.
+   */
+  delete(id: string): Promise<'removed' | 'placeholder' | 'not-found'>;
+  /**
+   * The newest approved comments, site-wide or of one thread, with their thread's title and page
+   * address: what the Atom feeds show. Newest first by (createdAt, id). Public: never an email.
+   */
+  listRecentApproved(options: RecentApprovedOptions): Promise<RecentComment[]>;
+}
+
+/** OWNER-ONLY: what the dashboard, the `colloquy moderate` CLI and owner mails read and do. No public route may call it. */
+export interface ModerationStore {
+  /** Comments of any status, newest first by (createdAt, id), with the author's email. */
+  list(options: ModerationListOptions): Promise<ModerationEntry[]>;
+  /**
+   * Moves each comment to `status`, each id in a transaction of its own (a batch is not one
+   * transaction, so one bad id does not hold the others' locks). `'deleted'` follows `CommentStore.delete`'s
+   * rules. A deleted comment is gone for good: any other status reports it as `not-found`. Outcomes
+   * come back in the order of `ids`. With `notifyFollowersAt`, each comment that becomes approved
+   * queues a job telling the thread's followers, due then, in the transaction of its change.
+   */
+  setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string }): Promise<StatusChange[]>;
+  /** How many comments have each status (deleted ones are placeholders kept for their replies). */
+  countByStatus(): Promise<Record<ModerationStatus, number>>;
+  /** A comment (any status but deleted) with its author's email and its thread, for notification mails. */
+  getForNotification(id: string): Promise<NotificationSubject | null>;
+}
+
+/** Values the server generates once and keeps (the form-token secret). */
+export interface SettingsStore {
+  /** Stores `value` under `key` unless a value is there already; answers the stored one (first writer wins, across processes). */
+  init(key: string, value: string): Promise<string>;
+}
+
+/** The outbox: mails and notification jobs, written with the change that caused them and worked off the request path. */
+export interface OutboxStore {
+  /**
+   * Takes up to `limit` items due at `now`: each gets one more attempt and is not due again before
+   * `leaseUntil`, so another process (or a crash) never loses or doubles it.
+   */
+  claim(now: string, leaseUntil: string, limit: number): Promise<OutboxItem[]>;
+  /** Removes a mail that is sent (or refused for good), or makes a failed item due again at `retryAt`. */
+  finish(id: number, outcome: { done: true } | { retryAt: string; error: string }): Promise<void>;
+  /**
+   * Replaces a claimed job by the mails (JSON) it rendered, due at `at`, in one transaction; a
+   * confirmation mail among them records its nonce and time on its subscription in the same one.
+   */
+  completeJob(id: number, result: { mails: string[]; at: string; confirmation?: { subscriptionId: string; nonce: string } }): Promise<void>;
+}
+
+/** Who follows a thread by email (double opt-in per thread). */
+export interface SubscriptionStore {
+  /**
+   * Subscribes an email (compared lowercased) to a thread's new comments. A new subscription, or
+   * one reopened after an unsubscribe, waits for its own confirmation: whoever posts with an address
+   * cannot sign its owner up for anything.
+   */
+  subscribe(input: { id: string; email: string; threadId: string; at: string; confirmationsSince: string }): Promise<Subscription>;
+  /** Confirms a subscription, if `nonce` is its latest confirmation mail's and it is active. False otherwise. */
+  confirm(id: string, nonce: string, at: string): Promise<boolean>;
+  /** Ends a subscription (the link in every mail). False if unknown. */
+  unsubscribe(id: string, at: string): Promise<boolean>;
+  /** OWNER-ONLY: the confirmed, active subscriptions of a thread, with emails. */
+  listSubscribers(threadId: string): Promise<{ id: string; email: string }[]>;
+}
+
+/** Dashboard sign-ins, kept in the database so that signing out ends a session in every process. */
+export interface SessionStore {
+  /** Stores a new session, and removes the expired ones (cleanup at each sign-in, no timer). */
+  create(session: AdminSession): Promise<void>;
+  /** The session with this token hash, if it has not expired at `now`. */
+  get(tokenHash: string, now: string): Promise<AdminSession | null>;
+  /** Ends one session (sign-out). False if there was none. */
+  delete(tokenHash: string): Promise<boolean>;
+  /** Ends every session (sign out everywhere); answers how many there were. */
+  deleteAll(): Promise<number>;
+}
+
+/** Fixed-window counters shared by every process on the database (sign-in attempts; writes on PostgreSQL). */
+export interface RateLimitStore {
+  /**
+   * Counts one hit on `key`: the first hit after a window has ended starts a new one, `windowMs`
+   * long. One atomic statement, so processes sharing the database count together.
+   */
+  hit(key: string, windowMs: number, now: string): Promise<RateLimitHit>;
+  /** Removes the counters whose window ended before `now`; answers how many. */
+  prune(now: string): Promise<number>;
+}
+
+/** Everything the app is handed: one object per concern, over one database. */
+export interface Store {
+  readonly comments: CommentStore;
+  readonly moderation: ModerationStore;
+  readonly settings: SettingsStore;
+  readonly outbox: OutboxStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly sessions: SessionStore;
+  readonly rateLimits: RateLimitStore;
+  /**
+   * Which engine this is. The app keeps the write rate limit in memory on SQLite (one machine) and
+   * in the database on PostgreSQL (several processes share it).
+   */
+  readonly engine: 'sqlite' | 'postgres';
+  /** Runs the engine's numbered migrations that have not run yet. Safe to call from several processes. */
+  migrate(): Promise<void>;
+  /** The health check: resolves when the database answers. */
+  ping(): Promise<void>;
+  /** Closes the connection or pool; calling it twice is harmless (shutdown paths overlap). */
+  close(): Promise<void>;
+}

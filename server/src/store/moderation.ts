@@ -1,0 +1,115 @@
+/** The owner's side: status changes (with their rules) and the reads that include emails. */
+import { sql } from 'kysely';
+import { deleteIn, status } from './comments';
+import { toIsoMillis } from './cursor';
+import type { Engine } from './engine';
+import type { ModerationStore } from './interfaces';
+import { approvalJob, checkLimit, checkStatus, COMMENT_COLUMNS, searchPattern, statusCounts, toComment, toModerationEntry } from './rows';
+import type { ModerationStatus, SettableStatus, StatusChange } from './types';
+
+export function createModerationStore(engine: Engine): ModerationStore {
+  const { db } = engine;
+
+  /**
+   * One id's change, in its own transaction: the status read (FOR UPDATE on PostgreSQL, so another
+   * moderator's change waits), the change it decides (the delete rule included) and the approval's
+   * notification job commit together or not at all.
+   */
+  const change = (id: string, next: SettableStatus, notifyAt: string | null) =>
+    engine.transaction(async (tx): Promise<StatusChange> => {
+      const row = await tx
+        .selectFrom('comments')
+        .select('status')
+        .where('id', '=', id)
+        .$if(engine.rowLocks, (query) => query.forUpdate())
+        .executeTakeFirst();
+      const previous = row?.status as ModerationStatus | undefined;
+      // A deleted comment is gone for good: only a delete still finds it (and leaves it as it is).
+      if (previous === undefined || (previous === 'deleted' && next !== 'deleted')) return { id, outcome: 'not-found' };
+      if (previous === next) return { id, outcome: 'unchanged', previous };
+      if (next === 'deleted') {
+        const outcome = await deleteIn(engine, tx, id);
+        return outcome === 'not-found' ? { id, outcome } : { id, outcome, previous };
+      }
+      await tx.updateTable('comments').set({ status: next }).where('id', '=', id).execute();
+      // The comment just became public: its thread's followers hear of it, once.
+      if (next === 'approved' && notifyAt !== null) {
+        await tx
+          .insertInto('mail_outbox')
+          .values({ kind: 'job', message: approvalJob(id), next_attempt_at: notifyAt })
+          .execute();
+      }
+      return { id, outcome: 'changed', previous };
+    });
+
+  return {
+    async list({ status: only, threadId, q, before, limit }) {
+      checkLimit(limit);
+      if (only !== undefined) checkStatus(only);
+      const search = q === undefined || q === '' ? undefined : searchPattern(q);
+      // A filter that is not given is left out, so each variant can use its index.
+      const rows = await db
+        .selectFrom('comments as c')
+        .innerJoin('threads as t', 't.id', 'c.thread_id')
+        .select([
+          'c.id',
+          'c.thread_id',
+          't.title as thread_title',
+          'c.parent_id',
+          'c.status',
+          'c.body',
+          'c.author_name',
+          'c.author_email',
+          'c.author_url',
+          'c.avatar_seed',
+          'c.created_at',
+          'c.updated_at',
+          'c.is_owner',
+        ])
+        .$if(only !== undefined, (query) => query.where('c.status', '=', only!))
+        .$if(threadId !== undefined, (query) => query.where('c.thread_id', '=', threadId!))
+        .$if(search !== undefined, (query) =>
+          query.where((eb) =>
+            eb.or((['c.body', 'c.author_name', 'c.author_email'] as const).map((column) => sql<boolean>`lower(${sql.ref(column)}) LIKE ${search} ESCAPE '\\'`)),
+          ),
+        )
+        .$if(before !== undefined, (query) =>
+          query.where(({ eb, refTuple, tuple }) => eb(refTuple('c.created_at', 'c.id'), '<', tuple(toIsoMillis(before!.createdAt, 'before'), before!.id))),
+        )
+        .orderBy('c.created_at', 'desc')
+        .orderBy('c.id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(toModerationEntry);
+    },
+
+    async setStatus(ids, next, options) {
+      checkStatus(next);
+      const notifyAt = options?.notifyFollowersAt === undefined ? null : toIsoMillis(options.notifyFollowersAt, 'notifyFollowersAt');
+      const changes: StatusChange[] = [];
+      for (const id of ids) changes.push(await change(id, next, notifyAt));
+      return changes;
+    },
+
+    async countByStatus() {
+      const rows = await db
+        .selectFrom('comments')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy('status')
+        .execute();
+      return statusCounts(rows);
+    },
+
+    async getForNotification(id) {
+      const row = await db
+        .selectFrom('comments as c')
+        .innerJoin('threads as t', 't.id', 'c.thread_id')
+        .select(COMMENT_COLUMNS.map((column) => `c.${column}` as const))
+        .select(['c.author_email', 't.title as thread_title', 't.url as thread_url'])
+        .where('c.id', '=', id)
+        .where('c.status', '<>', status('deleted'))
+        .executeTakeFirst();
+      return row ? { comment: toComment(row), authorEmail: row.author_email, thread: { title: row.thread_title, url: row.thread_url } } : null;
+    },
+  };
+}
