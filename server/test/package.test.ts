@@ -6,6 +6,24 @@ import { describe, expect, it } from 'vitest';
 
 /** Pins what the server package ships: the `colloquy` command and nothing it cannot run without. */
 describe('the built colloquy-server package', () => {
+  it('exports exactly the documented API (docs/server.md)', async () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: { '.': { import: string } } };
+    const api: Record<string, unknown> = await import(/* @vite-ignore */ fileURLToPath(new URL(`../${manifest.exports['.'].import}`, import.meta.url)));
+    expect(Object.keys(api).sort()).toEqual([
+      'InvalidCursorError',
+      'ServerStartError',
+      'createApp',
+      'createPostgresStore',
+      'createSqliteStore',
+      'createStore',
+      'defaultServerConfig',
+      'resolveServerConfig',
+      'startServer',
+    ]);
+    const docs = readFileSync(new URL('../../docs/server.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(api)) expect(docs, `docs/server.md names ${name}`).toContain(`\`${name}`);
+  });
+
   it('ships a colloquy command that runs from the installed package alone', () => {
     const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
       bin: { colloquy: string };
