@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilListening } from './listening';
 
 /**
  * Both packages as users get them: packed (what `npm publish` would upload) and installed into empty
@@ -124,19 +125,9 @@ describe('the packages installed alone, as users install them', () => {
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', COLLOQUY_ADMIN_PASSWORD: 'a long admin password' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let output = '';
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const listening = untilListening(child);
       try {
-        const origin = await new Promise<string>((resolve, reject) => {
-          const onData = (chunk: Buffer) => {
-            output += chunk.toString();
-            const match = /Colloquy: (http:\/\/\S+)\//.exec(output);
-            if (match) resolve(match[1]!);
-          };
-          child.stdout.on('data', onData);
-          child.stderr.on('data', onData);
-          void exited.then(() => reject(new Error(`colloquy serve exited before listening:\n${output}`)));
-        });
+        const { url: origin } = await listening;
         const get = async (path: string) => {
           const response = await fetch(`${origin}${path}`);
           return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
@@ -152,7 +143,11 @@ describe('the packages installed alone, as users install them', () => {
         expect((await get('/')).body).toContain('Colloquy comment server');
       } finally {
         if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
-        await exited;
+        // It rejected only if the process had exited already.
+        await listening.then(
+          ({ exited }) => exited,
+          () => undefined,
+        );
       }
     },
     INSTALL_TIMEOUT_MS,

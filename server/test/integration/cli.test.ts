@@ -9,6 +9,7 @@ import { createSqliteStore } from '../../src/store/sqlite';
 import type { CommentRecordInput, ModerationEntry, StatusChange } from '../../src/store/types';
 import type { Store } from '../../src/store/interfaces';
 import { POSTGRES_URL } from './stores';
+import { untilListening } from '../listening';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = join(root, 'server/dist/colloquy.js');
@@ -240,24 +241,13 @@ async function serve(args: string[], env: Record<string, string> = {}) {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Colloquy: (http:\/\/\S+)\//.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then(() => reject(new Error(`the server exited before listening:\n${output}`)));
-  });
+  const { url, exited, output } = await untilListening(child);
   return {
     url,
     async stop() {
       child.kill('SIGTERM');
       await exited;
-      return output;
+      return output();
     },
   };
 }
