@@ -387,13 +387,26 @@ function notificationSuite(kind: StoreKind) {
       expect(server.mailsTo('owner@blog.test').map((mail) => header(mail.raw, 'subject')[0])).toEqual(['New comment on "A post" by Kept']);
     });
 
-    /** A confirmed follower's comment and a held reply to it: the follower has had only the confirmation mail. */
-    async function heldReplyToFollower(server: Awaited<ReturnType<typeof start>>) {
+    /** A thread whose first comment's author asked to follow it and confirmed: they have had only the confirmation mail. */
+    async function confirmedFollower(server: Awaited<ReturnType<typeof start>>, extra: { title?: string } = {}) {
       const thread = `t-${nanoid(8)}`;
       const follower = `follower-${nanoid(6)}@example.test`;
-      const first = await server.create({ thread, email: follower, notify: true });
+      const first = await server.create({ thread, email: follower, notify: true, ...extra });
       await server.drained();
       await server.send({ method: 'POST', url: linkIn(server.mailsTo(follower)[0]!.raw, /subscriptions\/[\w-]+\/confirm/) });
+      return { thread, follower, first };
+    }
+
+    /** The subjects of the mails a follower got after the confirmation. */
+    const followUpSubjects = (server: Awaited<ReturnType<typeof start>>, follower: string) =>
+      server
+        .mailsTo(follower)
+        .slice(1)
+        .map((mail) => header(mail.raw, 'subject')[0]);
+
+    /** A confirmed follower's comment and a held reply to it: the follower has had only the confirmation mail. */
+    async function heldReplyToFollower(server: Awaited<ReturnType<typeof start>>) {
+      const { thread, follower, first } = await confirmedFollower(server);
       const held = await server.create({ thread, name: 'Held', email: `held-${nanoid(6)}@example.test`, parentId: first });
       await server.drained();
       expect(server.mailsTo(follower)).toHaveLength(1);
@@ -440,21 +453,12 @@ function notificationSuite(kind: StoreKind) {
       expect((await server.send(approve)).statusCode).toBe(200);
       expect((await server.send(approve)).statusCode).toBe(200);
       await server.drained();
-      expect(
-        server
-          .mailsTo(follower)
-          .slice(1)
-          .map((mail) => header(mail.raw, 'subject')[0]),
-      ).toEqual(['New comment on "A post" by Held']);
+      expect(followUpSubjects(server, follower)).toEqual(['New comment on "A post" by Held']);
     });
 
     it('takes the subject and link of follow-up mails from the stored thread, not from the reply', async () => {
       const server = await start();
-      const thread = `t-${nanoid(8)}`;
-      const follower = `follower-${nanoid(6)}@example.test`;
-      const first = await server.create({ thread, email: follower, notify: true, title: 'A post' });
-      await server.drained();
-      await server.send({ method: 'POST', url: linkIn(server.mailsTo(follower)[0]!.raw, /subscriptions\/[\w-]+\/confirm/) });
+      const { thread, follower, first } = await confirmedFollower(server, { title: 'A post' });
       await server.create({ thread, name: 'Mallory', email: `m-${nanoid(6)}@example.test`, parentId: first, title: 'Your account is locked' });
       await server.drained();
       const [notice] = server.mailsTo(follower).slice(1);
@@ -481,21 +485,12 @@ function notificationSuite(kind: StoreKind) {
       }
       // The CLI only queues; the server's worker (polling every 50 ms here) sends.
       await server.drained();
-      expect(
-        server
-          .mailsTo(follower)
-          .slice(1)
-          .map((mail) => header(mail.raw, 'subject')[0]),
-      ).toEqual(['New comment on "A post" by Held']);
+      expect(followUpSubjects(server, follower)).toEqual(['New comment on "A post" by Held']);
     });
 
     it('tells followers when the owner replies from the dashboard', async () => {
       const server = await start({ adminPassword: 'a long admin password' });
-      const thread = `t-${nanoid(8)}`;
-      const follower = `follower-${nanoid(6)}@example.test`;
-      const first = await server.create({ thread, email: follower, notify: true });
-      await server.drained();
-      await server.send({ method: 'POST', url: linkIn(server.mailsTo(follower)[0]!.raw, /subscriptions\/[\w-]+\/confirm/) });
+      const { follower, first } = await confirmedFollower(server);
 
       const sameOrigin = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' };
       const signIn = await server.send({ method: 'POST', url: '/api/admin/session', payload: { password: 'a long admin password' }, headers: sameOrigin });
@@ -523,12 +518,7 @@ function notificationSuite(kind: StoreKind) {
       expect(answer.statusCode, answer.body).toBe(201);
       expect(await status(held)).toBe('approved');
       await server.drained();
-      expect(
-        server
-          .mailsTo(follower)
-          .slice(1)
-          .map((mail) => header(mail.raw, 'subject')[0]),
-      ).toEqual(['New comment on "A post" by Held', 'New comment on "A post" by Site owner']);
+      expect(followUpSubjects(server, follower)).toEqual(['New comment on "A post" by Held', 'New comment on "A post" by Site owner']);
 
       const spam = await server.create({ thread, email: `bot-${nanoid(6)}@example.test` });
       await server.send({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [spam], action: 'spam' }, headers });

@@ -237,21 +237,6 @@ function describeAdapterContract(name: string, makeAdapter: MakeAdapter) {
         expect(stored?.updatedAt).toBeUndefined();
       });
 
-      it('stops listing placeholders once no reply is left under them, at any depth', async () => {
-        const adapter = makeAdapter();
-        const { comment: parent } = await adapter.createComment(newComment(), signal());
-        tick();
-        const { comment: reply } = await adapter.createComment(newComment({ parentId: parent.id }), signal());
-        tick();
-        const { comment: last } = await adapter.createComment(newComment({ parentId: reply.id }), signal());
-        await adapter.deleteComment(parent.id, signal());
-        await adapter.deleteComment(reply.id, signal());
-        expect(ids((await list(adapter)).comments)).toEqual([parent.id, reply.id, last.id]);
-
-        await adapter.deleteComment(last.id, signal());
-        expect(await list(adapter)).toEqual({ comments: [], nextCursor: null, total: 0 });
-      });
-
       it('rejects an unknown id with not-found', async () => {
         await expectColloquyError(makeAdapter().updateComment('nope', { body: 'x' }, signal()), 'not-found');
       });
