@@ -2,8 +2,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createPostgresStore, createSqliteStore, createStore, type CommentRecordInput } from '../../src/store/index';
+import { createPostgresEngine } from '../../src/store/postgres';
 import { assertPostgresReachable, POSTGRES_URL, selectedStores } from './stores';
 
 const record: CommentRecordInput = {
@@ -88,6 +90,31 @@ describe.runIf(selectedStores().includes('postgres'))('PostgreSQL store setup', 
       await expect(store.ping()).resolves.toBeUndefined();
     } finally {
       await store.close();
+    }
+  });
+
+  it('reads every timestamp back in the API form, whatever its fractional digits or year', async () => {
+    await assertPostgresReachable();
+    const engine = createPostgresEngine({ connectionString: POSTGRES_URL });
+    try {
+      // What a column holds, as PostgreSQL reads it, and what the store must give back.
+      const instants = [
+        ['2024-01-01T09:05:03.000Z', '2024-01-01T09:05:03.000Z'],
+        ['2024-01-01T09:05:03.200Z', '2024-01-01T09:05:03.200Z'],
+        ['2024-02-29T23:59:59.250Z', '2024-02-29T23:59:59.250Z'],
+        ['1999-12-31T23:59:59.999Z', '1999-12-31T23:59:59.999Z'],
+        ['2024-01-01 11:05:03.5+02', '2024-01-01T09:05:03.500Z'],
+        ['12000-06-01 00:00:00+00', '+012000-06-01T00:00:00.000Z'],
+      ];
+      for (const [stored, read] of instants) {
+        const { rows } = await sql<{ at: string }>`SELECT ${stored}::timestamptz(3) AS at`.execute(engine.db);
+        expect(rows[0]?.at).toBe(read);
+      }
+      // Microseconds (no column of ours keeps them) go through pg's own parser, which keeps milliseconds.
+      const { rows } = await sql<{ at: string }>`SELECT '2024-01-01 09:05:03.123456+00'::timestamptz AS at`.execute(engine.db);
+      expect(rows[0]?.at).toBe('2024-01-01T09:05:03.123Z');
+    } finally {
+      await engine.close();
     }
   });
 });
