@@ -120,6 +120,9 @@ describe('colloquy moderate list', () => {
         id: 'c-reply',
         threadId: 'post-1',
         threadTitle: 'Post one',
+        threadUrl: null,
+        pageTitle: 'Post one',
+        pageUrl: null,
         parentId: 'c-new',
         status: 'approved',
         body: 'Body of c-reply',
@@ -183,6 +186,37 @@ describe('colloquy moderate approve | spam | delete', () => {
   });
 });
 
+describe('colloquy moderate thread', () => {
+  const site = { DATABASE_URL: '', COLLOQUY_SITE_URL: 'https://blog.example' };
+
+  it('shows a thread, and corrects its title and page address on the site', async () => {
+    expect(await moderate('thread', 'post-1')).toEqual({ code: 0, stdout: 'thread   post-1\ntitle    Post one\naddress  (none)\n', stderr: '' });
+    const fixed = await colloquy(['moderate', 'thread', 'post-1', '--title', '  The first post ', '--url', 'https://BLOG.example/first'], {
+      ...site,
+      DATABASE_URL: url,
+    });
+    expect(fixed).toEqual({ code: 0, stdout: 'thread   post-1\ntitle    The first post\naddress  https://blog.example/first\n', stderr: '' });
+    expect(await store.moderation.getThread('post-1')).toStrictEqual({ id: 'post-1', title: 'The first post', url: 'https://blog.example/first' });
+    // '' clears; what is not given stays; --json prints the thread.
+    const cleared = await moderate('thread', 'post-1', '--title', '', '--json');
+    expect(JSON.parse(cleared.stdout)).toStrictEqual({ id: 'post-1', title: null, url: 'https://blog.example/first' });
+  });
+
+  it('refuses an address off the site, or any address before the site is known (exit 2), and an unknown thread (exit 1)', async () => {
+    const off = await colloquy(['moderate', 'thread', 'post-1', '--url', 'https://evil.example/phish'], { ...site, DATABASE_URL: url });
+    expect(off).toMatchObject({ code: 2, stdout: '' });
+    expect(off.stderr).toMatch(/^\[colloquy\] --url: Page address must be a page of this site/);
+    const unknownSite = await moderate('thread', 'post-1', '--url', 'https://blog.example/first');
+    expect(unknownSite.code).toBe(2);
+    expect(unknownSite.stderr).toContain('set COLLOQUY_SITE_URL');
+    const controls = await moderate('thread', 'post-1', '--title', 'Two\nlines');
+    expect(controls).toMatchObject({ code: 2, stderr: '[colloquy] --title: Title must be one line of text, without control characters.\n' });
+    expect(await store.moderation.getThread('post-1')).toMatchObject({ title: 'Post one', url: null });
+    const unknown = await moderate('thread', 'no-such-thread', '--title', 'X');
+    expect(unknown).toEqual({ code: 1, stdout: '', stderr: '[colloquy] no thread with id "no-such-thread": no comment was ever posted in it\n' });
+  });
+});
+
 describe('colloquy moderate: configuration and mistakes', () => {
   it('reads DATABASE_URL as serve does (the flag wins), and migrates a new database first', async () => {
     const fromEnv = await colloquy(['moderate', 'list', '--status', 'pending'], { DATABASE_URL: url });
@@ -204,6 +238,9 @@ describe('colloquy moderate: configuration and mistakes', () => {
       [['moderate', 'list', '--limit', 'ten'], /--limit must be a whole number/],
       [['moderate', 'list', '--status', 'hidden'], /--status must be one of pending, approved, spam, deleted, got "hidden"/],
       [['moderate', 'spam', 'x', '--thread', 't'], /--thread is an option of list only/],
+      [['moderate', 'list', '--title', 't'], /--title is an option of thread only/],
+      [['moderate', 'thread'], /thread needs one thread id/],
+      [['moderate', 'thread', 'a', 'b'], /thread needs one thread id/],
       [['moderate', 'list', '--database-url', 'mysql://db'], /option "--database-url" must start with "sqlite:"/],
       [['moderate', 'list', '--port', '80'], /Unknown option '--port'/],
     ];
