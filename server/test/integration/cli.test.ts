@@ -215,6 +215,12 @@ describe('colloquy moderate thread', () => {
     const unknown = await moderate('thread', 'no-such-thread', '--title', 'X');
     expect(unknown).toEqual({ code: 1, stdout: '', stderr: '[colloquy] no thread with id "no-such-thread": no comment was ever posted in it\n' });
   });
+
+  it('takes one thread id, and its flags only there', async () => {
+    expect(await moderate('thread')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^\[colloquy\] thread needs one thread id/) });
+    expect(await moderate('thread', 'a', 'b')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^\[colloquy\] thread needs one thread id/) });
+    expect(await moderate('list', '--url', 'https://blog.example/')).toMatchObject({ code: 2, stderr: '[colloquy] --url is an option of thread only\n' });
+  });
 });
 
 describe('colloquy moderate: configuration and mistakes', () => {
@@ -238,9 +244,6 @@ describe('colloquy moderate: configuration and mistakes', () => {
       [['moderate', 'list', '--limit', 'ten'], /--limit must be a whole number/],
       [['moderate', 'list', '--status', 'hidden'], /--status must be one of pending, approved, spam, deleted, got "hidden"/],
       [['moderate', 'spam', 'x', '--thread', 't'], /--thread is an option of list only/],
-      [['moderate', 'list', '--title', 't'], /--title is an option of thread only/],
-      [['moderate', 'thread'], /thread needs one thread id/],
-      [['moderate', 'thread', 'a', 'b'], /thread needs one thread id/],
       [['moderate', 'list', '--database-url', 'mysql://db'], /option "--database-url" must start with "sqlite:"/],
       [['moderate', 'list', '--port', '80'], /Unknown option '--port'/],
     ];
