@@ -1,4 +1,5 @@
-import { createSecretSource } from './shared/signing';
+import { createSecretSource, keyedAvatarSeed } from './shared/signing';
+import { pageOrigins } from './shared/thread-page';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import cors from '@fastify/cors';
@@ -128,6 +129,18 @@ export function createApp({
     counters: createSharedCounters(store, now, app.log),
     ...(spamCheck ? { spamCheck } : {}),
   };
+
+  // Once per database: seeds stored before they were keyed become keyed ones, so each author keeps one avatar.
+  app.addHook('onReady', async () => {
+    const secret = await formSecret();
+    const keyed = await store.comments.keyAvatarSeeds((fingerprint) => keyedAvatarSeed(secret, fingerprint));
+    if (keyed) app.log.warn(`keyed the avatar seeds of ${keyed} stored comments with the site's secret (once): identicons change this one time`);
+  });
+  if (pageOrigins(config).size === 0) {
+    app.addHook('onReady', async () =>
+      app.log.warn("threads' page addresses are not kept: set COLLOQUY_SITE_URL (or COLLOQUY_ORIGINS) to the site's origin, where its pages are"),
+    );
+  }
 
   if (config.smtpUrl) {
     const notifier = createNotifier({ store, config, secret: formSecret, log: app.log, ...mail });

@@ -12,6 +12,11 @@ export interface AdminComment {
   id: string;
   threadId: string;
   threadTitle: string | null;
+  /** The thread's page address. */
+  threadUrl: string | null;
+  /** What the comment's page sent: approving a held comment names an untitled thread after it. */
+  pageTitle: string | null;
+  pageUrl: string | null;
   parentId: string | null;
   status: AdminStatus;
   body: string;
@@ -34,6 +39,8 @@ export class AdminError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The input the server named as at fault, e.g. `title` or `pageUrl`. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -48,6 +55,8 @@ export interface AdminClient {
   act(ids: string[], action: AdminAction): Promise<void>;
   edit(id: string, body: string): Promise<void>;
   reply(id: string, body: string): Promise<void>;
+  /** Replaces a thread's title and page address; an empty one clears it. */
+  updateThread(id: string, changes: { title: string; url: string }): Promise<void>;
 }
 
 export function createAdminClient(base = '/api/admin', send: typeof fetch = (...args) => fetch(...args)): AdminClient {
@@ -64,8 +73,11 @@ export function createAdminClient(base = '/api/admin', send: typeof fetch = (...
       throw new AdminError(0, 'The server cannot be reached. Check your connection and try again.');
     }
     if (response.status === 204) return undefined as T;
-    const data = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-    if (!response.ok) throw new AdminError(response.status, data?.error?.message ?? `The server answered ${response.status}.`);
+    const data = (await response.json().catch(() => null)) as { error?: { message?: string; field?: unknown } } | null;
+    if (!response.ok) {
+      const field = typeof data?.error?.field === 'string' ? data.error.field : undefined;
+      throw new AdminError(response.status, data?.error?.message ?? `The server answered ${response.status}.`, field);
+    }
     return data as T;
   }
   return {
@@ -82,5 +94,6 @@ export function createAdminClient(base = '/api/admin', send: typeof fetch = (...
     act: (ids, action) => call('POST', '/comments/actions', { ids, action }),
     edit: (id, body) => call('PATCH', `/comments/${encodeURIComponent(id)}`, { body }),
     reply: (id, body) => call('POST', `/comments/${encodeURIComponent(id)}/reply`, { body }),
+    updateThread: (id, changes) => call('PATCH', `/threads/${encodeURIComponent(id)}`, changes),
   };
 }

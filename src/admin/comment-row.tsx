@@ -6,6 +6,7 @@ import { CommentEditor } from '../widget/comment-editor';
 import { CommentHeader } from '../widget/comment-header';
 import { focusAfterRender } from '../widget/focus-after-render';
 import { MarkdownView } from '../widget/markdown-view';
+import { ThreadEditor } from './thread-editor';
 
 interface CommentRowProps {
   comment: AdminComment;
@@ -17,25 +18,35 @@ interface CommentRowProps {
   onEdit(body: string): Promise<void>;
   /** Posts a reply as the owner; rejects as `onEdit` does. */
   onReply(body: string): Promise<void>;
+  /** Corrects the comment's thread: its title and page address; rejects with the server's AdminError. */
+  onThread(changes: { title: string; url: string }): Promise<void>;
 }
 
-type Mode = 'view' | 'edit' | 'reply';
+type Mode = 'view' | 'edit' | 'reply' | 'thread';
+
+/** For a held comment on a thread without a title or address: what approving it would name the thread. */
+function pageNote({ status, threadTitle, threadUrl, pageTitle, pageUrl }: AdminComment): string | null {
+  const title = !threadTitle && pageTitle ? `“${pageTitle}”` : '';
+  const url = !threadUrl && pageUrl ? pageUrl : '';
+  return status === 'approved' || !(title || url) ? null : `Approving names the thread after its page: ${[title, url].filter(Boolean).join(' ')}`;
+}
 
 /**
  * One comment in the queue: the widget's own header, text and editor, so the owner sees it as readers
  * do (owner badge included); then, the dashboard's own, a selection box, its status, email and thread,
- * and everything the owner can do to it.
+ * and everything the owner can do to it and to its thread.
  */
-export function CommentRow({ comment, translator, selected, onSelect, onAct, onEdit, onReply }: CommentRowProps) {
+export function CommentRow({ comment, translator, selected, onSelect, onAct, onEdit, onReply, onThread }: CommentRowProps) {
   const { t } = translator;
   const [mode, setMode] = useState<Mode>('view');
-  const editButton = useRef<HTMLButtonElement>(null);
-  const replyButton = useRef<HTMLButtonElement>(null);
+  const buttons = { edit: useRef<HTMLButtonElement>(null), reply: useRef<HTMLButtonElement>(null), thread: useRef<HTMLButtonElement>(null) };
   // Closing an editor gives focus back to the button that opened it, for keyboard users.
   const close = () => {
     setMode('view');
-    focusAfterRender(() => (mode === 'edit' ? editButton : replyButton).current);
+    if (mode !== 'view') focusAfterRender(() => buttons[mode].current);
   };
+  const threadName = comment.threadTitle ?? comment.threadId;
+  const note = pageNote(comment);
   const { author } = comment;
   const who = author.name || 'deleted comment';
   // The header takes a comment as readers get it: the same name, link and identicon.
@@ -55,7 +66,8 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
       />
       <article class="comment-body" aria-label={`Comment by ${who}`}>
         <CommentHeader comment={shown} translator={translator} />
-        <p class="notes">{[comment.status, author.email, comment.threadTitle ?? comment.threadId].filter(Boolean).join(' · ')}</p>
+        <p class="notes">{[comment.status, author.email, threadName].filter(Boolean).join(' · ')}</p>
+        {note && <p class="notes">{note}</p>}
         {mode === 'edit' ? (
           <CommentEditor
             id={`edit-${comment.id}`}
@@ -69,6 +81,16 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
           <div class="comment-content">
             <MarkdownView source={comment.body} />
           </div>
+        )}
+        {mode === 'thread' && (
+          <ThreadEditor
+            id={`thread-${comment.id}`}
+            title={comment.threadTitle}
+            url={comment.threadUrl}
+            translator={translator}
+            onSave={onThread}
+            onClose={close}
+          />
         )}
         {mode === 'reply' && (
           <CommentEditor
@@ -90,14 +112,17 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
             ))}
             {comment.status !== 'deleted' && (
               <>
-                <button type="button" class="reply" ref={editButton} aria-label={`Edit the comment by ${who}`} onClick={() => setMode('edit')}>
+                <button type="button" class="reply" ref={buttons.edit} aria-label={`Edit the comment by ${who}`} onClick={() => setMode('edit')}>
                   {t('edit')}
                 </button>
-                <button type="button" class="reply" ref={replyButton} aria-label={t('replyTo', { name: who })} onClick={() => setMode('reply')}>
+                <button type="button" class="reply" ref={buttons.reply} aria-label={t('replyTo', { name: who })} onClick={() => setMode('reply')}>
                   {t('reply')}
                 </button>
               </>
             )}
+            <button type="button" class="reply" ref={buttons.thread} aria-label={`Edit the thread “${threadName}”`} onClick={() => setMode('thread')}>
+              Edit thread
+            </button>
           </p>
         )}
       </article>

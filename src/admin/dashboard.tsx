@@ -73,13 +73,14 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
       fail(error);
     }
   };
-  // An edit or a reply: a failure goes back to the row's editor, which shows it; a lost session signs out.
-  const write = async (run: () => Promise<void>, message: string) => {
+  // An edit, a reply or a thread's correction: a failure goes back to the row's editor, which shows
+  // it (the comment editor as a ColloquyError); a lost session signs out.
+  const write = async (run: () => Promise<void>, message: string, forRow: (error: unknown) => unknown = forEditor) => {
     try {
       await run();
     } catch (error) {
       if (error instanceof AdminError && error.status === 401) fail(error);
-      throw forEditor(error);
+      throw forRow(error);
     }
     await load();
     setAnnouncement(message);
@@ -180,6 +181,13 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
             onAct={(action) => void act([comment.id], action)}
             onEdit={(body) => write(() => client.edit(comment.id, body), 'Comment saved.')}
             onReply={(body) => write(() => client.reply(comment.id, body), 'Reply posted.')}
+            onThread={(changes) =>
+              write(
+                () => client.updateThread(comment.threadId, changes),
+                'Thread saved.',
+                (error) => error,
+              )
+            }
           />
         ))}
       </ul>

@@ -15,7 +15,8 @@ import {
 import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
-import { commentId, commentParams } from '../shared/schemas';
+import { commentId, commentParams, threadId } from '../shared/schemas';
+import { checkedThreadChanges, pageOrigins } from '../shared/thread-page';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
 import { approvalOptions, type RouteContext } from '../shared/context';
@@ -74,6 +75,19 @@ const actionBody = {
 const actionStatus = { approve: 'approved', spam: 'spam', delete: 'deleted', pending: 'pending' } as const;
 
 const editBody = { type: 'object', additionalProperties: false, required: ['body'], properties: { body } } as const;
+
+interface ThreadBody {
+  title?: string | null;
+  url?: string | null;
+}
+
+/** A thread's title and page address, each optional; their rules are the ones readers' pages meet (shared/thread-page.ts). */
+const threadBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { title: { type: ['string', 'null'], maxLength: 2000 }, url: { type: ['string', 'null'], maxLength: 2000 } },
+} as const;
+const threadParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: threadId } } as const;
 const replyBody = {
   type: 'object',
   additionalProperties: false,
@@ -134,6 +148,7 @@ function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (m
  * 401 without a valid session; every write must come from the same origin.
  */
 export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, notifier, counters }: RouteContext) {
+  const origins = pageOrigins(config);
   const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
   // Session cookies are signed with a key bound to the password too, so changing the password signs
   // every dashboard out, in every process; the session itself must also still be in the store.
@@ -278,7 +293,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
         body: text,
         authorName: name,
         authorEmail: '',
-        avatarSeed: avatarSeedFor('', name),
+        avatarSeed: avatarSeedFor(await formSecret(), '', name),
         // The owner edits through the dashboard, never with a token: this one is never handed out.
         editTokenHash: sha256Hex(nanoid(32)),
         createdAt: now().toISOString(),
@@ -292,4 +307,11 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
       return reply.code(201).send({ comment: result.comment });
     },
   );
+
+  // The owner corrects what a thread is called and where its page is: feeds and mails show both.
+  app.patch<{ Params: { id: string }; Body: ThreadBody }>('/threads/:id', { schema: { params: threadParams, body: threadBody } }, async (request) => {
+    const thread = await store.moderation.updateThread(request.params.id, checkedThreadChanges(request.body, origins));
+    if (!thread) throw new ApiError('not-found', 'No comment was ever posted in this thread.');
+    return { thread };
+  });
 }

@@ -4,7 +4,7 @@ import { main } from '../main';
 import { moderate } from './moderate';
 
 const usage = `Usage: colloquy serve [options]
-       colloquy moderate list|approve|spam|delete … (see colloquy moderate --help)
+       colloquy moderate list|approve|spam|delete|thread … (see colloquy moderate --help)
 
 Starts the Colloquy server: the comment API under /api, the script-tag bundle at /colloquy.js,
 the moderation dashboard at /admin, and with --demo DIR the demo pages at /.

@@ -89,6 +89,8 @@ export interface ModerationInput {
   author: { name: string; email: string; url?: string };
   /** The client address. */
   ip: string;
+  /** The title and address of the comment's page, which name its thread once it is published. */
+  page?: { title?: string; url?: string };
 }
 
 /** The signed form timestamp: its age, or why there is none to read. */
@@ -238,9 +240,10 @@ const statusOf = (reasons: readonly ModerationReason[]): DecidedStatus =>
  */
 function textReasons(input: ModerationInput, policy: ModerationPolicy): ModerationReason[] {
   const reasons: ModerationReason[] = [];
-  const links = linksOf(input.body);
+  // The page's title is shown like the body (feeds, mails), so its links count as the body's do.
+  const links = [...linksOf(input.body), ...linksOf(input.page?.title ?? '')];
   // Everything a word can hide in: what readers see, and where the links point.
-  const text = [input.body, input.author.name, input.author.email, input.author.url ?? '', ...links].join('\n');
+  const text = [input.body, input.author.name, input.author.email, input.author.url ?? '', input.page?.title ?? '', input.page?.url ?? '', ...links].join('\n');
   if (listMatches(policy.blocklist, text, input.ip)) reasons.push('blocklist');
   if (links.length > policy.maxLinks) reasons.push('links');
   if (listMatches(policy.moderationWords, text, input.ip)) reasons.push('moderation-words');

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nanoid } from 'nanoid';
 import type { Comment, NewComment, SortOrder } from 'colloquy/core';
-import { isHttpUrl } from 'colloquy/core';
 import { normalizeBody, normalizeNewComment, validateBody, validateNewComment } from 'colloquy/core';
 import type { AppConfig } from '../config/config';
 import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
@@ -35,9 +34,14 @@ import type { Store } from '../store/interfaces';
 import { InvalidCursorError } from '../store/types';
 import type { RouteContext } from '../shared/context';
 import { commentParams } from '../shared/schemas';
+import { clientAddress } from '../shared/rate-limits';
+import { checkedPageUrl, checkedTitle, pageOrigins } from '../shared/thread-page';
 
+const DAY_MS = 24 * 60 * 60_000;
 /** How far back duplicate detection looks for the same body in the same thread. */
-const DUPLICATE_WINDOW_MS = 24 * 60 * 60_000;
+const DUPLICATE_WINDOW_MS = DAY_MS;
+/** Subscriptions (so confirmation mails) one client address may ask for per day, whatever the addresses. */
+export const SUBSCRIPTIONS_PER_ADDRESS = 10;
 /** At most this many `X-Colloquy-Own` entries are checked: a browser holds a few tokens, not hundreds. */
 const MAX_OWN = 20;
 
@@ -127,7 +131,7 @@ async function moderate(
   { store, policy, now, spamCheck, config, formSecret }: RouteContext,
 ): Promise<Decision> {
   const on = (check: SpamCheck) => policy.checks.has(check);
-  const input = { body: comment.body, author: comment.author, ip: request.ip };
+  const input = { body: comment.body, author: comment.author, ip: request.ip, page: { title: comment.title, url: comment.pageUrl } };
   const [knownAuthor, duplicate, formToken] = await Promise.all([
     policy.mode === 'first-time' ? store.comments.hasApprovedComment(comment.author.email) : true,
     on('duplicates')
@@ -205,9 +209,20 @@ export function commentRoutes(app: FastifyInstance, { store, now, formSecret }: 
   });
 }
 
+/**
+ * Whether this client may ask for one more subscription today. Each one asked costs a confirmation
+ * mail to whatever address was typed in; counted per client address, beside the limit per mailbox.
+ */
+async function maySubscribe(request: FastifyRequest, { counters }: RouteContext): Promise<boolean> {
+  const { count } = await counters.hit(`subscribe:${clientAddress(request)}`, DAY_MS);
+  if (count > SUBSCRIPTIONS_PER_ADDRESS) request.log.info('subscription ignored: this client address asked for too many today');
+  return count <= SUBSCRIPTIONS_PER_ADDRESS;
+}
+
 /** The routes that change data; registered where the rate limit applies. */
 export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) {
-  const { store, config, now, policy } = context;
+  const { store, config, now, policy, formSecret } = context;
+  const origins = pageOrigins(config);
 
   app.post<{ Body: CreateCommentBody; Headers: { 'idempotency-key'?: string } }>(
     '/comments',
@@ -221,12 +236,10 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         author: { name: input.author.name, email: input.author.email, ...(input.author.url === undefined ? {} : { url: input.author.url }) },
       };
       throwIfInvalid(...validateNewComment(submitted));
-      const pageUrl = input.url?.trim() || undefined;
-      if (pageUrl !== undefined && !isHttpUrl(pageUrl)) {
-        throw new ApiError('invalid', 'Page address must be the full http:// or https:// address of the page.', 'pageUrl');
-      }
+      // Without a site to place it on, a page address is not kept (the server warns at start).
+      const pageUrl = (input.url?.trim() && checkedPageUrl(input.url, origins, 'pageUrl')) || undefined;
+      const title = (input.title && checkedTitle(input.title, 'title')) || undefined;
       const { body, author, parentId, threadId } = normalizeNewComment(submitted);
-      const title = input.title?.trim() || undefined;
       const key = request.headers['idempotency-key'];
       const fingerprint = bodyFingerprint(body);
       const judged: SpamCheckComment = {
@@ -238,6 +251,8 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         ...(title === undefined ? {} : { title }),
       };
       const { status } = await moderate(request, judged, input, fingerprint, context);
+      // Spam subscribes nobody, so it costs the client address nothing.
+      const subscribe = context.notifier !== undefined && input.notify === true && status !== 'spam' && (await maySubscribe(request, context));
       const editToken = nanoid(32);
       const result = await store.comments.create({
         id: nanoid(),
@@ -249,14 +264,15 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         authorName: author.name,
         authorEmail: author.email,
         ...(author.url === undefined ? {} : { authorUrl: author.url }),
-        avatarSeed: avatarSeedFor(author.email, author.name),
+        avatarSeed: avatarSeedFor(await formSecret(), author.email, author.name),
         editTokenHash: sha256Hex(editToken),
         createdAt: now().toISOString(),
         status,
         bodyFingerprint: fingerprint,
         ...(key === undefined ? {} : { idempotencyKey: key, requestHash: sha256Hex(canonicalJson(input)) }),
         // Queued with the comment, in its transaction; the mails are made and sent off the request path.
-        ...(context.notifier ? { notification: { toOwner: true, subscribeAuthor: input.notify === true, toFollowers: status === 'approved' } } : {}),
+        // The author's subscription waits for the comment to be published (the store queues it with the approval).
+        ...(context.notifier ? { notification: { toOwner: true, subscribeAuthor: subscribe, toFollowers: status === 'approved' } } : {}),
       });
       switch (result.kind) {
         case 'created':

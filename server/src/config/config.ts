@@ -1,5 +1,5 @@
 import { defaultModerationOptions, moderationOptions, type ModerationOptions } from '../comments/moderation-options';
-import { fail, integer, isAddressOrRange, list, type OptionTable, type Parse } from './option-parsers';
+import { fail, integer, isAddressOrRange, list, origin, type OptionTable, type Parse } from './option-parsers';
 
 /** How the reference server runs. Every option is an environment variable and a `colloquy serve` flag. */
 export interface ServerConfig extends ModerationOptions {
@@ -11,6 +11,12 @@ export interface ServerConfig extends ModerationOptions {
   databaseUrl: string;
   /** Site origins (`https://blog.example`) whose pages may call the API from the browser. @default [] */
   origins: string[];
+  /**
+   * The site's own origin (`https://blog.example`), for pages that need no CORS entry (a widget
+   * reaching the API through the site's own address). A thread's page address must be on it or on
+   * one of `origins`; with neither set, page addresses are not kept. @default ''
+   */
+  siteUrl: string;
   /** Writes (POST, PATCH, DELETE) per minute per client address; 0 turns the limit off. @default 10 */
   rateLimit: number;
   /** Minutes after posting during which the author may edit or delete a comment. @default 15 */
@@ -56,6 +62,7 @@ export interface ServerConfig extends ModerationOptions {
 export type AppConfig = Pick<
   ServerConfig,
   | 'origins'
+  | 'siteUrl'
   | 'rateLimit'
   | 'editWindowMinutes'
   | 'trustProxy'
@@ -81,6 +88,7 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   host: 'localhost',
   databaseUrl: 'sqlite:./data/colloquy.db',
   origins: [],
+  siteUrl: '',
   rateLimit: 10,
   editWindowMinutes: 15,
   trustProxy: false,
@@ -116,18 +124,14 @@ export const serverOptions: OptionTable<ServerConfig> = {
   origins: {
     env: 'COLLOQUY_ORIGINS',
     flag: '--origins',
-    help: 'comma-separated site origins allowed to call the API (CORS)',
-    parse: (raw, name) =>
-      list(raw).map((entry) => {
-        let url: URL | undefined;
-        try {
-          url = new URL(entry);
-        } catch {
-          // reported below
-        }
-        const bare = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username;
-        return bare && url ? url.origin : fail(name, `must list origins like https://blog.example (scheme and host, no path), got "${entry}"`);
-      }),
+    help: "comma-separated site origins allowed to call the API (CORS); threads' page addresses must be on one of them or on --site-url",
+    parse: (raw, name) => list(raw).map((entry) => origin(entry, name, 'must list origins like https://blog.example (scheme and host, no path)')),
+  },
+  siteUrl: {
+    env: 'COLLOQUY_SITE_URL',
+    flag: '--site-url',
+    help: "the site's origin, where threads' pages are, when the widget reaches the API through it (no CORS entry needed)",
+    parse: (raw, name) => origin(raw, name, 'must be an origin like https://blog.example (scheme and host, no path)'),
   },
   rateLimit: { env: 'COLLOQUY_RATE_LIMIT', flag: '--rate-limit', help: 'writes per minute per client address (0 = no limit)', parse: integer(0, 1_000_000) },
   editWindowMinutes: {

@@ -20,8 +20,10 @@ import type { NotificationJob, NotificationSubject, OutboxItem } from '../store/
  * or down never delays or loses a comment, and nothing is lost when a process stops (an item
  * claimed by a process that died is due again when its lease runs out).
  *
- * Subscriptions are confirmed one by one (double opt-in per thread), and an address gets at most
- * MAX_CONFIRMATIONS confirmation mails a day: the form cannot be used to flood an inbox.
+ * Subscriptions are confirmed one by one (double opt-in per thread), only once the comment that
+ * asked is published, and a mailbox gets at most MAX_CONFIRMATIONS confirmation mails a day (a client
+ * address may ask for at most SUBSCRIPTIONS_PER_ADDRESS a day, comments/routes.ts): the form cannot be used to flood
+ * an inbox, nor to send text of a stranger's choosing to anyone.
  */
 
 /** What a signed link may do. */
@@ -33,7 +35,7 @@ const CONFIRM_LINK_DAYS = 14;
 const UNSUBSCRIBE_LINK_DAYS = 3650;
 const DAY_MS = 86_400_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
-/** Confirmation mails one address gets per day, whatever threads they are for. */
+/** Confirmation mails one mailbox (any case, any +tag) gets per day, whatever threads they are for. */
 const MAX_CONFIRMATIONS = 3;
 const BATCH = 10;
 /**
@@ -121,8 +123,17 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
     return `${base}/api/${path}?${signLink(await secret(), purpose, id, Date.now() + days * DAY_MS)}${extra}`;
   }
 
+  /** For a held comment: what approving it would name the thread, which has no title or address yet. */
+  function pageLine({ comment, thread, page }: NotificationSubject): string | undefined {
+    const title = !thread.title && page.title ? `"${oneLine(page.title, 80)}"` : '';
+    const url = !thread.url && page.url ? page.url : '';
+    if (comment.status === 'approved' || !(title || url)) return undefined;
+    return `Approving it names the thread after its page: ${[title, url].filter(Boolean).join(' ')}`;
+  }
+
   async function ownerMail(subject: NotificationSubject): Promise<OutboxMessage> {
     const { comment, authorEmail, thread } = subject;
+    const named = pageLine(subject);
     const target = `moderate/${encodeURIComponent(comment.id)}`;
     const actions = [
       ['Approve', await signed(`${target}/approve`, 'approve', comment.id, MODERATION_LINK_DAYS)],
@@ -140,6 +151,7 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
         `New comment on "${title}"${thread.url ? ` (${thread.url})` : ''}`,
         `Author: ${author}`,
         `Status: ${status}`,
+        ...(named ? [named] : []),
         '',
         comment.body,
         '',
@@ -151,6 +163,7 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
         paragraph(`New comment on "${title}"`) + (thread.url ? `<p>${link(thread.url, thread.url)}</p>` : ''),
         paragraph(`Author: ${author}`),
         paragraph(`Status: ${status}`),
+        ...(named ? [paragraph(named)] : []),
         `<blockquote>${markdownToHtml(comment.body)}</blockquote>`,
         `<p>${actions.map(([label, href]) => link(href, label)).join(' · ')}</p>`,
         paragraph('Each link opens a page that asks you to confirm.'),
@@ -190,15 +203,17 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
     if (subscription.confirmed || askedToday || subscription.recentConfirmations >= MAX_CONFIRMATIONS) return undefined;
     // The nonce ties the link to this mail: a subscription reopened later needs a new one.
     const nonce = nanoid();
-    const title = threadName(subject);
+    // Whoever posts can type in any address, so this mail carries nothing they chose: the thread's
+    // stored title (only a published comment or the owner sets it), never its id, which any POST names.
+    const on = subject.thread.title ? ` on "${oneLine(subject.thread.title, 80)}"` : '';
     const confirm = await signed(`subscriptions/${subscription.id}/confirm`, 'confirm', `${subscription.id}.${nonce}`, CONFIRM_LINK_DAYS, `&n=${nonce}`);
     const mail = await subscriberMail(
       authorEmail,
       subscription.id,
-      `Confirm: follow-up comments on "${title}"`,
-      [`You asked to hear of new comments on "${title}". Confirm to start:`, confirm, '', 'Did not ask? Ignore this mail: nothing will be sent.'],
+      `Confirm: follow-up comments${on}`,
+      [`You asked to hear of new comments${on}. Confirm to start:`, confirm, '', 'Did not ask? Ignore this mail: nothing will be sent.'],
       [
-        paragraph(`You asked to hear of new comments on "${title}".`),
+        paragraph(`You asked to hear of new comments${on}.`),
         `<p>${link(confirm, 'Confirm')}</p>`,
         paragraph('Did not ask? Ignore this mail: nothing will be sent.'),
       ],
@@ -242,7 +257,8 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
     // Spam asks nothing of anyone: no mail to the owner for each bot, no confirmation to an address a bot typed in.
     if (subject && subject.comment.status !== 'spam') {
       if (job.toOwner && config.ownerEmail) mails.push(await ownerMail(subject));
-      if (job.subscribeAuthor && subject.authorEmail) {
+      // Only a published comment subscribes its author: a held one waits for its approval's job.
+      if (job.subscribeAuthor && subject.comment.status === 'approved' && subject.authorEmail) {
         const asked = await subscribeAuthor(subject, now);
         if (asked) {
           mails.push(asked.mail);

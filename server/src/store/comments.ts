@@ -156,20 +156,7 @@ export function createCommentStore(engine: Engine): CommentStore {
       .values({ id: slot('id'), title: slot('title'), url: slot('url'), created_at: slot('createdAt') })
       .onConflict((conflict) => conflict.column('id').doNothing()),
   );
-  // Any commenter sends a title and address, and feeds and mails show them: they only fill what is missing,
-  // and the row is touched (so locked) only then. One variant for each of title, address, or both.
-  const fillThread = (title: boolean, url: boolean) =>
-    prepare(
-      db
-        .updateTable('threads')
-        .set(({ fn, val }) => ({
-          ...(title ? { title: fn.coalesce('title', val(slot<string>('title'))) } : {}),
-          ...(url ? { url: fn.coalesce('url', val(slot<string>('url'))) } : {}),
-        }))
-        .where('id', '=', slot<string>('id'))
-        .where((eb) => eb.or([...(title ? [eb('title', 'is', null)] : []), ...(url ? [eb('url', 'is', null)] : [])])),
-    );
-  const fillThreadVariants = { title: fillThread(true, false), url: fillThread(false, true), both: fillThread(true, true) };
+  const fillThread = createThreadFiller(db);
   const insertComment = prepare(
     db
       .insertInto('comments')
@@ -189,6 +176,9 @@ export function createCommentStore(engine: Engine): CommentStore {
         request_hash: slot('requestHash'),
         body_fingerprint: slot('bodyFingerprint'),
         is_owner: slot('isOwner'),
+        page_title: slot('threadTitle'),
+        page_url: slot('pageUrl'),
+        subscribe_author: slot('subscribeAuthor'),
       })
       .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
       .returning(COMMENT_COLUMNS),
@@ -207,9 +197,11 @@ export function createCommentStore(engine: Engine): CommentStore {
       const parent = (await parentThread(tx, { id: input.parentId }))[0];
       if (parent?.thread_id !== input.threadId) throw new Abort({ kind: 'parent-not-found' });
     }
-    await insertThread(tx, { id: input.threadId, title: input.threadTitle, url: input.pageUrl, createdAt: input.createdAt });
-    const fill = input.threadTitle === null ? (input.pageUrl === null ? undefined : 'url') : input.pageUrl === null ? 'title' : 'both';
-    if (fill) await fillThreadVariants[fill](tx, { id: input.threadId, title: input.threadTitle, url: input.pageUrl });
+    // Only a published comment names its thread: a held one's title and address wait for its approval.
+    const published = input.status === 'approved';
+    const meta = { id: input.threadId, title: published ? input.threadTitle : null, url: published ? input.pageUrl : null };
+    await insertThread(tx, { ...meta, createdAt: input.createdAt });
+    await fillThread(tx, meta);
     const row = (await insertComment(tx, { ...input }))[0];
     // No row: a concurrent request with the same key committed first. Undo the thread upsert and ask who won.
     if (!row) throw new Abort({ kind: 'conflict' });
@@ -299,6 +291,76 @@ export function createCommentStore(engine: Engine): CommentStore {
       const rows = await recentQuery(db, threadId, limit).execute();
       return rows.map(toRecentComment);
     },
+
+    async keyAvatarSeeds(key) {
+      return engine.transaction(async (tx) => {
+        // The mark first: a process starting alongside waits on it (or on SQLite's write lock), then finds it.
+        const first = await tx
+          .insertInto('settings')
+          .values({ key: AVATAR_SEEDS_KEYED, value: 'hmac-sha256' })
+          .onConflict((conflict) => conflict.column('key').doNothing())
+          .returning('key')
+          .executeTakeFirst();
+        if (!first) return null;
+        let changed = 0;
+        // By id, a batch per statement: one CASE updates each batch's rows by primary key.
+        for (let after = ''; ;) {
+          const rows = await tx
+            .selectFrom('comments')
+            .select(['id', 'avatar_seed'])
+            .where('id', '>', after)
+            .where('avatar_seed', '<>', '')
+            .orderBy('id')
+            .limit(KEYING_BATCH)
+            .execute();
+          if (rows.length === 0) return changed;
+          const seeds = sql.join(
+            rows.map((row) => sql`WHEN ${row.id} THEN ${key(row.avatar_seed)}`),
+            sql` `,
+          );
+          await tx
+            .updateTable('comments')
+            .set({ avatar_seed: sql<string>`CASE id ${seeds} END` })
+            .where(
+              'id',
+              'in',
+              rows.map((row) => row.id),
+            )
+            .execute();
+          changed += rows.length;
+          after = rows.at(-1)!.id;
+        }
+      });
+    },
+  };
+}
+
+/** The setting that records that stored avatar seeds were keyed with the site's secret. */
+const AVATAR_SEEDS_KEYED = 'avatar-seeds-keyed';
+/** Comments keyed per statement: well within either engine's limit on parameters. */
+const KEYING_BATCH = 500;
+
+/**
+ * Gives a thread the title and page address a published comment's page sent, where it has none.
+ * Any commenter sends them, and feeds and mails show them: they only fill what is missing, and the
+ * row is touched (so locked) only then. Compiled once per variant (title, address, or both).
+ */
+export function createThreadFiller(db: Db): (tx: Db, thread: { id: string; title: string | null; url: string | null }) => Promise<void> {
+  const variant = (title: boolean, url: boolean) =>
+    prepare(
+      db
+        .updateTable('threads')
+        .set(({ fn, val }) => ({
+          ...(title ? { title: fn.coalesce('title', val(slot<string>('title'))) } : {}),
+          ...(url ? { url: fn.coalesce('url', val(slot<string>('url'))) } : {}),
+        }))
+        .where('id', '=', slot<string>('id'))
+        .where((eb) => eb.or([...(title ? [eb('title', 'is', null)] : []), ...(url ? [eb('url', 'is', null)] : [])])),
+    );
+  const variants = { title: variant(true, false), url: variant(false, true), both: variant(true, true) };
+  return async (tx, thread) => {
+    const fill = thread.title === null ? (thread.url === null ? undefined : 'url') : thread.url === null ? 'title' : 'both';
+    if (fill) await variants[fill](tx, thread);
   };
 }
 

@@ -36,6 +36,11 @@ export interface Tables {
     body_fingerprint: string | null;
     /** 1 for a reply the site owner wrote from the dashboard. */
     is_owner: number;
+    /** The title and address the comment's page sent: they name its thread once it is published, if nothing has. */
+    page_title: string | null;
+    page_url: string | null;
+    /** 1 while the author's wish to follow the thread waits for the comment to be published. */
+    subscribe_author: number;
   };
   settings: { key: string; value: string };
   mail_outbox: { id: Generated<number>; kind: string; message: string; attempts: Generated<number>; next_attempt_at: string; last_error: string | null };
@@ -48,6 +53,8 @@ export interface Tables {
     confirmed_at: string | null;
     confirm_nonce: string | null;
     confirm_sent_at: string | null;
+    /** The address as confirmation mails are counted: lowercased, without a +tag. */
+    mailbox: string | null;
   };
   admin_sessions: { token_hash: string; created_at: string; expires_at: string };
   rate_limits: { key: string; count: number; reset_at: string };

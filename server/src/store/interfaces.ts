@@ -7,7 +7,7 @@
 import type { Comment } from 'colloquy/core';
 import type { AdminSession, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
 import type { ModerationStatus, NotificationSubject, OutboxItem, RateLimitHit, RecentApprovedOptions, RecentComment } from './types';
-import type { SettableStatus, StatusChange, Subscription, ThreadSummary } from './types';
+import type { SettableStatus, StatusChange, Subscription, ThreadChanges, ThreadInfo, ThreadSummary } from './types';
 
 /** Comments and their threads, as readers and authors reach them. Reads return core `Comment`s: never an email. */
 export interface CommentStore {
@@ -44,6 +44,13 @@ export interface CommentStore {
    * address: what the Atom feeds show. Newest first by (createdAt, id). Public: never an email.
    */
   listRecentApproved(options: RecentApprovedOptions): Promise<RecentComment[]>;
+  /**
+   * Once per database: replaces every stored avatar seed (placeholders' empty ones aside) by
+   * `key(seed)`, in one transaction, and records that it did. Seeds were unkeyed hashes of emails
+   * before; the app keys them with the site's secret at start. Answers how many comments it changed,
+   * or null when it had run already (here or in another process).
+   */
+  keyAvatarSeeds(key: (seed: string) => string): Promise<number | null>;
 }
 
 /** OWNER-ONLY: what the dashboard, the `colloquy moderate` CLI and owner mails read and do. No public route may call it. */
@@ -54,12 +61,22 @@ export interface ModerationStore {
    * Moves each comment to `status`, each id in a transaction of its own (a batch is not one
    * transaction, so one bad id does not hold the others' locks). `'deleted'` follows `CommentStore.delete`'s
    * rules. A deleted comment is gone for good: any other status reports it as `not-found`. Outcomes
-   * come back in the order of `ids`. With `notifyFollowersAt`, each comment that becomes approved
-   * queues a job telling the thread's followers, due then, in the transaction of its change.
+   * come back in the order of `ids`. A comment that becomes approved gives its thread the title and
+   * page address its page sent, where the thread has none. With `notifyFollowersAt`, it also queues a
+   * job, due then, in the transaction of its change: the thread's followers hear of it, and its author
+   * is subscribed if they asked to follow the thread when it was held.
    */
   setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string }): Promise<StatusChange[]>;
   /** How many comments have each status (deleted ones are placeholders kept for their replies). */
   countByStatus(): Promise<Record<ModerationStatus, number>>;
+  /** A thread's title and page address; null for a thread never commented on. */
+  getThread(threadId: string): Promise<ThreadInfo | null>;
+  /**
+   * The owner's correction of a thread's title and page address (each one given replaces the stored
+   * one; null clears it): the thread as it is now, or null for a thread never commented on. The
+   * caller checks the values, as it checks any comment's.
+   */
+  updateThread(threadId: string, changes: ThreadChanges): Promise<ThreadInfo | null>;
   /** A comment (any status but deleted) with its author's email and its thread, for notification mails. */
   getForNotification(id: string): Promise<NotificationSubject | null>;
 }

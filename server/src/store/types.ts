@@ -5,8 +5,9 @@ export interface CommentRecordInput {
   id: string;
   threadId: string;
   /**
-   * Labels the thread the first time it is seen (or while it has no title). Later comments never
-   * change it: any commenter sends these, and feeds and mails show them.
+   * The title the comment's page sent. It labels the thread once the comment is published (at once,
+   * or when approved), if the thread has none yet; later comments never change it: any commenter
+   * sends these, and feeds and mails show them. A held comment's title is used only if it is approved.
    */
   threadTitle?: string;
   /** The page's address, kept by the same rule as the title. */
@@ -48,7 +49,11 @@ export interface NotificationJob {
   commentId: string;
   /** Mail the site owner about the comment (a reader's new comment). */
   toOwner: boolean;
-  /** The author ticked "Notify me of follow-up comments by email": subscribe them to the thread. */
+  /**
+   * The author ticked "Notify me of follow-up comments by email": subscribe them to the thread (which
+   * asks them to confirm). Only once the comment is public: the store queues a held comment's wish
+   * with its approval.
+   */
   subscribeAuthor: boolean;
   /**
    * Tell the thread's followers: the comment was public when this job was queued (published at
@@ -72,6 +77,20 @@ export interface ListOptions {
   sort: SortOrder;
   /** Opaque, from a previous page's nextCursor. Stores reject one they cannot read with InvalidCursorError. */
   cursor?: string;
+}
+
+/** A thread as feeds and mails name it: what the owner sees and corrects. */
+export interface ThreadInfo {
+  id: string;
+  title: string | null;
+  /** The page's address. */
+  url: string | null;
+}
+
+/** The owner's correction of a thread: each field given replaces the stored one (null clears it). */
+export interface ThreadChanges {
+  title?: string | null;
+  url?: string | null;
 }
 
 export interface ThreadSummary {
@@ -113,6 +132,8 @@ export interface NotificationSubject {
   comment: Comment;
   authorEmail: string;
   thread: { title: string | null; url: string | null };
+  /** The title and address the comment's page sent, which its approval gives the thread where it has none. */
+  page: { title: string | null; url: string | null };
 }
 
 export interface OutboxItem {
@@ -130,7 +151,7 @@ export interface Subscription {
   confirmed: boolean;
   /** When its latest confirmation mail was queued, if ever. */
   confirmationSentAt: string | null;
-  /** Confirmation mails queued to this address (any thread) since `confirmationsSince`. */
+  /** Confirmation mails queued to this address's mailbox (any thread, any `+tag`) since `confirmationsSince`. */
   recentConfirmations: number;
 }
 
@@ -171,6 +192,14 @@ export interface ModerationEntry {
   id: string;
   threadId: string;
   threadTitle: string | null;
+  /** The thread's page address. */
+  threadUrl: string | null;
+  /**
+   * The title and address the comment's page sent with it: approving a held comment gives them to
+   * its thread where the thread has none, so the owner sees what they approve.
+   */
+  pageTitle: string | null;
+  pageUrl: string | null;
   parentId: string | null;
   status: ModerationStatus;
   body: string;

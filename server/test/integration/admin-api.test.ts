@@ -9,7 +9,14 @@ import { createStoreDatabase, selectedStores, type StoreDatabase } from './store
 
 const PASSWORD = 'correct horse battery staple';
 const ORIGIN = 'http://localhost:80';
-const base: Partial<AppConfig> = { rateLimit: 0, moderation: 'all', spamChecks: [], adminPassword: PASSWORD, secret: 'a-test-secret-of-some-length' };
+const base: Partial<AppConfig> = {
+  rateLimit: 0,
+  moderation: 'all',
+  spamChecks: [],
+  adminPassword: PASSWORD,
+  secret: 'a-test-secret-of-some-length',
+  siteUrl: 'https://blog.example',
+};
 
 /** Every admin route and method, with a body that would be valid: without a session each answers 401. */
 const adminRoutes: InjectOptions[] = [
@@ -21,6 +28,7 @@ const adminRoutes: InjectOptions[] = [
   { method: 'POST', url: '/api/admin/comments/actions', payload: { ids: ['x'], action: 'approve' } },
   { method: 'PATCH', url: '/api/admin/comments/x', payload: { body: 'Edited.' } },
   { method: 'POST', url: '/api/admin/comments/x/reply', payload: { body: 'Thanks!' } },
+  { method: 'PATCH', url: '/api/admin/threads/t', payload: { title: 'A post' } },
 ];
 
 interface Server {
@@ -272,6 +280,56 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     expect(missing.statusCode).toBe(404);
     const empty = await admin({ method: 'PATCH', url: `/api/admin/comments/${comment.id}`, payload: { body: '   ' } });
     expect(empty.statusCode).toBe(400);
+  });
+
+  it('corrects what a thread is called and where its page is, checked as readers’ pages are', async () => {
+    const thread = `fix-${kind}`;
+    const held = await server.app.inject({
+      method: 'POST',
+      url: '/api/comments',
+      payload: {
+        thread,
+        title: 'Hacked: visit evil.example',
+        url: 'https://blog.example/phish',
+        body: 'Hi',
+        author: { name: 'Ann', email: 'ann@example.com' },
+      },
+    });
+    expect(held.json().comment.status).toBe('pending');
+    const patch = (payload: object, id = thread) => admin({ method: 'PATCH', url: `/api/admin/threads/${encodeURIComponent(id)}`, payload });
+
+    const fixed = await patch({ title: ' The real post ', url: 'https://BLOG.example:443/real' });
+    expect(fixed.statusCode, fixed.body).toBe(200);
+    expect(fixed.json()).toEqual({ thread: { id: thread, title: 'The real post', url: 'https://blog.example/real' } });
+    // Approving the held comment no longer renames what the owner set.
+    await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [held.json().comment.id], action: 'approve' } });
+    expect((await server.app.inject({ url: `/api/comments?thread=${thread}` })).json().thread).toMatchObject({ title: 'The real post', count: 1 });
+    const [entry] = (await admin({ url: `/api/admin/comments?status=all&thread=${thread}` })).json().comments;
+    expect(entry).toMatchObject({ threadTitle: 'The real post', threadUrl: 'https://blog.example/real', pageTitle: 'Hacked: visit evil.example' });
+
+    expect((await patch({ url: null })).json()).toEqual({ thread: { id: thread, title: 'The real post', url: null } });
+    expect((await patch({ title: '' })).json()).toEqual({ thread: { id: thread, title: null, url: null } });
+    for (const [payload, field, message] of [
+      [{ url: 'https://evil.example/phish' }, 'pageUrl', /a page of this site/],
+      [{ url: 'https://blog.example@evil.example/' }, 'pageUrl', /a page of this site/],
+      [{ url: 'javascript:alert(1)' }, 'pageUrl', /http/],
+      [{ title: 'Line\nbreak' }, 'title', /control characters/],
+      [{ title: 'x'.repeat(501) }, 'title', /500/],
+      [{ title: 5 }, 'title', /Title/],
+      [{ owner: 'me' }, 'owner', /Unknown field/],
+    ] as const) {
+      const refused = await patch(payload);
+      expect(refused.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(refused.json().error).toMatchObject({ code: 'invalid', field, message: expect.stringMatching(message) });
+    }
+    expect((await patch({ title: 'Nobody posted here' }, 'no-such-thread')).statusCode).toBe(404);
+    const crossSite = await admin({
+      method: 'PATCH',
+      url: `/api/admin/threads/${thread}`,
+      payload: { title: 'x' },
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(crossSite.statusCode).toBe(403);
   });
 
   it('replies as the owner: approved at once, badged in the public listing, never with an email', async () => {

@@ -7,7 +7,8 @@ import { resolveServerConfig, type AppConfig } from '../../src/config/config';
 import { demoResponses, demoThread, seedDemo } from '../../src/demo-seed';
 import { startServer as serve } from '../../src/main';
 import type { Store } from '../../src/store/interfaces';
-import { createStoreDatabase, type StoreDatabase } from './stores';
+import { createStoreDatabase, recordInput, type StoreDatabase } from './stores';
+import { sha256Hex } from '../../src/shared/signing';
 import type { CreateCommentBody } from '../../src/comments/schemas';
 
 const T0 = Date.UTC(2024, 0, 1, 12);
@@ -137,6 +138,20 @@ describe('happy paths', () => {
     const c = await create(app, wire({ author: { email: 'cy@example.com' } }));
     expect(a.comment.author.avatarSeed).toBe(b.comment.author.avatarSeed);
     expect(c.comment.author.avatarSeed).not.toBe(a.comment.author.avatarSeed);
+  });
+
+  it('keys the avatar seed with the site’s secret: another site gives the same email another seed, and stored seeds follow, once', async () => {
+    const { app, store } = await startServer({ secret: 'site-one-secret-0123456789' });
+    // Stored before seeds were keyed: the seed was the email's bare fingerprint, which anyone can compute.
+    const fingerprint = sha256Hex('colloquy-avatar:bea@example.com').slice(0, 16);
+    await store.comments.create(recordInput('old-post', { authorEmail: 'bea@example.com', avatarSeed: fingerprint }));
+    const fresh = (await create(app, wire({ author: { email: ' Bea@Example.com' } }))).comment.author.avatarSeed;
+    expect(fresh).toMatch(/^[0-9a-f]{16}$/);
+    expect(fresh).not.toBe(fingerprint);
+    // The app keyed the stored seed at start: Bea keeps one avatar across her old and new comments.
+    expect((await list(app, 'thread=old-post')).comments.map((c) => c.author.avatarSeed)).toEqual([fresh]);
+    const other = await startServer({ secret: 'site-two-secret-0123456789' });
+    expect((await create(other.app, wire({ author: { email: 'bea@example.com' } }))).comment.author.avatarSeed).not.toBe(fresh);
   });
 
   it('replies to a comment of the same thread', async () => {

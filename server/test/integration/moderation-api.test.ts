@@ -228,7 +228,8 @@ function moderationSuite(kind: StoreKind) {
       const c = start({ moderation: 'none', secret: 'configured-secret-0123456789' });
       c.clock.now += 5 * SECOND;
       expect(created(await c.post({ thread, body: 'Posted to c.', author: { name: 'Ann', email }, formToken })).comment.status).toBe('pending');
-      const [row] = await db().query<{ n: number | string }>(`SELECT count(*) AS n FROM settings`);
+      // One secret stored (beside the mark that stored avatar seeds were keyed with it).
+      const [row] = await db().query<{ n: number | string }>(`SELECT count(*) AS n FROM settings WHERE key <> 'avatar-seeds-keyed'`);
       expect(Number(row?.n)).toBe(1);
     });
 
@@ -259,6 +260,62 @@ function moderationSuite(kind: StoreKind) {
       const held = created(await widgetPost(server, { thread, email, body: 'Crypto is the future.' }));
       expect([held.comment.status, await server.storedStatus(held.comment.id)]).toEqual(['pending', 'pending']);
       expect((await server.list(thread)).comments).toEqual([]);
+    });
+
+    it('judges the page’s title and address as it judges the body: the blocklist, the link limit, the moderation list', async () => {
+      const server = start({ moderation: 'none', maxLinks: 1, blocklist: ['casino'], moderationWords: ['crypto'], siteUrl: 'https://blog.example' });
+      const page = (title: string, url = 'https://blog.example/post') => ({ title, url });
+      const cases: [ReturnType<typeof page>, string][] = [
+        [page('Best Casino bonus'), 'spam'],
+        [page('A post', 'https://blog.example/casino-bonus'), 'spam'],
+        [page('Read https://a.example and https://b.example'), 'pending'],
+        [page('Crypto news'), 'pending'],
+        [page('A post'), 'approved'],
+      ];
+      for (const [fields, expected] of cases) {
+        const { thread, email } = fresh();
+        const { formToken } = await server.list(thread);
+        server.clock.now += 5 * SECOND;
+        const answer = created(await server.post({ thread, ...fields, body: 'A thoughtful comment.', author: { name: 'Ann', email }, formToken }));
+        expect(answer.comment.status, JSON.stringify(fields)).toBe(expected);
+        // Only the published one names its thread.
+        expect((await server.list(thread)).thread.title, JSON.stringify(fields)).toBe(expected === 'approved' ? fields.title : null);
+      }
+    });
+
+    it('keeps a page address only on the site: its origin among COLLOQUY_SITE_URL and COLLOQUY_ORIGINS, compared parsed', async () => {
+      const server = start({ moderation: 'none', spamChecks: [], siteUrl: 'https://blog.example', origins: ['https://www.blog.example'] });
+      const postAt = async (url: string) => {
+        const { thread, email } = fresh();
+        return { thread, response: await server.post({ thread, url, body: 'Hello.', author: { name: 'Ann', email } }) };
+      };
+      const kept = async (url: string) => {
+        const { thread, response } = await postAt(url);
+        expect(response.statusCode, response.body).toBe(201);
+        return (await server.store.moderation.getThread(thread))?.url;
+      };
+      expect(await kept('https://blog.example/a')).toBe('https://blog.example/a');
+      expect(await kept('  https://BLOG.example:443/b?x=1 ')).toBe('https://blog.example/b?x=1');
+      expect(await kept('https://www.blog.example/c')).toBe('https://www.blog.example/c');
+      for (const url of [
+        'https://evil.example/phish',
+        'http://blog.example/a',
+        'https://blog.example@evil.example/',
+        'https://blog.example.evil.example/',
+        'https://blog%2Eexample.evil.example/',
+      ]) {
+        const { thread, response } = await postAt(url);
+        expect(response.statusCode, url).toBe(400);
+        expect(response.json().error, url).toMatchObject({ code: 'invalid', field: 'pageUrl', message: expect.stringContaining('a page of this site') });
+        expect(await server.store.moderation.getThread(thread), url).toBeNull();
+      }
+      // With no site configured, an address is not kept at all (the server warns at start).
+      const unplaced = start({ moderation: 'none', spamChecks: [] });
+      const { thread, email } = fresh();
+      expect(
+        (await unplaced.post({ thread, url: 'https://anywhere.example/p', title: 'A post', body: 'Hi.', author: { name: 'Ann', email } })).statusCode,
+      ).toBe(201);
+      expect(await unplaced.store.moderation.getThread(thread)).toStrictEqual({ id: thread, title: 'A post', url: null });
     });
 
     it('an approved comment edited into one the policy holds is held again', async () => {

@@ -6,7 +6,8 @@ import { createStoreDatabase, selectedStores, type StoreDatabase, type StoreKind
 
 /*
  * A database made by an earlier release keeps what it holds when a new migration runs: here,
- * version 6, which moved double opt-in from addresses to subscriptions and gave the outbox kinds.
+ * version 6, which moved double opt-in from addresses to subscriptions and gave the outbox kinds,
+ * and version 9, which counts confirmation mails per mailbox.
  */
 
 const migrationsTable: Record<StoreKind, string> = {
@@ -55,6 +56,39 @@ for (const kind of selectedStores()) {
         expect(await store.outbox.claim(at, '2024-01-01T12:15:00.000Z', 10)).toMatchObject([{ kind: 'mail', message: '{"to":"queued"}', attempts: 1 }]);
         const versions = await database.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
         expect(versions.map((row) => Number(row.version))).toEqual(migrations[kind].map((_, index) => index + 1));
+      } finally {
+        await database.destroy();
+      }
+    });
+
+    it('counts the confirmation mails sent before version 9 against their mailbox, and keeps the comments', async () => {
+      const database = await createStoreDatabase(kind);
+      try {
+        await migrateTo(database, 8);
+        const at = new Date().toISOString();
+        await database.query('INSERT INTO subscriptions (id, email, thread_id, created_at, confirm_sent_at) VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)', [
+          's-tagged',
+          'ann+blog@example.test',
+          'a',
+          at,
+          at,
+          's-plain',
+          'ann@example.test',
+          'b',
+          at,
+          at,
+        ]);
+        await database.query('INSERT INTO threads (id, title, url, created_at) VALUES (?, ?, ?, ?)', ['a', 'Post A', 'https://blog.example/a', at]);
+        await database.query(
+          'INSERT INTO comments (id, thread_id, body, author_name, author_email, avatar_seed, created_at, edit_token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          ['c1', 'a', 'Kept', 'Ann', 'ann@example.test', 'seed', at, 'hash'],
+        );
+
+        const store = database.open();
+        await store.migrate();
+        const asked = await store.subscriptions.subscribe({ id: 's-new', email: 'ANN+other@example.test', threadId: 'c', at, confirmationsSince: at });
+        expect(asked.recentConfirmations).toBe(2);
+        expect(await store.moderation.list({ limit: 5 })).toMatchObject([{ id: 'c1', body: 'Kept', threadTitle: 'Post A', pageTitle: null, pageUrl: null }]);
       } finally {
         await database.destroy();
       }

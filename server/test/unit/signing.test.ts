@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createSigner, safeEqual, type SigningPurpose } from '../../src/shared/signing';
+import { avatarSeedFor, createSigner, keyedAvatarSeed, safeEqual, sha256Hex, type SigningPurpose } from '../../src/shared/signing';
 import { issueFormToken } from '../../src/comments/form-token';
 import { signLink } from '../../src/notifications/outbox';
 import { newSession, sessionSigningKey, sessionToken } from '../../src/admin/session';
 
 const KEY = 'a-secret-of-some-length';
-const PURPOSES: SigningPurpose[] = ['form', 'link', 'admin-session', 'admin-password'];
+const PURPOSES: SigningPurpose[] = ['form', 'link', 'admin-session', 'admin-password', 'avatar'];
 
 describe('createSigner', () => {
   it('signs as it always did, so tokens and links already handed out stay valid', () => {
@@ -46,6 +46,28 @@ describe('createSigner', () => {
     expect(sessionToken(value, sessionSigningKey(KEY, 'another-password'))).toBeUndefined();
     // A form token's signature, however shaped, is no session cookie.
     expect(sessionToken(`${token}.${createSigner(key, 'form').sign(token)}`, key)).toBeUndefined();
+  });
+});
+
+describe('avatarSeedFor', () => {
+  const SITE_A = 'site-a-secret-0123456789';
+  const SITE_B = 'site-b-secret-0123456789';
+
+  it('is stable for one email on one site, whatever its case and spaces, and differs between sites', () => {
+    const seed = avatarSeedFor(SITE_A, 'ann@example.com', 'Ann');
+    expect(seed).toMatch(/^[0-9a-f]{16}$/);
+    expect(avatarSeedFor(SITE_A, ' Ann@Example.COM ', 'Someone else')).toBe(seed);
+    expect(avatarSeedFor(SITE_B, 'ann@example.com', 'Ann')).not.toBe(seed);
+    expect(avatarSeedFor(SITE_A, 'bob@example.com', 'Ann')).not.toBe(seed);
+    // No email: the name, keyed the same way.
+    expect(avatarSeedFor(SITE_A, '', 'Site owner')).toBe(avatarSeedFor(SITE_A, '', 'site owner'));
+    expect(avatarSeedFor(SITE_A, '', 'Site owner')).not.toBe(avatarSeedFor(SITE_B, '', 'Site owner'));
+  });
+
+  it('is not the unkeyed fingerprint seeds were before, but its keyed form, so stored seeds convert without their emails', () => {
+    const fingerprint = sha256Hex('colloquy-avatar:ann@example.com').slice(0, 16);
+    expect(avatarSeedFor(SITE_A, 'ann@example.com', 'Ann')).not.toBe(fingerprint);
+    expect(keyedAvatarSeed(SITE_A, fingerprint)).toBe(avatarSeedFor(SITE_A, 'ann@example.com', 'Ann'));
   });
 });
 

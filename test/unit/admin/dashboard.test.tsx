@@ -10,6 +10,9 @@ const question: AdminComment = {
   id: 'q1',
   threadId: 'post',
   threadTitle: 'A post',
+  threadUrl: 'https://blog.example/post',
+  pageTitle: 'A post',
+  pageUrl: 'https://blog.example/post',
   parentId: null,
   status: 'pending',
   body: 'Is this **on**?',
@@ -38,6 +41,10 @@ function fakeClient(overrides: Partial<AdminClient> = {}) {
     act: vi.fn(async () => {}),
     edit: vi.fn(async (id: string, body: string) => void (comments = comments.map((c) => (c.id === id ? { ...c, body } : c)))),
     reply: vi.fn(async () => {}),
+    updateThread: vi.fn(
+      async (id: string, { title, url }: { title: string; url: string }) =>
+        void (comments = comments.map((c) => (c.threadId === id ? { ...c, threadTitle: title || null, threadUrl: url || null } : c))),
+    ),
     ...overrides,
   } satisfies AdminClient;
   return client;
@@ -123,6 +130,65 @@ describe('the dashboard’s comment rows', () => {
     await waitFor(() => expect(ui.getByRole('status').textContent).toBe('Reply posted.'));
     expect(client.reply).toHaveBeenCalledWith('q1', 'Yes.');
     await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Reply to Ann' })));
+  });
+});
+
+describe('correcting a thread', () => {
+  const untitled: AdminComment = {
+    ...question,
+    threadTitle: null,
+    threadUrl: null,
+    pageTitle: 'Hacked: visit evil.example',
+    pageUrl: 'https://blog.example/phish',
+  };
+
+  /** Opens Ann's row's thread editor; answers the row and its two fields. */
+  async function openThread(client: AdminClient, threadName = 'A post') {
+    const ui = renderDashboard(client);
+    const row = await ui.findByRole('article', { name: 'Comment by Ann' });
+    fireEvent.click(within(row).getByRole('button', { name: `Edit the thread “${threadName}”` }));
+    const title = within(row).getByRole('textbox', { name: 'Thread title' }) as HTMLInputElement;
+    const url = within(row).getByRole('textbox', { name: 'Page address' }) as HTMLInputElement;
+    return { ui, row, title, url };
+  }
+
+  it('says what approving a held comment would name an untitled thread, and nothing once it is named', async () => {
+    const ui = renderDashboard(fakeClient({ list: vi.fn(async () => ({ comments: [untitled, answer], nextCursor: null })) }));
+    const row = await ui.findByRole('article', { name: 'Comment by Ann' });
+    expect(within(row).getByText('pending · ann@example.com · post')).toBeTruthy();
+    expect(within(row).getByText('Approving names the thread after its page: “Hacked: visit evil.example” https://blog.example/phish')).toBeTruthy();
+    cleanup();
+    const named = renderDashboard(fakeClient());
+    expect(within(await named.findByRole('article', { name: 'Comment by Ann' })).queryByText(/Approving names/)).toBeNull();
+  });
+
+  it('saves its title and page address, announces it, and gives the focus back to Edit thread', async () => {
+    const client = fakeClient();
+    const { ui, row, title, url } = await openThread(client);
+    expect([title.value, url.value]).toEqual(['A post', 'https://blog.example/post']);
+    await waitFor(() => expect(focused()).toBe(title));
+    fireEvent.input(title, { target: { value: 'The real post' } });
+    fireEvent.input(url, { target: { value: '' } });
+    fireEvent.click(within(row).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(ui.getByRole('status').textContent).toBe('Thread saved.'));
+    expect(client.updateThread).toHaveBeenCalledWith('post', { title: 'The real post', url: '' });
+    expect(within(row).getByText('pending · ann@example.com · The real post')).toBeTruthy();
+    await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Edit the thread “The real post”' })));
+  });
+
+  it('puts the server’s reason in the field it names, and keeps what was typed', async () => {
+    const refusal = new AdminError(400, 'Page address must be a page of this site.', 'pageUrl');
+    const client = fakeClient({ updateThread: vi.fn(() => Promise.reject(refusal)) });
+    const { row, title, url } = await openThread(client);
+    fireEvent.input(url, { target: { value: 'https://evil.example/phish' } });
+    fireEvent.click(within(row).getByRole('button', { name: 'Save' }));
+    expect(await within(row).findByRole('textbox', { description: /Page address must be a page of this site\.$/ })).toBe(url);
+    expect(url.getAttribute('aria-invalid')).toBe('true');
+    expect(title.getAttribute('aria-invalid')).toBeNull();
+    await waitFor(() => expect(focused()).toBe(url));
+    expect(url.value).toBe('https://evil.example/phish');
+    fireEvent.click(within(row).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Edit the thread “A post”' })));
   });
 });
 
