@@ -1,6 +1,7 @@
 import type { FastifyError } from 'fastify';
 import { createTranslator } from 'colloquy/core';
 import type { FieldProblem } from 'colloquy/core';
+import { characterPatterns } from './schemas';
 
 /**
  * Every error code the API answers with, its HTTP status and the message it carries when the
@@ -63,6 +64,7 @@ const labels: Record<string, string> = {
   limit: 'limit',
   sort: 'sort',
   cursor: 'cursor',
+  q: 'The search',
   id: 'Comment id',
   'Idempotency-Key': 'The Idempotency-Key header',
   formToken: 'formToken',
@@ -96,7 +98,8 @@ function fieldOf(context: string | undefined, path: string): string {
   if (context !== 'body') return segments[0] ?? context ?? 'request';
   if (segments.length === 1 && segments[0] === 'url') return 'pageUrl';
   if (segments.length === 2 && segments[0] === 'author' && ['name', 'email', 'url'].includes(segments[1]!)) return segments[1]!;
-  return segments.join('.');
+  // An item of a list is reported as the list (`ids`, not `ids.3`).
+  return segments.filter((segment) => !/^\d+$/.test(segment)).join('.');
 }
 
 const label = (field: string) => labels[field] ?? `"${field}"`;
@@ -125,8 +128,8 @@ export function validationError(error: FastifyError): ApiError {
   if (first.keyword === 'maxLength') return new ApiError('invalid', t('errTooLong', { field: label(field), limit: String(params.limit) }), field);
   if (first.keyword === 'minLength') return new ApiError('invalid', t('errRequired', { field: label(field) }), field);
   if (first.keyword === 'maxItems') return new ApiError('invalid', `Ask for at most ${String(params.limit)} threads at a time.`, field);
-  if (first.keyword === 'pattern' && (field === 'thread' || field === 'title')) {
-    return new ApiError('invalid', t('errInvalid', { field: label(field) }), field);
+  if (first.keyword === 'pattern' && characterPatterns.has(String(params.pattern))) {
+    return new ApiError('invalid', `${label(field)} contains a character that is not allowed (a control character or a broken one): remove it and try again.`, field);
   }
   return new ApiError('invalid', `${label(field)} ${expectations[field] ?? 'is not valid'}.`, field);
 }
