@@ -83,11 +83,14 @@ function createRefusedOriginLog(log: FastifyBaseLogger) {
   };
 }
 
-const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
+/** What API answers may load and who may frame them: nothing and no one (they are JSON). */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
+/** Every error answer, routed or not (a malformed address is answered before routing): JSON, never stored, never rendered. */
 function sendError(reply: FastifyReply, error: ApiError) {
   if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="colloquy"');
-  return reply.code(error.statusCode).send(error.toJSON());
+  if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
+  return reply.code(error.statusCode).header('cache-control', 'no-store').send(error.toJSON());
 }
 
 /**
@@ -149,18 +152,10 @@ export function createApp({
     return sendError(reply, apiError);
   });
   // The path is not echoed: no response repeats what a client sent.
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new ApiError('not-found', isApi(request.url) ? 'The API has no such route for this method.' : 'Not found.')),
-  );
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('not-found')));
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    if (!isApi(request.url)) return;
-    // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
-    const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
-    reply.header('cache-control', read ? 'no-cache' : 'no-store');
-    // The API's pages for people (the mail links) set their own, which allows their stylesheet.
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
   });
 
   const allowed = new Set(config.origins);
@@ -187,6 +182,18 @@ export function createApp({
 
   app.register(
     async (api) => {
+      // The API's headers belong to its routes (and its 404s), however the path was spelled:
+      // `/%61pi/comments` is routed here too, and a test on the raw URL would miss it.
+      api.addHook('onSend', async (request, reply) => {
+        // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
+        const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
+        reply.header('cache-control', read ? 'no-cache' : 'no-store');
+        // The API's pages for people (the mail links) set their own, which allows their stylesheet.
+        if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
+      });
+      api.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('not-found', 'The API has no such route for this method.')));
+      // Claims the API's paths from the static files' catch-all below, so that an unknown one gets the API's 404.
+      api.get('/*', async (_request, reply) => reply.callNotFound());
       commentRoutes(api, context);
       countsRoute(api, context);
       feedRoute(api, context);
@@ -229,7 +236,7 @@ export function createApp({
   // Without demo pages, / says what this server is rather than answering a bare 404.
   if (!config.demo) app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(homePage));
   app.get('/*', async (request, reply) => {
-    const file = isApi(request.url) ? null : await staticFiles(request.url);
+    const file = await staticFiles(request.url);
     if (!file) return reply.callNotFound();
     return reply.type(file.contentType).header('cache-control', 'no-cache').send(file.body);
   });

@@ -931,4 +931,24 @@ describe('response headers', () => {
       expect(response.headers['content-security-policy']).toContain("default-src 'none'");
     }
   });
+
+  it('an API route reached by an encoded path (/%61pi/…) gets the API headers too', async () => {
+    const { app } = await startServer();
+    const cases: [string, number, string][] = [
+      ['/%61pi/comments?thread=t', 200, 'no-cache'],
+      ['/%61pi/nothing-here', 404, 'no-store'],
+      ['/api/%63omments?thread=t', 200, 'no-cache'],
+    ];
+    for (const [url, status, cacheControl] of cases) {
+      const response = await app.inject({ url });
+      expect(response.statusCode, url).toBe(status);
+      expect(response.headers['cache-control'], url).toBe(cacheControl);
+      expect(response.headers['content-security-policy'], url).toBe("default-src 'none'; frame-ancestors 'none'");
+    }
+    expect((await app.inject({ url: '/%61pi/nothing-here' })).json().error.message).toBe('The API has no such route for this method.');
+    // Answered before routing, so by no route's hooks: still never cached.
+    const malformed = await app.inject({ url: '/api/%E0%A4%A' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['cache-control']).toBe('no-store');
+  });
 });
