@@ -228,7 +228,11 @@ export function createApp({
   );
 
   const staticFiles = createStaticFiles({
-    mounts: [...(config.demo ? [['/', resolve(config.demo)] as [string, string]] : []), ['/', join(root, 'dist')]],
+    mounts: [
+      ...(config.demo ? [{ prefix: '/', folder: resolve(config.demo) }] : []),
+      // Of the widget package's build, only what a page's script tag (or the dashboard) loads: not its npm modules, types or anything else built beside them.
+      { prefix: '/', folder: join(root, 'dist'), only: /^\/colloquy(?:-[a-z0-9]+)*\.(?:js|css)$/ },
+    ],
   });
   app.get('/admin', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', adminPage.csp).send(adminPage.html),

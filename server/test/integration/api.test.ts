@@ -2,6 +2,9 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import type { Comment } from 'colloquy/core';
 import { createApp } from '../../src/app';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveServerConfig, type AppConfig } from '../../src/config/config';
 import { demoResponses, demoThread, seedDemo } from '../../src/demo-seed';
@@ -271,6 +274,33 @@ describe('happy paths', () => {
     expect(home.body).not.toContain('Post-Interview Non-Awkwardness');
     for (const url of ['/index.html', '/host.css', '/ar.html']) expectError(await app.inject({ url }), 404);
     for (const url of ['/colloquy.js', '/colloquy-admin.js', '/admin']) expect((await app.inject({ url })).statusCode, url).toBe(200);
+  });
+
+  it("serves of the widget package's build only the files a browser loads, nothing else built beside them", async () => {
+    const { store } = await startServer();
+    const root = mkdtempSync(join(tmpdir(), 'colloquy-root-'));
+    const built = {
+      loaded: ['colloquy.js', 'colloquy-ar.js', 'colloquy-local.js', 'colloquy-admin.js', 'colloquy.css'],
+      hidden: ['colloquy.mjs', 'core.mjs', 'markdown-CR3djaTn.js', 'types/index.d.ts', 'server/colloquy.js', 'colloquy.js.map', 'package.json'],
+    };
+    for (const file of [...built.loaded, ...built.hidden]) {
+      mkdirSync(dirname(join(root, 'dist', file)), { recursive: true });
+      writeFileSync(join(root, 'dist', file), `/* ${file} */`);
+    }
+    const app = createApp({ store, root, config: trusted });
+    try {
+      for (const file of built.loaded) {
+        const response = await app.inject({ url: `/${file}` });
+        expect(response.statusCode, file).toBe(200);
+        expect(response.body).toBe(`/* ${file} */`);
+      }
+      for (const url of [...built.hidden.map((file) => `/${file}`), '/types/', '/%74ypes/index.d.ts', '/server%2fcolloquy.js', '/x/../core.mjs']) {
+        expectError(await app.inject({ url }), 404);
+      }
+    } finally {
+      await app.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
