@@ -5,7 +5,8 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { defaultServerConfig, type AppConfig } from './config/config';
-import { ApiError, toApiError } from './shared/errors';
+import { answerClientError } from './shared/client-errors';
+import { API_CSP, ApiError, toApiError } from './shared/errors';
 import { createModerationPolicy, type SpamCheckHook } from './comments/moderation';
 import { createNotifier } from './notifications/outbox';
 import { mailLinkRoutes } from './notifications/mail-links';
@@ -83,9 +84,6 @@ function createRefusedOriginLog(log: FastifyBaseLogger) {
   };
 }
 
-/** What API answers may load and who may frame them: nothing and no one (they are JSON). */
-const API_CSP = "default-src 'none'; frame-ancestors 'none'";
-
 /** Every error answer, routed or not (a malformed address is answered before routing): JSON, never stored, never rendered. */
 function sendError(reply: FastifyReply, error: ApiError) {
   if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="colloquy"');
@@ -120,6 +118,10 @@ export function createApp({
     // Unknown fields are errors, not silently dropped, and "5" is not 5.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allowUnionTypes: true } },
     frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error, config.bodyLimit)),
+    // What Node's parser refuses never reaches Fastify's handlers: answered in the API's error shape too.
+    clientErrorHandler: answerClientError,
+    // An HTTP/1.1 request without Host is refused below, in JSON, rather than by Node with an empty 400.
+    http: { requireHostHeader: false },
   });
   const context: RouteContext = {
     store,
@@ -154,6 +156,9 @@ export function createApp({
   // The path is not echoed: no response repeats what a client sent.
   app.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('not-found')));
 
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new ApiError('invalid', 'The request has no Host header.');
+  });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
   });

@@ -13,13 +13,18 @@ export const API_ERRORS = {
   unauthorized: { status: 401, message: 'Sign in, or send the token that proves you may do this.' },
   forbidden: { status: 403, message: 'This is not allowed.' },
   'not-found': { status: 404, message: 'Not found.' },
+  'request-timeout': { status: 408, message: 'The request took too long to arrive: please send it again.' },
   conflict: { status: 409, message: 'The request conflicts with what is stored.' },
   'too-large': { status: 413, message: 'The request is too large.' },
   'unsupported-media-type': { status: 415, message: 'Send the request body as JSON, with Content-Type: application/json.' },
   'rate-limited': { status: 429, message: 'Too many requests: please wait and try again.' },
+  'headers-too-large': { status: 431, message: "The request's headers are too large." },
   server: { status: 500, message: 'Something went wrong on the server. Please try again later.' },
   unavailable: { status: 503, message: 'Something went wrong on the server. Please try again later.' },
 } as const satisfies Record<string, { status: number; message: string }>;
+
+/** The Content-Security-Policy of API answers, errors included: JSON loads nothing, and no one may frame it. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /** The `code` of an error body; the HTTP status says the same thing for machines that only read that. */
 export type ApiErrorCode = keyof typeof API_ERRORS;
