@@ -84,9 +84,13 @@ function createRefusedOriginLog(log: FastifyBaseLogger) {
   };
 }
 
+/** Seconds a client is asked to wait when the database is not answering: a restart or a lock rarely lasts longer. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 /** Every error answer, routed or not (a malformed address is answered before routing): JSON, never stored, never rendered. */
 function sendError(reply: FastifyReply, error: ApiError) {
   if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="colloquy"');
+  if (error.statusCode === 503) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
   if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
   return reply.code(error.statusCode).header('cache-control', 'no-store').send(error.toJSON());
 }
@@ -150,7 +154,8 @@ export function createApp({
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error as FastifyError, config.bodyLimit);
-    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    if (apiError.statusCode === 503) request.log.warn({ err: (error as Error).cause ?? error }, 'the database is not answering');
+    else if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(reply, apiError);
   });
   // The path is not echoed: no response repeats what a client sent.

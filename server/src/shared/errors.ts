@@ -2,6 +2,7 @@ import type { FastifyError } from 'fastify';
 import { createTranslator } from 'colloquy/core';
 import type { FieldProblem } from 'colloquy/core';
 import { characterPatterns } from './schemas';
+import { StoreUnavailableError } from '../store/types';
 
 /**
  * Every error code the API answers with, its HTTP status and the message it carries when the
@@ -20,7 +21,7 @@ export const API_ERRORS = {
   'rate-limited': { status: 429, message: 'Too many requests: please wait and try again.' },
   'headers-too-large': { status: 431, message: "The request's headers are too large." },
   server: { status: 500, message: 'Something went wrong on the server. Please try again later.' },
-  unavailable: { status: 503, message: 'Something went wrong on the server. Please try again later.' },
+  unavailable: { status: 503, message: 'The server cannot answer right now. Please try again in a moment.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** The Content-Security-Policy of API answers, errors included: JSON loads nothing, and no one may frame it. */
@@ -166,6 +167,7 @@ const codeOfStatus = new Map<number, ApiErrorCode>(Object.entries(API_ERRORS).ma
 /** Any error a request can end in (ours, Fastify's, a plugin's, a bug) as an ApiError. */
 export function toApiError(error: FastifyError | Error, bodyLimit: number): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof StoreUnavailableError) return new ApiError('unavailable', 'The database is not answering: please try again in a moment.');
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationError(fastifyError);
   switch (fastifyError.code) {
