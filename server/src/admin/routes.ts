@@ -194,7 +194,14 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     {
       // After the same-origin check (the plugin's hook), before the body is read.
       onRequest: limitSignIn,
-      schema: { body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 1024, pattern: wellFormed } } } },
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['password'],
+          properties: { password: { type: 'string', maxLength: 1024, pattern: wellFormed } },
+        },
+      },
     },
     async (request, reply) => {
       if (!(await password!.matches(request.body.password))) throw new ApiError('unauthorized', 'Wrong password.');

@@ -135,7 +135,11 @@ export function validationError(error: FastifyError): ApiError {
   if (first.keyword === 'minLength') return new ApiError('invalid', t('errRequired', { field: label(field) }), field);
   if (first.keyword === 'maxItems') return new ApiError('invalid', `Ask for at most ${String(params.limit)} threads at a time.`, field);
   if (first.keyword === 'pattern' && characterPatterns.has(String(params.pattern))) {
-    return new ApiError('invalid', `${label(field)} contains a character that is not allowed (a control character or a broken one): remove it and try again.`, field);
+    return new ApiError(
+      'invalid',
+      `${label(field)} contains a character that is not allowed (a control character or a broken one): remove it and try again.`,
+      field,
+    );
   }
   return new ApiError('invalid', `${label(field)} ${expectations[field] ?? 'is not valid'}.`, field);
 }

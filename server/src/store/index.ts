@@ -14,7 +14,10 @@ export type * from './interfaces';
  * `postgres://…` / `postgresql://…`, with the timeouts a `ServerConfig` sets (pass it whole). Call
  * `migrate()` before use.
  */
-export function createStore(databaseUrl: string, { dbStatementTimeoutMs: statementTimeoutMs, dbConnectTimeoutMs: connectTimeoutMs }: DatabaseTimeouts = {}): Store {
+export function createStore(
+  databaseUrl: string,
+  { dbStatementTimeoutMs: statementTimeoutMs, dbConnectTimeoutMs: connectTimeoutMs }: DatabaseTimeouts = {},
+): Store {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length);
     if (path === '') throw new Error('[colloquy] DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/colloquy.db');

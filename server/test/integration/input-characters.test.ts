@@ -70,13 +70,21 @@ function suite(kind: StoreKind) {
       ['a NUL in the admin thread filter', () => admin({ url: '/api/admin/comments?thread=t%00' }), 'thread'],
       ['a NUL in the admin search', () => admin({ url: '/api/admin/comments?status=all&q=a%00b' }), 'q'],
       ['a NUL in the id inside an admin cursor', () => admin({ url: `/api/admin/comments?cursor=${cursorAround(`a${NUL}b`)}` }), 'cursor'],
-      ['a NUL in an id of an admin action', () => admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: ['x', `a${NUL}b`], action: 'approve' } }), 'ids'],
+      [
+        'a NUL in an id of an admin action',
+        () => admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: ['x', `a${NUL}b`], action: 'approve' } }),
+        'ids',
+      ],
       ['a NUL in the id of an admin edit', () => admin({ method: 'PATCH', url: '/api/admin/comments/a%00b', payload: { body: 'Edited.' } }), 'id'],
       ['a NUL in the id of an owner reply', () => admin({ method: 'POST', url: '/api/admin/comments/a%00b/reply', payload: { body: 'Thanks.' } }), 'id'],
       // Other controls, where a line of text is expected
       ['a C1 control in the title', () => post(comment({ title: 'A\u0085title' })), 'title'],
       ['a tab in the page address', () => post(comment({ url: 'https://blog.example/\tpost' })), 'pageUrl'],
-      ['an escape in the owner reply name', () => admin({ method: 'POST', url: `/api/admin/comments/${target.id}/reply`, payload: { body: 'Hi.', name: 'Owner\u001b[31m' } }), 'name'],
+      [
+        'an escape in the owner reply name',
+        () => admin({ method: 'POST', url: `/api/admin/comments/${target.id}/reply`, payload: { body: 'Hi.', name: 'Owner\u001b[31m' } }),
+        'name',
+      ],
       // Lone surrogates, which JSON carries and UTF-8 cannot
       ['a lone surrogate in the body', () => post(comment({ body: `Half an emoji: ${LONE}` })), 'body'],
       ['a lone low surrogate in the body', () => post(comment({ body: 'Half an emoji: \udc00!' })), 'body'],
@@ -90,9 +98,21 @@ function suite(kind: StoreKind) {
       ['a lone surrogate in the honeypot', () => post(comment({ honeypot: LONE })), 'honeypot'],
       ['a lone surrogate in the formToken', () => post(comment({ formToken: LONE })), 'formToken'],
       ["a lone surrogate in an author's edit", () => authorEdit(`Edited ${LONE}`), 'body'],
-      ["a lone surrogate in the owner's edit", () => admin({ method: 'PATCH', url: `/api/admin/comments/${target.id}`, payload: { body: `Edited ${LONE}` } }), 'body'],
-      ["a lone surrogate in the owner's reply", () => admin({ method: 'POST', url: `/api/admin/comments/${target.id}/reply`, payload: { body: `Hi ${LONE}` } }), 'body'],
-      ['a lone surrogate in an admin action id', () => admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [LONE], action: 'spam' } }), 'ids'],
+      [
+        "a lone surrogate in the owner's edit",
+        () => admin({ method: 'PATCH', url: `/api/admin/comments/${target.id}`, payload: { body: `Edited ${LONE}` } }),
+        'body',
+      ],
+      [
+        "a lone surrogate in the owner's reply",
+        () => admin({ method: 'POST', url: `/api/admin/comments/${target.id}/reply`, payload: { body: `Hi ${LONE}` } }),
+        'body',
+      ],
+      [
+        'a lone surrogate in an admin action id',
+        () => admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [LONE], action: 'spam' } }),
+        'ids',
+      ],
     ];
 
     it.each(refused.map(([name, request, field]) => [name, field, request] as const))('%s: 400 naming %s', async (_name, field, request) => {

@@ -113,8 +113,18 @@ const cases: Case[] = [
   ['a moderation word in look-alikes', { input: { body: 'сrурtо tips inside' } }, 'pending', ['moderation-words']],
   ['an entry written in fullwidth letters', { input: { body: 'casino' }, settings: { blocklist: ['ＣＡＳＩＮＯ'] } }, 'spam', ['blocklist']],
   ['an entry with look-alikes', { input: { body: 'casino' }, settings: { blocklist: ['сasinо'] } }, 'spam', ['blocklist']],
-  ['a Unicode domain entry, linked in punycode', { input: { body: 'https://xn--bcher-kva.example/' }, settings: { blocklist: ['bücher.example'] } }, 'spam', ['blocklist']],
-  ['a punycode domain entry, linked in Unicode', { input: { body: 'https://bücher.example/' }, settings: { blocklist: ['xn--bcher-kva.example'] } }, 'spam', ['blocklist']],
+  [
+    'a Unicode domain entry, linked in punycode',
+    { input: { body: 'https://xn--bcher-kva.example/' }, settings: { blocklist: ['bücher.example'] } },
+    'spam',
+    ['blocklist'],
+  ],
+  [
+    'a punycode domain entry, linked in Unicode',
+    { input: { body: 'https://bücher.example/' }, settings: { blocklist: ['xn--bcher-kva.example'] } },
+    'spam',
+    ['blocklist'],
+  ],
   // The moderation list
   ['a moderation word', { input: { body: 'Crypto tips inside' } }, 'pending', ['moderation-words']],
   ['a moderated address', { input: { ip: '198.51.100.99' } }, 'pending', ['moderation-words']],
