@@ -113,6 +113,11 @@ function suite(kind: StoreKind) {
         () => admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [LONE], action: 'spam' } }),
         'ids',
       ],
+      [
+        'a lone surrogate in the sign-in password',
+        () => ({ method: 'POST', url: '/api/admin/session', payload: { password: `${PASSWORD}${LONE}` }, headers: sameOrigin }),
+        'password',
+      ],
     ];
 
     it.each(refused.map(([name, request, field]) => [name, field, request] as const))('%s: 400 naming %s', async (_name, field, request) => {
