@@ -6,7 +6,8 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { defaultServerConfig, type AppConfig } from './config/config';
-import { ApiError, toApiError } from './shared/errors';
+import { answerClientError } from './shared/client-errors';
+import { API_CSP, ApiError, toApiError } from './shared/errors';
 import { createModerationPolicy, type SpamCheckHook } from './comments/moderation';
 import { createNotifier } from './notifications/outbox';
 import { mailLinkRoutes } from './notifications/mail-links';
@@ -84,11 +85,15 @@ function createRefusedOriginLog(log: FastifyBaseLogger) {
   };
 }
 
-const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
+/** Seconds a client is asked to wait when the database is not answering: a restart or a lock rarely lasts longer. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
+/** Every error answer, routed or not (a malformed address is answered before routing): JSON, never stored, never rendered. */
 function sendError(reply: FastifyReply, error: ApiError) {
   if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="colloquy"');
-  return reply.code(error.statusCode).send(error.toJSON());
+  if (error.statusCode === 503) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+  if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
+  return reply.code(error.statusCode).header('cache-control', 'no-store').send(error.toJSON());
 }
 
 /**
@@ -118,6 +123,10 @@ export function createApp({
     // Unknown fields are errors, not silently dropped, and "5" is not 5.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allowUnionTypes: true } },
     frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error, config.bodyLimit)),
+    // What Node's parser refuses never reaches Fastify's handlers: answered in the API's error shape too.
+    clientErrorHandler: answerClientError,
+    // An HTTP/1.1 request without Host is refused below, in JSON, rather than by Node with an empty 400.
+    http: { requireHostHeader: false },
   });
   const context: RouteContext = {
     store,
@@ -158,22 +167,18 @@ export function createApp({
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error as FastifyError, config.bodyLimit);
-    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    if (apiError.statusCode === 503) request.log.warn({ err: (error as Error).cause ?? error }, 'the database is not answering');
+    else if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(reply, apiError);
   });
   // The path is not echoed: no response repeats what a client sent.
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new ApiError('not-found', isApi(request.url) ? 'The API has no such route for this method.' : 'Not found.')),
-  );
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('not-found')));
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new ApiError('invalid', 'The request has no Host header.');
+  });
+  app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    if (!isApi(request.url)) return;
-    // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
-    const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
-    reply.header('cache-control', read ? 'no-cache' : 'no-store');
-    // The API's pages for people (the mail links) set their own, which allows their stylesheet.
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
   });
 
   const allowed = new Set(config.origins);
@@ -200,6 +205,18 @@ export function createApp({
 
   app.register(
     async (api) => {
+      // The API's headers belong to its routes (and its 404s), however the path was spelled:
+      // `/%61pi/comments` is routed here too, and a test on the raw URL would miss it.
+      api.addHook('onSend', async (request, reply) => {
+        // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
+        const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
+        reply.header('cache-control', read ? 'no-cache' : 'no-store');
+        // The API's pages for people (the mail links) set their own, which allows their stylesheet.
+        if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
+      });
+      api.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('not-found', 'The API has no such route for this method.')));
+      // Claims the API's paths from the static files' catch-all below, so that an unknown one gets the API's 404.
+      api.get('/*', async (_request, reply) => reply.callNotFound());
       commentRoutes(api, context);
       countsRoute(api, context);
       feedRoute(api, context);
@@ -234,7 +251,11 @@ export function createApp({
   );
 
   const staticFiles = createStaticFiles({
-    mounts: [...(config.demo ? [['/', resolve(config.demo)] as [string, string]] : []), ['/', join(root, 'dist')]],
+    mounts: [
+      ...(config.demo ? [{ prefix: '/', folder: resolve(config.demo) }] : []),
+      // Of the widget package's build, only what a page's script tag (or the dashboard) loads: not its npm modules, types or anything else built beside them.
+      { prefix: '/', folder: join(root, 'dist'), only: /^\/colloquy(?:-[a-z0-9]+)*\.(?:js|css)$/ },
+    ],
   });
   app.get('/admin', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', adminPage.csp).send(adminPage.html),
@@ -242,7 +263,7 @@ export function createApp({
   // Without demo pages, / says what this server is rather than answering a bare 404.
   if (!config.demo) app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(homePage));
   app.get('/*', async (request, reply) => {
-    const file = isApi(request.url) ? null : await staticFiles(request.url);
+    const file = await staticFiles(request.url);
     if (!file) return reply.callNotFound();
     return reply.type(file.contentType).header('cache-control', 'no-cache').send(file.body);
   });

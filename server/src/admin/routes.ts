@@ -15,7 +15,7 @@ import {
 import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
-import { commentId, commentParams, threadId } from '../shared/schemas';
+import { commentId, commentParams, cursor, line, multiline, threadId, wellFormed } from '../shared/schemas';
 import { checkedThreadChanges, pageOrigins } from '../shared/thread-page';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
@@ -35,7 +35,7 @@ const SIGN_IN_WINDOW_MS = 60_000;
 const OWNER_NAME = 'Site owner';
 
 const statuses = ['pending', 'approved', 'spam', 'deleted'] as const;
-const body = { type: 'string', maxLength: 65_536 } as const;
+const body = multiline(65_536);
 
 interface ListAdminQuery {
   status?: ModerationStatus | 'all';
@@ -50,10 +50,10 @@ const listAdminQuery = {
   additionalProperties: false,
   properties: {
     status: { type: 'string', enum: [...statuses, 'all'] },
-    thread: { type: 'string', minLength: 1, maxLength: 200 },
-    q: { type: 'string', maxLength: 200 },
+    thread: threadId,
+    q: line(200),
     limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
-    cursor: { type: 'string', minLength: 1, maxLength: 512 },
+    cursor,
   },
 } as const;
 
@@ -92,7 +92,7 @@ const replyBody = {
   type: 'object',
   additionalProperties: false,
   required: ['body'],
-  properties: { body, name: { type: 'string', maxLength: 200 } },
+  properties: { body, name: line(200) },
 } as const;
 
 /** The body (and name) as the public create rules judge them: the owner writes under the same limits as readers. */
@@ -209,7 +209,14 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     {
       // After the same-origin check (the plugin's hook), before the body is read.
       onRequest: limitSignIn,
-      schema: { body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 1024 } } } },
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['password'],
+          properties: { password: { type: 'string', maxLength: 1024, pattern: wellFormed } },
+        },
+      },
     },
     async (request, reply) => {
       if (!(await password!.matches(request.body.password))) throw new ApiError('unauthorized', 'Wrong password.');

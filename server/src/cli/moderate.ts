@@ -193,7 +193,7 @@ export async function moderate(argv: readonly string[], env: Record<string, stri
   }
   let store: Store | undefined;
   try {
-    store = createStore(command.databaseUrl);
+    store = createStore(command.databaseUrl, command.config);
     await store.migrate();
     if (command.action === 'list') {
       const { status, threadId, limit } = command;

@@ -11,6 +11,7 @@ import { BlockList, isIP } from 'node:net';
 import { ColloquyConfigError } from 'colloquy/core';
 import { parseMarkdown, type MarkdownNode } from 'colloquy/core';
 import { parseAddressRange } from '../shared/addresses';
+import { matchingForm, matchingText } from './matching-text';
 
 /** `none` publishes at once; `first-time` holds a comment unless its author's email has an approved one; `all` holds everything. */
 export type ModerationMode = 'none' | 'first-time' | 'all';
@@ -155,22 +156,25 @@ export const isBadRange = (entry: string) => entry.includes('/') && isIP(entry.s
  * - a word or phrase matches as a whole word in the body, the name, the email, the website or a
  *   link's address (`cash` matches "Cash!" but not "cashew"; spaces in a phrase match any whitespace);
  * - a domain (`spam.example`) or an email address matches the same way but not as part of a longer
- *   domain (`spam.example.org`); `@spam.example` matches every address at that domain.
+ *   domain (`spam.example.org`); `@spam.example` matches every address at that domain, and a domain
+ *   also matches the host of every web address, as a browser would reach it (`https://spam%2Eexample/`).
+ * Entries and text are compared in their matching form (see matching-text.ts): invisible characters,
+ * compatibility forms and look-alike Cyrillic or Greek letters hide nothing.
  */
 export function compileWordList(entries: readonly string[]): WordList {
   const addresses = new BlockList();
   let hasAddresses = false;
   const patterns: string[] = [];
   for (const raw of entries) {
-    const entry = raw.trim().toLowerCase();
-    if (!entry) continue;
-    const address = parseAddressRange(entry);
+    const address = parseAddressRange(raw.trim().toLowerCase());
     if (address) {
       if (address.prefix === undefined) addresses.addAddress(address.address, address.family);
       else addresses.addSubnet(address.address, address.prefix, address.family);
       hasAddresses = true;
       continue;
     }
+    const entry = matchingForm(raw).trim();
+    if (!entry) continue;
     const body = entry.split(/\s+/).map(escapeRegExp).join('\\s+');
     const before = WORD_CHAR.test(entry[0]!) ? '(?<![\\p{L}\\p{N}_])' : '';
     // Domains and addresses do not end inside a longer name: `a.example` is not `a.example.org`.
@@ -188,7 +192,7 @@ function clientAddress(ip: string): { address: string; family: 'ipv4' | 'ipv6' }
 }
 
 function listMatches(list: WordList, text: string, ip: string): boolean {
-  if (list.text?.test(text)) return true;
+  if (list.text?.test(matchingText(text))) return true;
   if (!list.hasAddresses) return false;
   const client = clientAddress(ip);
   return client !== null && list.addresses.check(client.address, client.family);

@@ -54,7 +54,8 @@ function ownEntries(header: string | string[] | undefined): { id: string; token:
   for (const part of String(header ?? '')
     .split(',')
     .slice(0, MAX_OWN)) {
-    const match = /^\s*([^\s:,]{1,64}):([\x21-\x2b\x2d-\x7e]{1,256})\s*$/.exec(part);
+    // Ids the server gives out are printable ASCII; anything else (a C1 control read from a latin1 header) is no id.
+    const match = /^\s*([\x21-\x2b\x2d-\x39\x3b-\x7e]{1,64}):([\x21-\x2b\x2d-\x7e]{1,256})\s*$/.exec(part);
     if (match) entries.push({ id: match[1]!, token: match[2]! });
   }
   return entries;

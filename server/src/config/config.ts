@@ -1,8 +1,9 @@
 import { defaultModerationOptions, moderationOptions, type ModerationOptions } from '../comments/moderation-options';
 import { fail, integer, isAddressOrRange, list, origin, type OptionTable, type Parse } from './option-parsers';
+import type { DatabaseTimeouts } from '../store/types';
 
 /** How the reference server runs. Every option is an environment variable and a `colloquy serve` flag. */
-export interface ServerConfig extends ModerationOptions {
+export interface ServerConfig extends ModerationOptions, Required<DatabaseTimeouts> {
   /** TCP port to listen on; 0 picks a free one. @default 8080 */
   port: number;
   /** Interface to listen on. @default 'localhost' */
@@ -87,6 +88,8 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   port: 8080,
   host: 'localhost',
   databaseUrl: 'sqlite:./data/colloquy.db',
+  dbStatementTimeoutMs: 5000,
+  dbConnectTimeoutMs: 5000,
   origins: [],
   siteUrl: '',
   rateLimit: 10,
@@ -120,6 +123,18 @@ export const serverOptions: OptionTable<ServerConfig> = {
       /^sqlite:.+/.test(raw) || /^postgres(?:ql)?:\/\/./.test(raw)
         ? raw
         : fail(name, `must start with "sqlite:" (e.g. sqlite:./data/colloquy.db) or "postgres://", got "${raw}"`),
+  },
+  dbStatementTimeoutMs: {
+    env: 'COLLOQUY_DB_STATEMENT_TIMEOUT_MS',
+    flag: '--db-statement-timeout-ms',
+    help: 'milliseconds one database statement may take, waiting for locks included, before the request answers 503',
+    parse: integer(100, 600_000),
+  },
+  dbConnectTimeoutMs: {
+    env: 'COLLOQUY_DB_CONNECT_TIMEOUT_MS',
+    flag: '--db-connect-timeout-ms',
+    help: 'milliseconds opening a PostgreSQL connection may take before the request answers 503',
+    parse: integer(100, 600_000),
   },
   origins: {
     env: 'COLLOQUY_ORIGINS',

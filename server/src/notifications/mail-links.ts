@@ -4,6 +4,7 @@ import { pageBaseCss, pageColors, styleHash } from '../shared/page-style';
 import { verifyLink, type LinkPurpose } from './outbox';
 import type { NotificationSubject, SettableStatus } from '../store/types';
 import { approvalOptions, type RouteContext } from '../shared/context';
+import { line } from '../shared/schemas';
 
 /**
  * The pages behind the links in notification mails. Each link is signed (HMAC over purpose, id and
@@ -22,13 +23,14 @@ const moderationActions: Record<string, { status: SettableStatus; label: string;
 const linkQuery = {
   type: 'object',
   // `n`: the nonce of a confirmation mail, signed with the subscription's id.
-  properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 }, n: { type: 'string', maxLength: 64 } },
+  properties: { exp: line(20), sig: line(100), n: line(64) },
 } as const;
 const idParams = (extra: Record<string, unknown> = {}) =>
   ({
     type: 'object',
     required: ['id', ...Object.keys(extra)],
-    properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, ...extra },
+    // A comment's id, or a subscription's.
+    properties: { id: { ...line(64), minLength: 1 }, ...extra },
   }) as const;
 
 type LinkRequest = { Params: { id: string; action?: string }; Querystring: { exp?: string; sig?: string; n?: string } };

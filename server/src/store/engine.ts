@@ -79,6 +79,12 @@ export interface Engine {
   readonly rowLocks: boolean;
   /** `column IN (values)` with the list as one parameter, so one statement serves any length. */
   inList(column: string, values: readonly string[]): Expression<SqlBool>;
+  /**
+   * Whether an error of this engine means the database is not answering (down, unreachable, out of
+   * time, locked past the wait) or the engine is closed, rather than a fault in a query: the store
+   * reports those as StoreUnavailableError.
+   */
+  isUnavailable(error: unknown): boolean;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -11,7 +11,8 @@ export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. `':memory:'` gives a private, throwaway database. */
   path: string;
   /**
-   * How long a write waits for another connection's lock before failing, in milliseconds.
+   * How long a write waits for another process's lock before failing (and the request answering
+   * 503), in milliseconds. The wait blocks the process (better-sqlite3 is synchronous).
    * @default 5000
    */
   busyTimeoutMs?: number;
@@ -114,6 +115,8 @@ export function createSqliteEngine({ path, busyTimeoutMs = 5000 }: SqliteStoreOp
     rowLocks: false,
     transaction: (work) => db.transaction().execute(work),
     inList: (column, values) => sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
+    // Another process held the lock past the busy timeout; once closed, every failure is the closed store's.
+    isUnavailable: (error) => !raw.open || (error instanceof Error && String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')),
     async migrate() {
       statements.clear();
       migrate.immediate();

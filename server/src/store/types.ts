@@ -110,6 +110,26 @@ export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
 }
 
+/** How long the database may take before a request gives up on it and answers 503. */
+export interface DatabaseTimeouts {
+  /**
+   * How long one statement may take, waiting for locks included: PostgreSQL's `statement_timeout`;
+   * on SQLite, how long a write waits for another process's lock (its busy timeout).
+   * @default 5000
+   */
+  dbStatementTimeoutMs?: number;
+  /** How long opening a PostgreSQL connection may take. @default 5000 */
+  dbConnectTimeoutMs?: number;
+}
+
+/**
+ * The database did not answer: it is down or unreachable, a statement ran out of time (waiting for a
+ * lock included), or the store is closed. Worth trying again later; `cause` is the driver's error.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
 /**
  * A signed-in dashboard. The cookie carries a random token; the store keeps only its SHA-256, so
  * a copy of the database signs nobody in.

@@ -2,6 +2,9 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import type { Comment } from 'colloquy/core';
 import { createApp } from '../../src/app';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveServerConfig, type AppConfig } from '../../src/config/config';
 import { demoResponses, demoThread, seedDemo } from '../../src/demo-seed';
@@ -286,6 +289,33 @@ describe('happy paths', () => {
     expect(home.body).not.toContain('Post-Interview Non-Awkwardness');
     for (const url of ['/index.html', '/host.css', '/ar.html']) expectError(await app.inject({ url }), 404);
     for (const url of ['/colloquy.js', '/colloquy-admin.js', '/admin']) expect((await app.inject({ url })).statusCode, url).toBe(200);
+  });
+
+  it("serves of the widget package's build only the files a browser loads, nothing else built beside them", async () => {
+    const { store } = await startServer();
+    const root = mkdtempSync(join(tmpdir(), 'colloquy-root-'));
+    const built = {
+      loaded: ['colloquy.js', 'colloquy-ar.js', 'colloquy-local.js', 'colloquy-admin.js', 'colloquy.css'],
+      hidden: ['colloquy.mjs', 'core.mjs', 'markdown-CR3djaTn.js', 'types/index.d.ts', 'server/colloquy.js', 'colloquy.js.map', 'package.json'],
+    };
+    for (const file of [...built.loaded, ...built.hidden]) {
+      mkdirSync(dirname(join(root, 'dist', file)), { recursive: true });
+      writeFileSync(join(root, 'dist', file), `/* ${file} */`);
+    }
+    const app = createApp({ store, root, config: trusted });
+    try {
+      for (const file of built.loaded) {
+        const response = await app.inject({ url: `/${file}` });
+        expect(response.statusCode, file).toBe(200);
+        expect(response.body).toBe(`/* ${file} */`);
+      }
+      for (const url of [...built.hidden.map((file) => `/${file}`), '/types/', '/%74ypes/index.d.ts', '/server%2fcolloquy.js', '/x/../core.mjs']) {
+        expectError(await app.inject({ url }), 404);
+      }
+    } finally {
+      await app.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
@@ -945,5 +975,25 @@ describe('response headers', () => {
       expect(response.headers['cache-control'], request.url as string).toBe(cacheControl);
       expect(response.headers['content-security-policy']).toContain("default-src 'none'");
     }
+  });
+
+  it('an API route reached by an encoded path (/%61pi/…) gets the API headers too', async () => {
+    const { app } = await startServer();
+    const cases: [string, number, string][] = [
+      ['/%61pi/comments?thread=t', 200, 'no-cache'],
+      ['/%61pi/nothing-here', 404, 'no-store'],
+      ['/api/%63omments?thread=t', 200, 'no-cache'],
+    ];
+    for (const [url, status, cacheControl] of cases) {
+      const response = await app.inject({ url });
+      expect(response.statusCode, url).toBe(status);
+      expect(response.headers['cache-control'], url).toBe(cacheControl);
+      expect(response.headers['content-security-policy'], url).toBe("default-src 'none'; frame-ancestors 'none'");
+    }
+    expect((await app.inject({ url: '/%61pi/nothing-here' })).json().error.message).toBe('The API has no such route for this method.');
+    // Answered before routing, so by no route's hooks: still never cached.
+    const malformed = await app.inject({ url: '/api/%E0%A4%A' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['cache-control']).toBe('no-store');
   });
 });
