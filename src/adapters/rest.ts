@@ -1,3 +1,4 @@
+import { MAX_PAGE_SIZE } from '../core/config';
 import { ColloquyError, type CommentField, type ErrorCode } from '../core/errors';
 import type { Comment, CommentPage } from '../core/types';
 import type { StorageAdapter } from './types';
@@ -154,9 +155,9 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
       const own = Object.entries(tokens())
         .map(([id, entry]) => `${id}:${entry!.token}`)
         .join();
-      // The server serves at most 100 a page; a larger pageSize just takes more pages.
+      // The server's limit is the widget's: a page never holds more than MAX_PAGE_SIZE.
       return request(
-        `comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, 100)), sort, ...(cursor && { cursor }) })}`,
+        `comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, MAX_PAGE_SIZE)), sort, ...(cursor && { cursor }) })}`,
         signal,
         (d): CommentPage | false =>
           !!d?.comments?.every?.(isComment) &&
