@@ -2,7 +2,7 @@ import { Component, createRef, Fragment, h, type ComponentChildren } from 'preac
 import type { Translator } from '../core/i18n';
 import type { ThreadNode } from '../core/thread';
 import type { Comment } from '../core/types';
-import { CommentEditor } from './form-parts';
+import { CommentEditor } from './comment-editor';
 import { CommentHeader } from './comment-header';
 import { CommentList } from './comment-list';
 import { focusAfterRender } from './focus-after-render';

@@ -5,7 +5,7 @@ import type { Translator } from '../core/i18n';
 import { buildThread, keepUnchanged, withAncestors, type ThreadNode } from '../core/thread';
 import type { Comment, KeyValueStore } from '../core/types';
 import type { StorageAdapter } from '../adapters/types';
-import { CommentForm } from './form-parts';
+import { CommentForm } from './comment-form';
 import type { CommentActions, ThreadView } from './comment-item';
 import { CommentList } from './comment-list';
 import { isColloquyError } from '../core/errors';
