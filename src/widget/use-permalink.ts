@@ -28,7 +28,15 @@ export function usePermalink(root: RefObject<HTMLElement | null>, ready: boolean
 
   useEffect(() => {
     if (!ready) return;
-    const follow = () => location.hash.startsWith(prefix) && focusComment(decodeURIComponent(location.hash.slice(prefix.length)));
+    const follow = () => {
+      let id = '';
+      try {
+        if (location.hash.startsWith(prefix)) id = decodeURIComponent(location.hash.slice(prefix.length));
+      } catch {
+        // A malformed escape (`#comment-%`) names no comment.
+      }
+      if (id) focusComment(id);
+    };
     follow();
     addEventListener('hashchange', follow);
     return () => removeEventListener('hashchange', follow);

@@ -556,6 +556,39 @@ describe('never breaking the host page', () => {
   });
 });
 
+describe('permalinks', () => {
+  /** Sets the page's address hash without an event; the test sends `hashchange` itself, so a throw lands in the test. */
+  const setHash = (hash: string) => history.replaceState(null, '', hash || location.pathname);
+  const highlighted = (ui: Ui) => ui.queryAllByRole('article').filter((article) => article.classList.contains('highlighted'));
+  afterEach(() => setHash(''));
+
+  it('a #comment- address highlights that comment, on load and on a later change', async () => {
+    setHash('#comment-c1');
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, ben] }) });
+    await waitFor(() => expect(highlighted(ui)).toEqual([ui.getByRole('article', { name: 'Ann' })]));
+    setHash('#comment-c2');
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await waitFor(() => expect(highlighted(ui)).toEqual([ui.getByRole('article', { name: 'Ben' })]));
+  });
+
+  it.each(['#comment-%', '#comment-%E0%A4%A', '#comment-c1%'])('a malformed escape (%s) is ignored: the thread shows, nothing throws', async (hash) => {
+    const log = vi.spyOn(console, 'error');
+    setHash(hash);
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, ben] }) });
+    expect(await ui.findByRole('heading', { level: 2, name: '2 responses to “Post”' })).toBeTruthy();
+    expect(ui.queryByRole('alert')).toBeNull();
+
+    // A later change to a malformed address, then back to a good one, which still works.
+    setHash('#comment-c2');
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await waitFor(() => expect(highlighted(ui)).toHaveLength(1));
+    setHash(hash);
+    expect(() => window.dispatchEvent(new HashChangeEvent('hashchange'))).not.toThrow();
+    expect(highlighted(ui)).toEqual([ui.getByRole('article', { name: 'Ben' })]);
+    expect(log).not.toHaveBeenCalled();
+  });
+});
+
 describe('live updates from the adapter', () => {
   it('shows a comment another reader posts, and counts it', async () => {
     const adapter = createMemoryAdapter({ seed: [ann] });
