@@ -55,7 +55,18 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
       />
       <article class="comment-body" aria-label={`Comment by ${who}`}>
         <CommentHeader comment={shown} translator={translator} />
-        <p class="notes">{[comment.status, author.email, comment.threadTitle ?? comment.threadId].filter(Boolean).join(' · ')}</p>
+        {/* The email and the thread's title are user text: each in a <bdi>, so that neither can reorder the rest. */}
+        <p class="notes">
+          {comment.status}
+          {author.email && (
+            <>
+              {' · '}
+              <bdi>{author.email}</bdi>
+            </>
+          )}
+          {' · '}
+          <bdi>{comment.threadTitle ?? comment.threadId}</bdi>
+        </p>
         {mode === 'edit' ? (
           <CommentEditor
             id={`edit-${comment.id}`}

@@ -74,8 +74,25 @@ describe('the dashboard’s comment rows', () => {
     const ui = renderDashboard(fakeClient());
     const row = await ui.findByRole('article', { name: 'Comment by Ann' });
     expect(within(row).getByText('on').tagName).toBe('STRONG');
-    expect(within(row).getByText('pending · ann@example.com · A post')).toBeTruthy();
+    expect(row.querySelector('.notes')?.textContent).toBe('pending · ann@example.com · A post');
     expect(within(row).getByText('Ann').className).toBe('author-name');
+  });
+
+  it('isolate user text (name, email, thread title) so that bidi characters in it cannot reorder the rest', async () => {
+    const override = '\u202E';
+    const tricky = {
+      ...question,
+      threadTitle: `${override}A post`,
+      author: { ...question.author, name: `${override}Ann`, email: `${override}ann@example.com` },
+    };
+    const ui = renderDashboard(fakeClient({ list: vi.fn(async () => ({ comments: [tricky], nextCursor: null })) }));
+    const row = await ui.findByRole('article', { name: `Comment by ${override}Ann` });
+    for (const text of [tricky.author.name, tricky.author.email, tricky.threadTitle]) {
+      const shown = within(row).getByText(text);
+      expect(shown.localName === 'bdi' || shown.hasAttribute('dir')).toBe(true);
+      expect(shown.textContent).toBe(text);
+    }
+    expect(row.querySelector('.notes')?.textContent).toBe(`pending · ${override}ann@example.com · ${override}A post`);
   });
 
   it('edit through the widget’s editor: it takes the focus, saves, and gives it back to Edit', async () => {

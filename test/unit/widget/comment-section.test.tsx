@@ -386,6 +386,37 @@ describe('replying', () => {
   });
 });
 
+describe('user text beside the widget’s own words', () => {
+  // A right-to-left override: unisolated, it reverses everything after it in its paragraph, "says:" included.
+  const override = '\u202E';
+  /** Whether `element` is a bidi isolate: a <bdi>, or any element with `dir` (HTML isolates both). */
+  const isolates = (element: Element) => element.localName === 'bdi' || element.hasAttribute('dir');
+
+  it.each([
+    ['linked to a website', 'https://eve.example/'],
+    ['without a website', undefined],
+  ])('an author name %s is isolated from "says:" and from the reply heading around it', async (_, url) => {
+    const name = `${override}Eve`;
+    const eve = seedComment('c1', name, { author: { name, url, avatarSeed: 'eve' } });
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [eve] }) });
+    const article = await ui.findByRole('article', { name });
+
+    const shown = within(article).getByText(name);
+    expect(shown.className).toBe('author-name');
+    expect(shown.localName).toBe(url ? 'a' : 'b');
+    expect(isolates(shown)).toBe(true);
+    expect(shown.textContent).toBe(name);
+    expect(shown.contains(within(article).getByText('says:'))).toBe(false);
+
+    fireEvent.click(within(article).getByRole('button', { name: `Reply to ${name}` }));
+    const replyHeading = ui.getByRole('heading', { level: 3 });
+    expect(replyHeading.textContent).toBe(`Leave a Reply to ${name}`);
+    const isolated = within(replyHeading).getByText(name);
+    expect(isolates(isolated)).toBe(true);
+    expect(isolated.textContent).toBe(name);
+  });
+});
+
 describe('when the adapter fails', () => {
   it('keeps every typed value after a failed post, and a retry succeeds', async () => {
     const { adapter } = spyAdapter();
