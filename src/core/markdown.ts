@@ -223,10 +223,13 @@ function parseInline(text: string): MarkdownNode[] {
       // Backticks that open no code span are text.
       if (end === undefined || !spend()) tokens.push(token);
       else {
-        const code = text.slice(scanned, end).replace(/\n/g, ' ');
-        // One space either side is padding, so that `` `a` `` can show backticks.
-        const padded = code.startsWith(' ') && code.endsWith(' ') && /[^ ]/.test(code);
-        tokens.push({ type: 'code', value: padded ? code.slice(1, -1) : code });
+        // One space either side is padding, so that `` `a` `` can show backticks. (The lookahead
+        // is atomic, so a failed match backtracks linearly.)
+        const value = text
+          .slice(scanned, end)
+          .replace(/\n/g, ' ')
+          .replace(/^ (?=[^]*[^ ])([^]*) $/, '$1');
+        tokens.push({ type: 'code', value });
         resumeAt(end + token.length);
       }
     } else if (first === '*' || first === '_') tokens.push(delimiterOrText(token, characterClass(text[match.index - 1]), characterClass(text[scanned])));

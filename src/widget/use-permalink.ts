@@ -29,13 +29,11 @@ export function usePermalink(root: RefObject<HTMLElement | null>, ready: boolean
   useEffect(() => {
     if (!ready) return;
     const follow = () => {
-      let id = '';
       try {
-        if (location.hash.startsWith(prefix)) id = decodeURIComponent(location.hash.slice(prefix.length));
+        if (location.hash.startsWith(prefix)) focusComment(decodeURIComponent(location.hash.slice(prefix.length)));
       } catch {
         // A malformed escape (`#comment-%`) names no comment.
       }
-      if (id) focusComment(id);
     };
     follow();
     addEventListener('hashchange', follow);
