@@ -25,10 +25,28 @@ interface CommentRowProps {
 type Mode = 'view' | 'edit' | 'reply' | 'thread';
 
 /** For a held comment on a thread without a title or address: what approving it would name the thread. */
-function pageNote({ status, threadTitle, threadUrl, pageTitle, pageUrl }: AdminComment): string | null {
-  const title = !threadTitle && pageTitle ? `“${pageTitle}”` : '';
+function pageNote({ status, threadTitle, threadUrl, pageTitle, pageUrl }: AdminComment) {
+  const title = !threadTitle && pageTitle ? pageTitle : '';
   const url = !threadUrl && pageUrl ? pageUrl : '';
-  return status === 'approved' || !(title || url) ? null : `Approving names the thread after its page: ${[title, url].filter(Boolean).join(' ')}`;
+  if (status === 'approved' || !(title || url)) return null;
+  // The page's title and address are the commenter's text: isolated like the rest.
+  return (
+    <p class="notes">
+      Approving names the thread after its page:
+      {title && (
+        <>
+          {' '}
+          <bdi>“{title}”</bdi>
+        </>
+      )}
+      {url && (
+        <>
+          {' '}
+          <bdi>{url}</bdi>
+        </>
+      )}
+    </p>
+  );
 }
 
 /**
@@ -66,8 +84,19 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
       />
       <article class="comment-body" aria-label={`Comment by ${who}`}>
         <CommentHeader comment={shown} translator={translator} />
-        <p class="notes">{[comment.status, author.email, threadName].filter(Boolean).join(' · ')}</p>
-        {note && <p class="notes">{note}</p>}
+        {/* The email and the thread's title are user text: each in a <bdi>, so that neither can reorder the rest. */}
+        <p class="notes">
+          {comment.status}
+          {author.email && (
+            <>
+              {' · '}
+              <bdi>{author.email}</bdi>
+            </>
+          )}
+          {' · '}
+          <bdi>{threadName}</bdi>
+        </p>
+        {note}
         {mode === 'edit' ? (
           <CommentEditor
             id={`edit-${comment.id}`}

@@ -81,8 +81,25 @@ describe('the dashboard’s comment rows', () => {
     const ui = renderDashboard(fakeClient());
     const row = await ui.findByRole('article', { name: 'Comment by Ann' });
     expect(within(row).getByText('on').tagName).toBe('STRONG');
-    expect(within(row).getByText('pending · ann@example.com · A post')).toBeTruthy();
+    expect(row.querySelector('.notes')?.textContent).toBe('pending · ann@example.com · A post');
     expect(within(row).getByText('Ann').className).toBe('author-name');
+  });
+
+  it('isolate user text (name, email, thread title) so that bidi characters in it cannot reorder the rest', async () => {
+    const override = '\u202E';
+    const tricky = {
+      ...question,
+      threadTitle: `${override}A post`,
+      author: { ...question.author, name: `${override}Ann`, email: `${override}ann@example.com` },
+    };
+    const ui = renderDashboard(fakeClient({ list: vi.fn(async () => ({ comments: [tricky], nextCursor: null })) }));
+    const row = await ui.findByRole('article', { name: `Comment by ${override}Ann` });
+    for (const text of [tricky.author.name, tricky.author.email, tricky.threadTitle]) {
+      const shown = within(row).getByText(text);
+      expect(shown.localName === 'bdi' || shown.hasAttribute('dir')).toBe(true);
+      expect(shown.textContent).toBe(text);
+    }
+    expect(row.querySelector('.notes')?.textContent).toBe(`pending · ${override}ann@example.com · ${override}A post`);
   });
 
   it('edit through the widget’s editor: it takes the focus, saves, and gives it back to Edit', async () => {
@@ -155,8 +172,17 @@ describe('correcting a thread', () => {
   it('says what approving a held comment would name an untitled thread, and nothing once it is named', async () => {
     const ui = renderDashboard(fakeClient({ list: vi.fn(async () => ({ comments: [untitled, answer], nextCursor: null })) }));
     const row = await ui.findByRole('article', { name: 'Comment by Ann' });
-    expect(within(row).getByText('pending · ann@example.com · post')).toBeTruthy();
-    expect(within(row).getByText('Approving names the thread after its page: “Hacked: visit evil.example” https://blog.example/phish')).toBeTruthy();
+    expect([...row.querySelectorAll('.notes')].map((notes) => notes.textContent)).toEqual([
+      'pending · ann@example.com · post',
+      'Approving names the thread after its page: “Hacked: visit evil.example” https://blog.example/phish',
+    ]);
+    // The page's title and address are the commenter's text: isolated, as the name is.
+    expect([...row.querySelectorAll('.notes bdi')].map((bdi) => bdi.textContent)).toEqual([
+      'ann@example.com',
+      'post',
+      '“Hacked: visit evil.example”',
+      'https://blog.example/phish',
+    ]);
     cleanup();
     const named = renderDashboard(fakeClient());
     expect(within(await named.findByRole('article', { name: 'Comment by Ann' })).queryByText(/Approving names/)).toBeNull();
@@ -172,7 +198,7 @@ describe('correcting a thread', () => {
     fireEvent.click(within(row).getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(ui.getByRole('status').textContent).toBe('Thread saved.'));
     expect(client.updateThread).toHaveBeenCalledWith('post', { title: 'The real post', url: '' });
-    expect(within(row).getByText('pending · ann@example.com · The real post')).toBeTruthy();
+    expect(row.querySelector('.notes')?.textContent).toBe('pending · ann@example.com · The real post');
     await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Edit the thread “The real post”' })));
   });
 

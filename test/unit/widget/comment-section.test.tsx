@@ -387,6 +387,37 @@ describe('replying', () => {
   });
 });
 
+describe('user text beside the widget’s own words', () => {
+  // A right-to-left override: unisolated, it reverses everything after it in its paragraph, "says:" included.
+  const override = '\u202E';
+  /** Whether `element` is a bidi isolate: a <bdi>, or any element with `dir` (HTML isolates both). */
+  const isolates = (element: Element) => element.localName === 'bdi' || element.hasAttribute('dir');
+
+  it.each([
+    ['linked to a website', 'https://eve.example/'],
+    ['without a website', undefined],
+  ])('an author name %s is isolated from "says:" and from the reply heading around it', async (_, url) => {
+    const name = `${override}Eve`;
+    const eve = seedComment('c1', name, { author: { name, url, avatarSeed: 'eve' } });
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [eve] }) });
+    const article = await ui.findByRole('article', { name });
+
+    const shown = within(article).getByText(name);
+    expect(shown.className).toBe('author-name');
+    expect(shown.localName).toBe(url ? 'a' : 'b');
+    expect(isolates(shown)).toBe(true);
+    expect(shown.textContent).toBe(name);
+    expect(shown.contains(within(article).getByText('says:'))).toBe(false);
+
+    fireEvent.click(within(article).getByRole('button', { name: `Reply to ${name}` }));
+    const replyHeading = ui.getByRole('heading', { level: 3 });
+    expect(replyHeading.textContent).toBe(`Leave a Reply to ${name}`);
+    const isolated = within(replyHeading).getByText(name);
+    expect(isolates(isolated)).toBe(true);
+    expect(isolated.textContent).toBe(name);
+  });
+});
+
 describe('when the adapter fails', () => {
   it('keeps every typed value after a failed post, and a retry succeeds', async () => {
     const { adapter } = spyAdapter();
@@ -639,6 +670,39 @@ describe('never breaking the host page', () => {
     expect(uncaught).not.toHaveBeenCalled();
     expect(target.isConnected).toBe(true);
     window.removeEventListener('error', uncaught);
+  });
+});
+
+describe('permalinks', () => {
+  /** Sets the page's address hash without an event; the test sends `hashchange` itself, so a throw lands in the test. */
+  const setHash = (hash: string) => history.replaceState(null, '', hash || location.pathname);
+  const highlighted = (ui: Ui) => ui.queryAllByRole('article').filter((article) => article.classList.contains('highlighted'));
+  afterEach(() => setHash(''));
+
+  it('a #comment- address highlights that comment, on load and on a later change', async () => {
+    setHash('#comment-c1');
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, ben] }) });
+    await waitFor(() => expect(highlighted(ui)).toEqual([ui.getByRole('article', { name: 'Ann' })]));
+    setHash('#comment-c2');
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await waitFor(() => expect(highlighted(ui)).toEqual([ui.getByRole('article', { name: 'Ben' })]));
+  });
+
+  it.each(['#comment-%', '#comment-%E0%A4%A', '#comment-c1%'])('a malformed escape (%s) is ignored: the thread shows, nothing throws', async (hash) => {
+    const log = vi.spyOn(console, 'error');
+    setHash(hash);
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, ben] }) });
+    expect(await ui.findByRole('heading', { level: 2, name: '2 responses to “Post”' })).toBeTruthy();
+    expect(ui.queryByRole('alert')).toBeNull();
+
+    // A later change to a malformed address, then back to a good one, which still works.
+    setHash('#comment-c2');
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await waitFor(() => expect(highlighted(ui)).toHaveLength(1));
+    setHash(hash);
+    expect(() => window.dispatchEvent(new HashChangeEvent('hashchange'))).not.toThrow();
+    expect(highlighted(ui)).toEqual([ui.getByRole('article', { name: 'Ben' })]);
+    expect(log).not.toHaveBeenCalled();
   });
 });
 
