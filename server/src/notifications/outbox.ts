@@ -17,8 +17,9 @@ import type { NotificationJob, NotificationSubject, OutboxItem } from '../store/
  * its own transaction. A worker in each server process claims due items: a job becomes the mails
  * it causes (rendered and queued in one transaction, replacing the job), a mail is sent. Failures
  * are retried with backoff. So the request never waits for mail work, a mail server that is slow
- * or down never delays or loses a comment, and nothing is lost when a process stops (an item
- * claimed by a process that died is due again when its lease runs out).
+ * or down never delays or loses a comment, and nothing is lost when a process stops: one that
+ * stops gracefully gives back what it claimed and did not start, and an item claimed by a process
+ * that died is due again when its lease runs out.
  *
  * Subscriptions are confirmed one by one (double opt-in per thread), and an address gets at most
  * MAX_CONFIRMATIONS confirmation mails a day: the form cannot be used to flood an inbox.
@@ -289,10 +290,19 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   async function drain() {
     while (!stopped) {
       const now = Date.now();
-      const batch = await store.outbox.claim(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), BATCH);
+      const lease = new Date(now + LEASE_MS).toISOString();
+      const batch = await store.outbox.claim(new Date(now).toISOString(), lease, BATCH);
       if (batch.length === 0) return;
-      // A stop between items leaves the rest claimed; their lease runs out and another worker takes them.
-      for (const item of batch) if (!stopped) await work(item);
+      const left = [...batch];
+      while (left.length && !stopped) await work(left.shift()!);
+      // Stopped between items: the rest go back at once, for the next worker (or this one restarted), not after the lease.
+      if (left.length) {
+        await store.outbox.release(
+          left.map((item) => item.id),
+          lease,
+          new Date().toISOString(),
+        );
+      }
     }
   }
 

@@ -77,6 +77,12 @@ export interface OutboxStore {
    * `leaseUntil`, so another process (or a crash) never loses or doubles it.
    */
   claim(now: string, leaseUntil: string, limit: number): Promise<OutboxItem[]>;
+  /**
+   * Gives back items claimed with lease `leaseUntil` that were not worked on (their worker is
+   * stopping): due again at `at`, the claim's attempt not counted. An item claimed again since (its
+   * lease ran out) has another lease and is left to its new worker.
+   */
+  release(ids: number[], leaseUntil: string, at: string): Promise<void>;
   /** Removes a mail that is sent (or refused for good), or makes a failed item due again at `retryAt`. */
   finish(id: number, outcome: { done: true } | { retryAt: string; error: string }): Promise<void>;
   /**

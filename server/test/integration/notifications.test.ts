@@ -5,9 +5,10 @@ import { nanoid } from 'nanoid';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
-import type { AppConfig } from '../../src/config/config';
+import { defaultServerConfig, type AppConfig } from '../../src/config/config';
 import { moderate } from '../../src/cli/moderate';
-import { createRecord, selectedStores, useStoreDatabase, type StoreKind } from './stores';
+import { createNotifier } from '../../src/notifications/outbox';
+import { createRecord, createStoreDatabase, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 /*
  * Notification mails against a real SMTP server (smtp-server on 127.0.0.1), on every store: the
@@ -558,6 +559,66 @@ function notificationSuite(kind: StoreKind) {
       expect(mail).toMatchObject({ kind: 'mail', message: JSON.stringify({ mark: 'rendered' }), attempts: 1 });
       await a.outbox.finish(mail!.id, { done: true });
       expect(await a.outbox.claim(at(120_000), at(180_000), 100)).toEqual([]);
+    });
+
+    it('gives back at once what a worker that stops claimed and did not send', async () => {
+      // Its own database: the outbox holds only this test's mails.
+      const database = await createStoreDatabase(kind);
+      let received!: () => void;
+      const firstReceived = new Promise<void>((resolve) => (received = resolve));
+      let answer!: () => void;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      // Holds the first mail's answer until the worker has been told to stop.
+      const smtp = new SMTPServer({
+        disabledCommands: ['AUTH', 'STARTTLS'],
+        logger: false,
+        onData(stream, _session, callback) {
+          stream.resume();
+          stream.on('end', () => {
+            received();
+            void answered.then(() => callback());
+          });
+        },
+      });
+      await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const store = database.open();
+        await store.migrate();
+        const due = new Date(Date.now() - 1000).toISOString();
+        for (const n of [1, 2, 3]) {
+          const message = JSON.stringify({
+            from: 'a@blog.test',
+            to: { name: '', address: `reader${n}@example.test` },
+            subject: `Mail ${n}`,
+            text: 'Hi',
+            html: '<p>Hi</p>',
+          });
+          await database.query('INSERT INTO mail_outbox (kind, message, next_attempt_at) VALUES (?, ?, ?)', ['mail', message, due]);
+        }
+        const notifier = createNotifier({
+          store,
+          config: { ...defaultServerConfig, smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, mailFrom: 'a@blog.test' },
+          secret: async () => 'a-test-secret-of-some-length',
+          log: { warn: () => {}, error: () => {} },
+          pollMs: 3_600_000,
+        });
+        notifier.start();
+        await firstReceived;
+        const stopped = notifier.stop();
+        answer();
+        await stopped;
+
+        // The mail that went out is gone; the two never tried are due now, their claim not counted as an attempt.
+        const now = new Date().toISOString();
+        const again = await store.outbox.claim(now, new Date(Date.now() + 60_000).toISOString(), 10);
+        expect(again.map((item) => [JSON.parse(item.message).subject, item.attempts])).toEqual([
+          ['Mail 2', 1],
+          ['Mail 3', 1],
+        ]);
+      } finally {
+        await new Promise<void>((resolve) => smtp.close(() => resolve()));
+        await database.destroy();
+      }
     });
 
     it('refuses CR/LF in names and titles, and no mail grows an extra header', async () => {
