@@ -455,6 +455,17 @@ describe('admin sign-in', () => {
     }
   });
 
+  it('serves /admin with Referrer-Policy: a link followed from a comment does not tell its site where the dashboard is', async () => {
+    const server = await start('sqlite');
+    try {
+      const page = await server.app.inject({ url: '/admin' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['referrer-policy']).toBe('same-origin');
+    } finally {
+      await stop(server);
+    }
+  });
+
   it('sets Secure on the cookie behind https', async () => {
     const server = await start('sqlite', { trustProxy: ['127.0.0.1'] });
     try {
