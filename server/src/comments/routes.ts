@@ -273,6 +273,14 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
           throw new ApiError('conflict', 'This Idempotency-Key was already used for a different comment; send a new key.');
         case 'parent-not-found':
           throw new ApiError('invalid', 'The comment you are replying to does not exist in this thread.', 'parentId');
+        case 'parent-unavailable':
+          throw new ApiError(
+            'invalid',
+            result.status === 'deleted'
+              ? 'The comment you are replying to was deleted: it can no longer be answered.'
+              : 'The comment you are replying to is not published: it cannot be answered.',
+            'parentId',
+          );
       }
     },
   );

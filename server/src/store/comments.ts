@@ -142,10 +142,10 @@ export function createCommentStore(engine: Engine): CommentStore {
       .select([...COMMENT_COLUMNS, 'request_hash'])
       .where('idempotency_key', '=', slot<string>('key')),
   );
-  const parentThread = prepare(
+  const parentOf = prepare(
     db
       .selectFrom('comments')
-      .select('thread_id')
+      .select(['thread_id', 'status'])
       .where('id', '=', slot<string>('id'))
       .$if(engine.rowLocks, (query) => query.forKeyShare()),
   );
@@ -204,8 +204,10 @@ export function createCommentStore(engine: Engine): CommentStore {
     }
     if (input.parentId !== null) {
       // KEY SHARE keeps the parent from being deleted until this reply commits (a delete takes FOR UPDATE).
-      const parent = (await parentThread(tx, { id: input.parentId }))[0];
+      const parent = (await parentOf(tx, { id: input.parentId }))[0];
       if (parent?.thread_id !== input.threadId) throw new Abort({ kind: 'parent-not-found' });
+      // A placeholder stands only for the replies it has; spam is never shown, to be answered.
+      if (parent.status === 'deleted' || parent.status === 'spam') throw new Abort({ kind: 'parent-unavailable', status: parent.status });
     }
     await insertThread(tx, { id: input.threadId, title: input.threadTitle, url: input.pageUrl, createdAt: input.createdAt });
     const fill = input.threadTitle === null ? (input.pageUrl === null ? undefined : 'url') : input.pageUrl === null ? 'title' : 'both';

@@ -13,7 +13,8 @@ import type { SettableStatus, StatusChange, Subscription, ThreadSummary } from '
 export interface CommentStore {
   /**
    * Stores a comment with its thread and its notification job, atomically with its idempotency key:
-   * one comment per key, even when two requests with the key race.
+   * one comment per key, even when two requests with the key race. A reply's parent must be of the
+   * same thread, and neither a deleted comment's placeholder nor spam.
    */
   create(input: CommentRecordInput): Promise<CreateResult>;
   /**

@@ -64,7 +64,9 @@ export type CreateResult =
   /** The key was seen before with a different request. */
   | { kind: 'conflict' }
   /** parentId is not a comment of the same thread. */
-  | { kind: 'parent-not-found' };
+  | { kind: 'parent-not-found' }
+  /** parentId is a deleted comment's placeholder, or a comment marked as spam: nothing readers may answer. */
+  | { kind: 'parent-unavailable'; status: 'deleted' | 'spam' };
 
 export interface ListOptions {
   threadId: string;

@@ -281,6 +281,33 @@ function moderationSuite(kind: StoreKind) {
       expect(await server.storedStatus(b.comment.id)).toBe('spam');
     });
 
+    it('refuses a reply to a deleted comment or to spam, naming parentId, and takes one to a held comment', async () => {
+      const server = start({ moderation: 'none', blocklist: ['casino'] });
+      const { thread, email } = fresh();
+      const gone = created(await widgetPost(server, { thread, email, body: 'Deleted later.' }));
+      created(await widgetPost(server, { thread, email, body: 'Keeps it as a placeholder.', parentId: gone.comment.id }));
+      const deleted = await server.send({ method: 'DELETE', url: `/api/comments/${gone.comment.id}`, headers: { authorization: `Bearer ${gone.editToken}` } });
+      expect(deleted.json()).toEqual({ outcome: 'placeholder' });
+      const spam = created(await widgetPost(server, { thread, email, body: 'Visit the casino.' }));
+      expect(spam.comment.status).toBe('spam');
+      const held = created(await widgetPost(server, { thread, email, body: 'Held: https://a.example https://b.example https://c.example' }));
+      expect(held.comment.status).toBe('pending');
+
+      const before = await db().query('SELECT id FROM comments WHERE thread_id = ?', [thread]);
+      for (const [parent, message] of [
+        [gone, 'The comment you are replying to was deleted: it can no longer be answered.'],
+        [spam, 'The comment you are replying to is not published: it cannot be answered.'],
+      ] as const) {
+        const reply = await widgetPost(server, { thread, email, body: `A reply to ${parent.comment.id}.`, parentId: parent.comment.id });
+        expect(reply.statusCode, reply.body).toBe(400);
+        expect(reply.json().error).toEqual({ code: 'invalid', message, field: 'parentId' });
+      }
+      expect(await db().query('SELECT id FROM comments WHERE thread_id = ?', [thread])).toEqual(before);
+      expect(created(await widgetPost(server, { thread, email, body: 'A reply to a held one.', parentId: held.comment.id })).comment.parentId).toBe(
+        held.comment.id,
+      );
+    });
+
     describe('the spam-check hook', () => {
       it('sees the comment with its email and where it came from; spam marks it, unsure holds it, ham lets it through', async () => {
         const seen: [SpamCheckComment, Omit<SpamCheckContext, 'signal'>][] = [];

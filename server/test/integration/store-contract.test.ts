@@ -474,6 +474,21 @@ function storeContract(kind: StoreKind) {
       await expect(owner.moderation.list({ status: 'bogus' as 'spam', limit: 5 })).rejects.toThrow(RangeError);
     });
 
+    it('refuses a reply to a placeholder or to spam, and takes one to a held comment', async () => {
+      const threadId = thread();
+      const deleted = await create(store, threadId, { createdAt: at(1) });
+      await create(store, threadId, { parentId: deleted.id, createdAt: at(2) });
+      expect(await store.comments.delete(deleted.id)).toBe('placeholder');
+      const spam = await create(store, threadId, { status: 'spam', createdAt: at(3) });
+      const held = await create(store, threadId, { status: 'pending', createdAt: at(4) });
+
+      const before = (await listAll(store, threadId)).length;
+      expect(await store.comments.create(input(threadId, { parentId: deleted.id }))).toStrictEqual({ kind: 'parent-unavailable', status: 'deleted' });
+      expect(await store.comments.create(input(threadId, { parentId: spam.id }))).toStrictEqual({ kind: 'parent-unavailable', status: 'spam' });
+      expect(await listAll(store, threadId)).toHaveLength(before);
+      expect((await store.comments.create(input(threadId, { parentId: held.id }))).kind).toBe('created');
+    });
+
     it('sets statuses: approve, hold, spam and delete (placeholder with replies), in order, reporting unknown ids', async () => {
       const threadId = thread();
       const one = await create(store, threadId, { createdAt: at(1) });
