@@ -137,8 +137,12 @@ async function moderate(
           since: new Date(now().getTime() - DUPLICATE_WINDOW_MS).toISOString(),
         })
       : false,
-    on('timing') ? formSecret().then((secret) => readFormToken(wire.formToken, secret, now())) : undefined,
+    on('timing') ? formSecret().then((secret) => readFormToken(wire.formToken, secret, now(), comment.threadId)) : undefined,
   ]);
+  // A token of another thread's listing is not this form's: refused, so the reader reloads rather than wait for the owner.
+  if (formToken === 'other-thread') {
+    throw new ApiError('invalid', 'This comment form was loaded for another thread: reload the page and send your comment again.', 'formToken');
+  }
   const facts: ModerationFacts = { knownAuthor, duplicate, honeypot: wire.honeypot ?? '', ...(formToken === undefined ? {} : { formToken }) };
   let decision = decideStatus(input, facts, policy);
   // Spam already: the hook could only agree, so it is not asked (nor billed, with a paid service).
@@ -195,8 +199,8 @@ export function commentRoutes(app: FastifyInstance, { store, now, formSecret }: 
         thread: { id: threadId, title: thread?.title ?? null, count: thread?.count ?? 0 },
         comments: withOwn(page.comments, own, sort, cursor, page.nextCursor),
         nextCursor: page.nextCursor,
-        // When the form was shown, signed: the comment posted from it carries this back.
-        formToken: issueFormToken(secret, now()),
+        // When the form was shown, and for which thread, signed: the comment posted from it carries this back.
+        formToken: issueFormToken(secret, now(), threadId),
       };
     } catch (error) {
       if (error instanceof InvalidCursorError) throw invalidCursor();

@@ -281,6 +281,28 @@ function moderationSuite(kind: StoreKind) {
       expect(await server.storedStatus(b.comment.id)).toBe('spam');
     });
 
+    it('a form token serves only the thread it was listed for: on another thread the comment is refused, naming formToken', async () => {
+      const server = start({ moderation: 'none' });
+      const [a, b] = [fresh(), fresh()];
+      const { formToken } = await server.list(a.thread);
+      server.clock.now += 5 * SECOND;
+      const post = (thread: string) => server.post({ thread, body: 'Harvested token.', author: { name: 'Bot', email: a.email }, formToken });
+      const refused = await post(b.thread);
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(refused.json().error).toEqual({
+        code: 'invalid',
+        message: 'This comment form was loaded for another thread: reload the page and send your comment again.',
+        field: 'formToken',
+      });
+      expect(await db().query('SELECT id FROM comments WHERE thread_id = ?', [b.thread])).toEqual([]);
+      expect(created(await post(a.thread)).comment.status).toBe('approved');
+      // Without the timing check the token is not read at all.
+      const untimed = start({ moderation: 'none', spamChecks: ['honeypot', 'duplicates'] });
+      expect(
+        created(await untimed.post({ thread: b.thread, body: 'No timing here.', author: { name: 'Ann', email: a.email }, formToken })).comment.status,
+      ).toBe('approved');
+    });
+
     it('refuses a reply to a deleted comment or to spam, naming parentId, and takes one to a held comment', async () => {
       const server = start({ moderation: 'none', blocklist: ['casino'] });
       const { thread, email } = fresh();
