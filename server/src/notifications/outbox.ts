@@ -44,19 +44,31 @@ const BATCH = 10;
  */
 const LEASE_MS = 15 * 60_000;
 
-/** What a link's signature covers: what it lets its holder do, to what, until when. */
-const linkMessage = (purpose: LinkPurpose, id: string, expires: number) => `${purpose}:${id}:${expires}`;
+/**
+ * What a link's signature covers: what it lets its holder do, to what (and to which revision of
+ * it, for an approval), until when. Read from the end, the digits of the expiry and the `v` of the
+ * revision cannot be part of the id, whatever characters the id has.
+ */
+const linkMessage = (purpose: LinkPurpose, id: string, expires: number, revision?: number) =>
+  `${purpose}:${id}:${expires}${revision === undefined ? '' : `:v${revision}`}`;
 
-/** `exp=…&sig=…` for a link that lets its holder do `purpose` to `id` until `expires` (ms since the epoch). */
-export function signLink(secret: string, purpose: LinkPurpose, id: string, expires: number): string {
-  return `exp=${expires}&sig=${createSigner(secret, 'link').sign(linkMessage(purpose, id, expires))}`;
+/**
+ * `exp=…&sig=…` for a link that lets its holder do `purpose` to `id` until `expires` (ms since the
+ * epoch); with `revision`, only to that revision of it, and `&v=…` follows.
+ */
+export function signLink(secret: string, purpose: LinkPurpose, id: string, expires: number, revision?: number): string {
+  const query = `exp=${expires}&sig=${createSigner(secret, 'link').sign(linkMessage(purpose, id, expires, revision))}`;
+  return revision === undefined ? query : `${query}&v=${revision}`;
 }
 
-/** Whether the signature is ours, for this purpose and id, and not expired. Constant-time on the signature. */
-export function verifyLink(secret: string, purpose: LinkPurpose, id: string, exp: string | undefined, sig: string | undefined, now: Date): boolean {
-  if (!exp || !/^\d{1,15}$/.test(exp)) return false;
+/**
+ * Whether the signature is ours, for this purpose and id (and revision `v`, when the link has one),
+ * and not expired. Constant-time on the signature.
+ */
+export function verifyLink(secret: string, purpose: LinkPurpose, id: string, exp: string | undefined, sig: string | undefined, now: Date, v?: string): boolean {
+  if (!exp || !/^\d{1,15}$/.test(exp) || (v !== undefined && !/^[1-9]\d{0,9}$/.test(v))) return false;
   const expires = Number(exp);
-  return createSigner(secret, 'link').verify(linkMessage(purpose, id, expires), sig) && now.getTime() <= expires;
+  return createSigner(secret, 'link').verify(linkMessage(purpose, id, expires, v === undefined ? undefined : Number(v)), sig) && now.getTime() <= expires;
 }
 
 /** One line, for headers we compose: CR, LF and other controls could start a header of their own. */
@@ -118,15 +130,16 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   // request that brought the comment: a commenter must not choose the subject and link of our mails.
   const threadName = ({ comment, thread }: NotificationSubject) => oneLine(thread.title || comment.threadId, 80);
 
-  async function signed(path: string, purpose: LinkPurpose, id: string, days: number, extra = ''): Promise<string> {
-    return `${base}/api/${path}?${signLink(await secret(), purpose, id, Date.now() + days * DAY_MS)}${extra}`;
+  async function signed(path: string, purpose: LinkPurpose, id: string, days: number, extra = '', revision?: number): Promise<string> {
+    return `${base}/api/${path}?${signLink(await secret(), purpose, id, Date.now() + days * DAY_MS, revision)}${extra}`;
   }
 
   async function ownerMail(subject: NotificationSubject): Promise<OutboxMessage> {
     const { comment, authorEmail, thread } = subject;
     const target = `moderate/${encodeURIComponent(comment.id)}`;
     const actions = [
-      ['Approve', await signed(`${target}/approve`, 'approve', comment.id, MODERATION_LINK_DAYS)],
+      // Approves the text quoted below, and no later edit of it.
+      ['Approve', await signed(`${target}/approve`, 'approve', comment.id, MODERATION_LINK_DAYS, '', subject.revision)],
       ['Mark as spam', await signed(`${target}/spam`, 'spam', comment.id, MODERATION_LINK_DAYS)],
       ['Delete', await signed(`${target}/delete`, 'delete', comment.id, MODERATION_LINK_DAYS)],
     ] as const;

@@ -36,6 +36,8 @@ export interface Tables {
     body_fingerprint: string | null;
     /** 1 for a reply the site owner wrote from the dashboard. */
     is_owner: number;
+    /** 1 when posted, one more at each edit: what an approval names, so that it is of the text the owner read. */
+    revision: Generated<number>;
   };
   settings: { key: string; value: string };
   mail_outbox: { id: Generated<number>; kind: string; message: string; attempts: Generated<number>; next_attempt_at: string; last_error: string | null };

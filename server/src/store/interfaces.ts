@@ -5,7 +5,7 @@
  * postgres.ts); the contract suite (test/integration/store-*.test.ts) runs over both.
  */
 import type { Comment } from 'colloquy/core';
-import type { AdminSession, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
+import type { AdminSession, BodyChange, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
 import type { ModerationStatus, NotificationSubject, OutboxItem, RateLimitHit, RecentApprovedOptions, RecentComment } from './types';
 import type { SettableStatus, StatusChange, Subscription, ThreadSummary } from './types';
 
@@ -29,12 +29,18 @@ export interface CommentStore {
   count(threadIds: string[]): Promise<Record<string, number>>;
   /** What an author's edit or delete checks their token against; deleted comments are not editable. */
   getEditable(id: string): Promise<EditableComment | null>;
-  /** Changes the body; `status` also holds an edited comment (an edit never approves one). */
-  updateBody(id: string, body: string, updatedAt: string, status?: 'pending' | 'spam'): Promise<Comment | null>;
-  /** The first-time policy: whether a comment by this email (compared case-insensitively) is approved; '' never is. */
-  hasApprovedComment(email: string): Promise<boolean>;
-  /** Duplicate detection: whether a comment of the thread, not deleted, created at or after `since`, has this body fingerprint. */
-  hasRecentDuplicate(query: { threadId: string; bodyFingerprint: string; since: string }): Promise<boolean>;
+  /** Changes the body and counts up its revision; `change.status` also holds the comment (an edit never approves one). */
+  updateBody(id: string, change: BodyChange): Promise<Comment | null>;
+  /**
+   * The first-time policy: whether a comment by this email (compared case-insensitively) is approved;
+   * '' never is. `except`: a comment that does not count (the one being edited vouches not for itself).
+   */
+  hasApprovedComment(email: string, except?: string): Promise<boolean>;
+  /**
+   * Duplicate detection: whether a comment of the thread, not deleted, created at or after `since`,
+   * has this body fingerprint; `except` is not compared (an edited comment with itself).
+   */
+  hasRecentDuplicate(query: { threadId: string; bodyFingerprint: string; since: string; except?: string }): Promise<boolean>;
   /**
    * The author's delete: removes the comment, or keeps it as a 'deleted' placeholder (empty body and
    * author, email erased) when it has replies. A placeholder left without replies goes too, up the chain.
@@ -47,7 +53,11 @@ export interface CommentStore {
   listRecentApproved(options: RecentApprovedOptions): Promise<RecentComment[]>;
 }
 
-/** OWNER-ONLY: what the dashboard, the `colloquy moderate` CLI and owner mails read and do. No public route may call it. */
+/**
+ * OWNER-ONLY: what the dashboard, the `colloquy moderate` CLI and owner mails read and do; its reads
+ * carry emails. A public route may call it only to apply the owner's policy (an author's edit is
+ * judged with the author's email, as a new comment is), and never returns what it reads.
+ */
 export interface ModerationStore {
   /** Comments of any status, newest first by (createdAt, id), with the author's email. */
   list(options: ModerationListOptions): Promise<ModerationEntry[]>;
@@ -56,12 +66,17 @@ export interface ModerationStore {
    * transaction, so one bad id does not hold the others' locks). `'deleted'` follows `CommentStore.delete`'s
    * rules. A deleted comment is gone for good: any other status reports it as `not-found`. Outcomes
    * come back in the order of `ids`. With `notifyFollowersAt`, each comment that becomes approved
-   * queues a job telling the thread's followers, due then, in the transaction of its change.
+   * queues a job telling the thread's followers, due then, in the transaction of its change. With
+   * `revisions`, a comment listed there whose revision is another (it was edited since) is left as it
+   * is and reported `stale`: an approval is of the text the owner read.
    */
-  setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string }): Promise<StatusChange[]>;
+  setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string; revisions?: ReadonlyMap<string, number> }): Promise<StatusChange[]>;
   /** How many comments have each status (deleted ones are placeholders kept for their replies). */
   countByStatus(): Promise<Record<ModerationStatus, number>>;
-  /** A comment (any status but deleted) with its author's email and its thread, for notification mails. */
+  /**
+   * A comment (any status but deleted) with its revision, its author's email and its thread: for
+   * notification mails, the pages of their links, and judging an author's edit.
+   */
   getForNotification(id: string): Promise<NotificationSubject | null>;
 }
 

@@ -109,6 +109,9 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX comments_parent_status ON comments (parent_id, status, id);
     DROP INDEX comments_parent;
     `,
+    // Version 9: each comment's revision, counted up by every edit, so that the owner approves the text
+    // they read (the mail's link and the dashboard name it). Existing comments start at revision 1.
+    'ALTER TABLE comments ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;',
   ],
   postgres: [
     `
@@ -193,6 +196,7 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX comments_parent_status ON comments (parent_id, status, id);
     DROP INDEX comments_parent;
     `,
+    'ALTER TABLE comments ADD COLUMN revision integer NOT NULL DEFAULT 1;',
   ],
 };
 

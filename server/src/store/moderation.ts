@@ -11,15 +11,15 @@ export function createModerationStore(engine: Engine): ModerationStore {
   const { db } = engine;
 
   /**
-   * One id's change, in its own transaction: the status read (FOR UPDATE on PostgreSQL, so another
-   * moderator's change waits), the change it decides (the delete rule included) and the approval's
-   * notification job commit together or not at all.
+   * One id's change, in its own transaction: the status and revision read (FOR UPDATE on PostgreSQL,
+   * so another moderator's change or an author's edit waits), the change it decides (the delete rule
+   * included) and the approval's notification job commit together or not at all.
    */
-  const change = (id: string, next: SettableStatus, notifyAt: string | null) =>
+  const change = (id: string, next: SettableStatus, notifyAt: string | null, seen: number | undefined) =>
     engine.transaction(async (tx): Promise<StatusChange> => {
       const row = await tx
         .selectFrom('comments')
-        .select('status')
+        .select(['status', 'revision'])
         .where('id', '=', id)
         .$if(engine.rowLocks, (query) => query.forUpdate())
         .executeTakeFirst();
@@ -27,6 +27,8 @@ export function createModerationStore(engine: Engine): ModerationStore {
       // A deleted comment is gone for good: only a delete still finds it (and leaves it as it is).
       if (previous === undefined || (previous === 'deleted' && next !== 'deleted')) return { id, outcome: 'not-found' };
       if (previous === next) return { id, outcome: 'unchanged', previous };
+      const revision = Number(row!.revision);
+      if (seen !== undefined && seen !== revision) return { id, outcome: 'stale', previous, revision };
       if (next === 'deleted') {
         const outcome = await deleteIn(engine, tx, id);
         return outcome === 'not-found' ? { id, outcome } : { id, outcome, previous };
@@ -64,6 +66,7 @@ export function createModerationStore(engine: Engine): ModerationStore {
           'c.avatar_seed',
           'c.created_at',
           'c.updated_at',
+          'c.revision',
           'c.is_owner',
         ])
         .$if(only !== undefined, (query) => query.where('c.status', '=', only!))
@@ -87,7 +90,7 @@ export function createModerationStore(engine: Engine): ModerationStore {
       checkStatus(next);
       const notifyAt = options?.notifyFollowersAt === undefined ? null : toIsoMillis(options.notifyFollowersAt, 'notifyFollowersAt');
       const changes: StatusChange[] = [];
-      for (const id of ids) changes.push(await change(id, next, notifyAt));
+      for (const id of ids) changes.push(await change(id, next, notifyAt, options?.revisions?.get(id)));
       return changes;
     },
 
@@ -105,11 +108,13 @@ export function createModerationStore(engine: Engine): ModerationStore {
         .selectFrom('comments as c')
         .innerJoin('threads as t', 't.id', 'c.thread_id')
         .select(COMMENT_COLUMNS.map((column) => `c.${column}` as const))
-        .select(['c.author_email', 't.title as thread_title', 't.url as thread_url'])
+        .select(['c.revision', 'c.author_email', 't.title as thread_title', 't.url as thread_url'])
         .where('c.id', '=', id)
         .where('c.status', '<>', status('deleted'))
         .executeTakeFirst();
-      return row ? { comment: toComment(row), authorEmail: row.author_email, thread: { title: row.thread_title, url: row.thread_url } } : null;
+      return row
+        ? { comment: toComment(row), revision: Number(row.revision), authorEmail: row.author_email, thread: { title: row.thread_title, url: row.thread_url } }
+        : null;
     },
   };
 }

@@ -3,7 +3,6 @@ import { FORM_TOKEN_MAX_AGE_MS, issueFormToken, readFormToken } from '../../src/
 import {
   compileWordList,
   createModerationPolicy,
-  decideEditedStatus,
   decideStatus,
   linksOf,
   SPAM_CHECKS,
@@ -134,6 +133,20 @@ const cases: Case[] = [
     'spam',
     ['moderation-all', 'blocklist', 'links', 'moderation-words'],
   ],
+  // An author's edit: no form, so no honeypot or timing to check; every other rule, as for a new comment.
+  ['an edit, clean: no form token is asked for', { facts: { edit: true, formToken: undefined, honeypot: undefined } }, 'approved', []],
+  ['an edit ignores the form facts altogether', { facts: { edit: true, formToken: 'invalid', honeypot: 'x' } }, 'approved', []],
+  [
+    'an edit by an author with no other approved comment',
+    { facts: { edit: true, knownAuthor: false }, settings: { moderation: 'first-time' } },
+    'pending',
+    ['first-time'],
+  ],
+  ['an edit under moderation all', { facts: { edit: true }, settings: { moderation: 'all' } }, 'pending', ['moderation-all']],
+  ['an edit that adds links', { input: { body: links(3) }, facts: { edit: true } }, 'pending', ['links']],
+  ['an edit that adds a blocked word', { input: { body: 'casino' }, facts: { edit: true } }, 'spam', ['blocklist']],
+  ['an edit into a duplicate of another comment', { facts: { edit: true, duplicate: true } }, 'spam', ['duplicate']],
+  ['an edit the hook calls spam', { facts: { edit: true, hook: 'spam' } }, 'spam', ['hook-spam']],
   [
     'every spam check off and a clean comment: approved whatever the facts',
     { facts: { honeypot: 'x', formToken: 'invalid', duplicate: true, hook: 'spam' }, settings: { spamChecks: [] } },
@@ -173,18 +186,6 @@ describe('decideStatus', () => {
     const frozen = Object.freeze({ ...input, body: 'casino', author: Object.freeze({ ...input.author }) });
     const first = decideStatus(frozen, Object.freeze({ ...facts }), policy);
     expect(decideStatus(frozen, Object.freeze({ ...facts }), policy)).toEqual(first);
-  });
-});
-
-describe('decideEditedStatus', () => {
-  const policy = createModerationPolicy({ ...settings, moderation: 'all' });
-  it.each([
-    ['a clean edit', 'Second thoughts.', 'approved', []],
-    ['an edit that adds links', links(3), 'pending', ['links']],
-    ['an edit that adds a moderation word', 'crypto', 'pending', ['moderation-words']],
-    ['an edit that adds a blocked word', 'casino', 'spam', ['blocklist']],
-  ] as const)('%s → %s (who posted and how the form was sent do not count)', (_name, body, status, reasons) => {
-    expect(decideEditedStatus({ ...input, body }, policy)).toEqual({ status, reasons });
   });
 });
 
