@@ -258,7 +258,14 @@ export function createApp({
     ],
   });
   app.get('/admin', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', adminPage.csp).send(adminPage.html),
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', adminPage.csp)
+      // A link in a comment tells the site it leads to nothing of the dashboard; the dashboard's own
+      // requests keep their Origin, which its writes are checked against.
+      .header('referrer-policy', adminPage.referrerPolicy)
+      .send(adminPage.html),
   );
   // Without demo pages, / says what this server is rather than answering a bare 404.
   if (!config.demo) app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(homePage));

@@ -63,8 +63,10 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
   };
   // JSON leaves an undefined entry out, so keepToken(id) forgets the token.
   const keepToken = (id: string, entry?: { token: string; until: number }) => writeJson(store, TOKENS, (cached = { ...tokens(), [id]: entry }));
-  // The first listing's: it says when the reader first saw the form, which the server's "too fast" check wants.
-  let formToken: string | undefined;
+  // Each thread's first listing's: it says when the reader first saw that thread's form, which the
+  // server's "too fast" check wants, and the server takes it for that thread only.
+  // No prototype: a thread called "__proto__" or "constructor" is a key like any other.
+  const formTokens: Record<string, string | undefined> = Object.create(null);
 
   /**
    * One API call; `answer` turns a 2xx body into its core value, or into false when the body has
@@ -162,7 +164,7 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         (d): CommentPage | false =>
           !!d?.comments?.every?.(isComment) &&
           typeof d.thread?.count === 'number' &&
-          ((formToken ||= d.formToken), { comments: d.comments as Comment[], nextCursor: d.nextCursor || null, total: d.thread.count }),
+          ((formTokens[threadId] ||= d.formToken), { comments: d.comments as Comment[], nextCursor: d.nextCursor || null, total: d.thread.count }),
         undefined,
         undefined,
         own ? { 'X-Colloquy-Own': own } : undefined,
@@ -178,7 +180,7 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         parentId: parentId || undefined,
         body,
         author,
-        formToken,
+        formToken: formTokens[threadId],
         honeypot: honeypot || undefined,
         notify: notify || undefined,
       };

@@ -24,8 +24,13 @@ export interface AdminComment {
   author: { name: string; email: string; url: string | null; avatarSeed: string };
   createdAt: string;
   updatedAt: string | null;
+  /** Counts the comment's edits: an approval names the one the owner read. */
+  revision: number;
   isOwner?: true;
 }
+
+/** What an action names of a comment: which one, and the revision of it the owner read. */
+export type AdminTarget = Pick<AdminComment, 'id' | 'revision'>;
 
 export interface AdminQuery {
   status: AdminStatus | 'all';
@@ -52,9 +57,11 @@ export interface AdminClient {
   signOut(everywhere?: boolean): Promise<void>;
   counts(): Promise<Record<AdminStatus, number>>;
   list(query: AdminQuery): Promise<{ comments: AdminComment[]; nextCursor: string | null }>;
-  act(ids: string[], action: AdminAction): Promise<void>;
+  /** Rejects with a 409 AdminError when a comment to approve was edited since it was listed. */
+  act(comments: AdminTarget[], action: AdminAction): Promise<void>;
   edit(id: string, body: string): Promise<void>;
-  reply(id: string, body: string): Promise<void>;
+  /** Answering a held comment approves it: rejects like `act` when it was edited since it was listed. */
+  reply(comment: AdminTarget, body: string): Promise<void>;
   /** Replaces a thread's title and page address; an empty one clears it. */
   updateThread(id: string, changes: { title: string; url: string }): Promise<void>;
 }
@@ -91,9 +98,14 @@ export function createAdminClient(base = '/api/admin', send: typeof fetch = (...
       if (cursor) params.set('cursor', cursor);
       return call('GET', `/comments?${params}`);
     },
-    act: (ids, action) => call('POST', '/comments/actions', { ids, action }),
+    act: (comments, action) =>
+      call('POST', '/comments/actions', {
+        ids: comments.map((c) => c.id),
+        action,
+        revisions: Object.fromEntries(comments.map((c) => [c.id, c.revision])),
+      }),
     edit: (id, body) => call('PATCH', `/comments/${encodeURIComponent(id)}`, { body }),
-    reply: (id, body) => call('POST', `/comments/${encodeURIComponent(id)}/reply`, { body }),
+    reply: ({ id, revision }, body) => call('POST', `/comments/${encodeURIComponent(id)}/reply`, { body, revision }),
     updateThread: (id, changes) => call('PATCH', `/threads/${encodeURIComponent(id)}`, changes),
   };
 }

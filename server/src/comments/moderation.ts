@@ -6,12 +6,16 @@
  *
  * Precedence: any spam reason makes `spam`; otherwise any hold reason makes `pending`; otherwise
  * `approved`. No rule rejects a comment: a held or spam comment is stored, never lost.
+ *
+ * An author's edit is judged by the same rules as a new comment (see `ModerationFacts.edit`): a
+ * comment approved for one text must not publish another unchecked.
  */
 import { BlockList, isIP } from 'node:net';
 import { ColloquyConfigError } from 'colloquy/core';
 import { parseMarkdown, type MarkdownNode } from 'colloquy/core';
 import { parseAddressRange } from '../shared/addresses';
 import { matchingForm, matchingText } from './matching-text';
+import { sha256Hex } from '../shared/signing';
 
 /** `none` publishes at once; `first-time` holds a comment unless its author's email has an approved one; `all` holds everything. */
 export type ModerationMode = 'none' | 'first-time' | 'all';
@@ -99,12 +103,17 @@ export type FormTokenFact = { ageSeconds: number } | 'missing' | 'invalid';
 
 /** What the route found out before deciding. A fact left out counts as "not found". */
 export interface ModerationFacts {
-  /** The author's email has an approved comment (only asked under `first-time`). */
+  /**
+   * An author's edit of their comment: no form was sent, so neither the honeypot nor the form's
+   * timing is checked; every other rule is, as for a new comment.
+   */
+  edit?: boolean;
+  /** The author's email has an approved comment, the edited one aside (only asked under `first-time`). */
   knownAuthor?: boolean;
   /** The honeypot field as submitted. */
   honeypot?: string;
   formToken?: FormTokenFact;
-  /** The same normalized body is already in this thread, posted within the duplicate window. */
+  /** The same normalized body is already in this thread (in another comment), posted within the duplicate window. */
   duplicate?: boolean;
   /** The hook's verdict, `failed` when it threw or timed out; absent when it did not run. */
   hook?: SpamVerdict | 'failed';
@@ -143,6 +152,9 @@ export interface ModerationSettings {
   blocklist: readonly string[];
   moderationWords: readonly string[];
 }
+
+/** The body as duplicate detection compares it: case, Unicode compatibility forms and runs of whitespace do not matter. */
+export const bodyFingerprint = (body: string) => sha256Hex(`colloquy-body:${body.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()}`);
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
@@ -254,18 +266,19 @@ function textReasons(input: ModerationInput, policy: ModerationPolicy): Moderati
   return reasons;
 }
 
-/** The status a new comment gets, and why. Pure: the same arguments give the same answer. */
+/** The status a new or edited comment gets, and why. Pure: the same arguments give the same answer. */
 export function decideStatus(input: ModerationInput, facts: ModerationFacts, policy: ModerationPolicy): Decision {
   const reasons: ModerationReason[] = [];
   const on = (check: SpamCheck) => policy.checks.has(check);
+  const form = !facts.edit;
 
-  if (on('honeypot') && facts.honeypot) reasons.push('honeypot');
+  if (form && on('honeypot') && facts.honeypot) reasons.push('honeypot');
   if (on('duplicates') && facts.duplicate) reasons.push('duplicate');
   if (on('hook') && facts.hook === 'spam') reasons.push('hook-spam');
   if (policy.mode === 'all') reasons.push('moderation-all');
   if (policy.mode === 'first-time' && !facts.knownAuthor) reasons.push('first-time');
   reasons.push(...textReasons(input, policy));
-  if (on('timing')) {
+  if (form && on('timing')) {
     const token = facts.formToken ?? 'missing';
     if (token === 'missing') reasons.push('form-token-missing');
     else if (token === 'invalid') reasons.push('form-token-invalid');
@@ -273,15 +286,5 @@ export function decideStatus(input: ModerationInput, facts: ModerationFacts, pol
   }
   if (on('hook') && facts.hook === 'unsure') reasons.push('hook-unsure');
   if (on('hook') && facts.hook === 'failed') reasons.push('hook-failed');
-  return { status: statusOf(reasons), reasons };
-}
-
-/**
- * The rules an edit must pass again: a comment approved for its first body could otherwise be
- * edited into spam within the edit window. Only the rules that read the text; who the author is and
- * how the form was sent do not change with an edit.
- */
-export function decideEditedStatus(input: ModerationInput, policy: ModerationPolicy): Decision {
-  const reasons = textReasons(input, policy);
   return { status: statusOf(reasons), reasons };
 }

@@ -7,8 +7,9 @@ import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../sha
 import { issueFormToken, readFormToken } from './form-token';
 import { avatarSeedFor, canonicalJson, sha256Hex, tokenMatches } from '../shared/signing';
 import {
-  decideEditedStatus,
+  bodyFingerprint,
   decideStatus,
+  type DecidedStatus,
   type Decision,
   type ModerationFacts,
   type SpamCheck,
@@ -31,7 +32,7 @@ import {
 } from './schemas';
 import { decodeCursor, type CursorPosition } from '../store/cursor';
 import type { Store } from '../store/interfaces';
-import { InvalidCursorError } from '../store/types';
+import { InvalidCursorError, type EditableComment } from '../store/types';
 import type { RouteContext } from '../shared/context';
 import { commentParams } from '../shared/schemas';
 import { clientAddress } from '../shared/rate-limits';
@@ -44,9 +45,6 @@ const DUPLICATE_WINDOW_MS = DAY_MS;
 export const SUBSCRIPTIONS_PER_ADDRESS = 10;
 /** At most this many `X-Colloquy-Own` entries are checked: a browser holds a few tokens, not hundreds. */
 const MAX_OWN = 20;
-
-/** The body as duplicate detection compares it: case, Unicode compatibility forms and runs of whitespace do not matter. */
-const bodyFingerprint = (body: string) => sha256Hex(`colloquy-body:${body.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()}`);
 
 /** The `X-Colloquy-Own: <id>:<editToken>,…` entries that are well formed; the rest are ignored, never an error. */
 function ownEntries(header: string | string[] | undefined): { id: string; token: string }[] {
@@ -123,35 +121,49 @@ async function askSpamCheck(hook: SpamCheckHook, comment: SpamCheckComment, requ
   }
 }
 
+/** What is judged: a new comment with the form it came from, or an author's edit of a stored one. */
+type Submission =
+  | { comment: SpamCheckComment; fingerprint: string; form: { formToken?: string; honeypot?: string } }
+  /** `edited`: the stored comment's id, which is neither a duplicate of the edit nor vouches for its author. */
+  | { comment: SpamCheckComment; fingerprint: string; edited: string };
+
 /** Gathers what the policy needs to know (database, clock, hook) and decides. */
 async function moderate(
   request: FastifyRequest,
-  comment: SpamCheckComment,
-  wire: { formToken?: string; honeypot?: string },
-  fingerprint: string,
+  submission: Submission,
   { store, policy, now, spamCheck, config, formSecret }: RouteContext,
 ): Promise<Decision> {
+  const { comment, fingerprint } = submission;
   const on = (check: SpamCheck) => policy.checks.has(check);
   const input = { body: comment.body, author: comment.author, ip: request.ip, page: { title: comment.title, url: comment.pageUrl } };
+  const except = 'edited' in submission ? submission.edited : undefined;
+  const form = 'form' in submission ? submission.form : undefined;
   const [knownAuthor, duplicate, formToken] = await Promise.all([
-    policy.mode === 'first-time' ? store.comments.hasApprovedComment(comment.author.email) : true,
+    policy.mode === 'first-time' ? store.comments.hasApprovedComment(comment.author.email, except) : true,
     on('duplicates')
       ? store.comments.hasRecentDuplicate({
           threadId: comment.threadId,
           bodyFingerprint: fingerprint,
           since: new Date(now().getTime() - DUPLICATE_WINDOW_MS).toISOString(),
+          ...(except === undefined ? {} : { except }),
         })
       : false,
-    on('timing') ? formSecret().then((secret) => readFormToken(wire.formToken, secret, now())) : undefined,
+    form && on('timing') ? formSecret().then((secret) => readFormToken(form.formToken, secret, now(), comment.threadId)) : undefined,
   ]);
-  const facts: ModerationFacts = { knownAuthor, duplicate, honeypot: wire.honeypot ?? '', ...(formToken === undefined ? {} : { formToken }) };
+  // A token of another thread's listing is not this form's: refused, so the reader reloads rather than wait for the owner.
+  if (formToken === 'other-thread') {
+    throw new ApiError('invalid', 'This comment form was loaded for another thread: reload the page and send your comment again.', 'formToken');
+  }
+  const facts: ModerationFacts = form
+    ? { knownAuthor, duplicate, honeypot: form.honeypot ?? '', ...(formToken === undefined ? {} : { formToken }) }
+    : { knownAuthor, duplicate, edit: true };
   let decision = decideStatus(input, facts, policy);
   // Spam already: the hook could only agree, so it is not asked (nor billed, with a paid service).
   if (spamCheck && on('hook') && decision.status !== 'spam') {
     facts.hook = await askSpamCheck(spamCheck, comment, request, config.spamCheckTimeoutMs);
     decision = decideStatus(input, facts, policy);
   }
-  if (decision.status !== 'approved') request.log.info({ status: decision.status, reasons: decision.reasons }, 'comment held');
+  if (decision.status !== 'approved') request.log.info({ status: decision.status, reasons: decision.reasons }, except ? 'edited comment held' : 'comment held');
   return decision;
 }
 
@@ -170,7 +182,7 @@ function checkedBody(body: string): string {
 const editableUntil = (comment: Comment, config: AppConfig) => new Date(Date.parse(comment.createdAt) + config.editWindowMinutes * 60_000).toISOString();
 
 /** The comment an author may change: checks the bearer token (401), existence (404) and the edit window (403). */
-async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { store, config, now }: RouteContext) {
+async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { store, config, now }: RouteContext): Promise<EditableComment> {
   const match = /^Bearer[ \t]+([\x21-\x7e]{1,256})$/i.exec(request.headers.authorization ?? '');
   if (!match) throw new ApiError('unauthorized', 'Send the edit token that came with the comment: Authorization: Bearer <editToken>.');
   const editable = await store.comments.getEditable(request.params.id);
@@ -180,8 +192,12 @@ async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { 
   if (now().getTime() >= Date.parse(editableUntil(editable.comment, config))) {
     throw new ApiError('forbidden', `Comments can be edited or deleted for ${config.editWindowMinutes} minutes after posting; that time has passed.`);
   }
-  return editable.comment;
+  return editable;
 }
+
+const strictness: Record<DecidedStatus, number> = { approved: 0, pending: 1, spam: 2 };
+/** An edit may hold a comment, or mark it as spam, but never frees it: only the owner approves. */
+const stricter = (a: DecidedStatus, b: DecidedStatus) => (strictness[a] >= strictness[b] ? a : b);
 
 /** The comment routes: the only place the wire format meets core types. */
 export function commentRoutes(app: FastifyInstance, { store, now, formSecret }: RouteContext) {
@@ -200,8 +216,8 @@ export function commentRoutes(app: FastifyInstance, { store, now, formSecret }: 
         thread: { id: threadId, title: thread?.title ?? null, count: thread?.count ?? 0 },
         comments: withOwn(page.comments, own, sort, cursor, page.nextCursor),
         nextCursor: page.nextCursor,
-        // When the form was shown, signed: the comment posted from it carries this back.
-        formToken: issueFormToken(secret, now()),
+        // When the form was shown, and for which thread, signed: the comment posted from it carries this back.
+        formToken: issueFormToken(secret, now(), threadId),
       };
     } catch (error) {
       if (error instanceof InvalidCursorError) throw invalidCursor();
@@ -222,7 +238,7 @@ async function maySubscribe(request: FastifyRequest, { counters }: RouteContext)
 
 /** The routes that change data; registered where the rate limit applies. */
 export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) {
-  const { store, config, now, policy, formSecret } = context;
+  const { store, config, now, formSecret } = context;
   const origins = pageOrigins(config);
 
   app.post<{ Body: CreateCommentBody; Headers: { 'idempotency-key'?: string } }>(
@@ -251,7 +267,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         ...(pageUrl === undefined ? {} : { pageUrl }),
         ...(title === undefined ? {} : { title }),
       };
-      const { status } = await moderate(request, judged, input, fingerprint, context);
+      const { status } = await moderate(request, { comment: judged, fingerprint, form: input }, context);
       // Spam subscribes nobody, so it costs the client address nothing.
       const subscribe = context.notifier !== undefined && input.notify === true && status !== 'spam' && (await maySubscribe(request, context));
       const editToken = nanoid(32);
@@ -290,6 +306,14 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
           throw new ApiError('conflict', 'This Idempotency-Key was already used for a different comment; send a new key.');
         case 'parent-not-found':
           throw new ApiError('invalid', 'The comment you are replying to does not exist in this thread.', 'parentId');
+        case 'parent-unavailable':
+          throw new ApiError(
+            'invalid',
+            result.status === 'deleted'
+              ? 'The comment you are replying to was deleted: it can no longer be answered.'
+              : 'The comment you are replying to is not published: it cannot be answered.',
+            'parentId',
+          );
       }
     },
   );
@@ -299,19 +323,39 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
     { schema: { params: commentParams, body: updateCommentBody, response: { 200: commentResponse } } },
     async (request) => {
       const body = checkedBody(request.body.body);
-      const comment = await authorize(request, context);
-      // An approved comment edited into something the policy holds is held again; a held one stays held.
-      const verdict = comment.status === 'approved' ? decideEditedStatus({ body, author: { ...comment.author, email: '' }, ip: request.ip }, policy) : null;
-      const hold = verdict && verdict.status !== 'approved' ? verdict.status : undefined;
-      const updated = await store.comments.updateBody(comment.id, body, now().toISOString(), hold);
+      const { comment } = await authorize(request, context);
+      // The author's email and the thread, which the rules and the spam check read as they do for a new comment.
+      const stored = await store.moderation.getForNotification(comment.id);
+      if (!stored) throw commentNotFound();
+      const status = comment.status as DecidedStatus;
+      const fingerprint = bodyFingerprint(body);
+      // Judged as a new comment is: an approval was of the text the owner (or the policy) saw, not of this one.
+      const { author } = comment;
+      const judged: SpamCheckComment = {
+        threadId: comment.threadId,
+        parentId: comment.parentId,
+        body,
+        author: { name: author.name, email: stored.authorEmail, ...(author.url === undefined ? {} : { url: author.url }) },
+        ...(stored.thread.url === null ? {} : { pageUrl: stored.thread.url }),
+        ...(stored.thread.title === null ? {} : { title: stored.thread.title }),
+      };
+      // Spam stays spam whatever the edit: no rule (nor a paid spam service) need be asked.
+      const next =
+        status === 'spam' ? status : stricter(status, (await moderate(request, { comment: judged, fingerprint, edited: comment.id }, context)).status);
+      const hold = next === 'approved' ? undefined : next;
+      const updated = await store.comments.updateBody(comment.id, {
+        body,
+        bodyFingerprint: fingerprint,
+        updatedAt: now().toISOString(),
+        ...(hold ? { status: hold } : {}),
+      });
       if (!updated) throw commentNotFound();
-      if (hold) request.log.info({ status: hold, reasons: verdict?.reasons }, 'edited comment held');
       return { comment: updated, editableUntil: editableUntil(updated, config) };
     },
   );
 
   app.delete<{ Params: { id: string } }>('/comments/:id', { schema: { params: commentParams, response: { 200: deletedResponse } } }, async (request) => {
-    const comment = await authorize(request, context);
+    const { comment } = await authorize(request, context);
     const outcome = await store.comments.delete(comment.id);
     if (outcome === 'not-found') throw commentNotFound();
     return { outcome };

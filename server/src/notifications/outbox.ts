@@ -17,8 +17,9 @@ import type { NotificationJob, NotificationSubject, OutboxItem } from '../store/
  * its own transaction. A worker in each server process claims due items: a job becomes the mails
  * it causes (rendered and queued in one transaction, replacing the job), a mail is sent. Failures
  * are retried with backoff. So the request never waits for mail work, a mail server that is slow
- * or down never delays or loses a comment, and nothing is lost when a process stops (an item
- * claimed by a process that died is due again when its lease runs out).
+ * or down never delays or loses a comment, and nothing is lost when a process stops: one that
+ * stops gracefully gives back what it claimed and did not start, and an item claimed by a process
+ * that died is due again when its lease runs out.
  *
  * Subscriptions are confirmed one by one (double opt-in per thread), only once the comment that
  * asked is published, and a mailbox gets at most MAX_CONFIRMATIONS confirmation mails a day (a client
@@ -45,19 +46,31 @@ const BATCH = 10;
  */
 const LEASE_MS = 15 * 60_000;
 
-/** What a link's signature covers: what it lets its holder do, to what, until when. */
-const linkMessage = (purpose: LinkPurpose, id: string, expires: number) => `${purpose}:${id}:${expires}`;
+/**
+ * What a link's signature covers: what it lets its holder do, to what (and to which revision of
+ * it, for an approval), until when. Read from the end, the digits of the expiry and the `v` of the
+ * revision cannot be part of the id, whatever characters the id has.
+ */
+const linkMessage = (purpose: LinkPurpose, id: string, expires: number, revision?: number) =>
+  `${purpose}:${id}:${expires}${revision === undefined ? '' : `:v${revision}`}`;
 
-/** `exp=…&sig=…` for a link that lets its holder do `purpose` to `id` until `expires` (ms since the epoch). */
-export function signLink(secret: string, purpose: LinkPurpose, id: string, expires: number): string {
-  return `exp=${expires}&sig=${createSigner(secret, 'link').sign(linkMessage(purpose, id, expires))}`;
+/**
+ * `exp=…&sig=…` for a link that lets its holder do `purpose` to `id` until `expires` (ms since the
+ * epoch); with `revision`, only to that revision of it, and `&v=…` follows.
+ */
+export function signLink(secret: string, purpose: LinkPurpose, id: string, expires: number, revision?: number): string {
+  const query = `exp=${expires}&sig=${createSigner(secret, 'link').sign(linkMessage(purpose, id, expires, revision))}`;
+  return revision === undefined ? query : `${query}&v=${revision}`;
 }
 
-/** Whether the signature is ours, for this purpose and id, and not expired. Constant-time on the signature. */
-export function verifyLink(secret: string, purpose: LinkPurpose, id: string, exp: string | undefined, sig: string | undefined, now: Date): boolean {
-  if (!exp || !/^\d{1,15}$/.test(exp)) return false;
+/**
+ * Whether the signature is ours, for this purpose and id (and revision `v`, when the link has one),
+ * and not expired. Constant-time on the signature.
+ */
+export function verifyLink(secret: string, purpose: LinkPurpose, id: string, exp: string | undefined, sig: string | undefined, now: Date, v?: string): boolean {
+  if (!exp || !/^\d{1,15}$/.test(exp) || (v !== undefined && !/^[1-9]\d{0,9}$/.test(v))) return false;
   const expires = Number(exp);
-  return createSigner(secret, 'link').verify(linkMessage(purpose, id, expires), sig) && now.getTime() <= expires;
+  return createSigner(secret, 'link').verify(linkMessage(purpose, id, expires, v === undefined ? undefined : Number(v)), sig) && now.getTime() <= expires;
 }
 
 /** One line, for headers we compose: CR, LF and other controls could start a header of their own. */
@@ -119,8 +132,8 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   // request that brought the comment: a commenter must not choose the subject and link of our mails.
   const threadName = ({ comment, thread }: NotificationSubject) => oneLine(thread.title || comment.threadId, 80);
 
-  async function signed(path: string, purpose: LinkPurpose, id: string, days: number, extra = ''): Promise<string> {
-    return `${base}/api/${path}?${signLink(await secret(), purpose, id, Date.now() + days * DAY_MS)}${extra}`;
+  async function signed(path: string, purpose: LinkPurpose, id: string, days: number, extra = '', revision?: number): Promise<string> {
+    return `${base}/api/${path}?${signLink(await secret(), purpose, id, Date.now() + days * DAY_MS, revision)}${extra}`;
   }
 
   /** For a held comment: what approving it would name the thread, which has no title or address yet. */
@@ -136,7 +149,8 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
     const named = pageLine(subject);
     const target = `moderate/${encodeURIComponent(comment.id)}`;
     const actions = [
-      ['Approve', await signed(`${target}/approve`, 'approve', comment.id, MODERATION_LINK_DAYS)],
+      // Approves the text quoted below, and no later edit of it.
+      ['Approve', await signed(`${target}/approve`, 'approve', comment.id, MODERATION_LINK_DAYS, '', subject.revision)],
       ['Mark as spam', await signed(`${target}/spam`, 'spam', comment.id, MODERATION_LINK_DAYS)],
       ['Delete', await signed(`${target}/delete`, 'delete', comment.id, MODERATION_LINK_DAYS)],
     ] as const;
@@ -305,10 +319,19 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   async function drain() {
     while (!stopped) {
       const now = Date.now();
-      const batch = await store.outbox.claim(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), BATCH);
+      const lease = new Date(now + LEASE_MS).toISOString();
+      const batch = await store.outbox.claim(new Date(now).toISOString(), lease, BATCH);
       if (batch.length === 0) return;
-      // A stop between items leaves the rest claimed; their lease runs out and another worker takes them.
-      for (const item of batch) if (!stopped) await work(item);
+      const left = [...batch];
+      while (left.length && !stopped) await work(left.shift()!);
+      // Stopped between items: the rest go back at once, for the next worker (or this one restarted), not after the lease.
+      if (left.length) {
+        await store.outbox.release(
+          left.map((item) => item.id),
+          lease,
+          new Date().toISOString(),
+        );
+      }
     }
   }
 

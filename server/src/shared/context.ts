@@ -11,7 +11,7 @@ export interface Notifier {
   /** Works through what is due now (also runs on a timer): call it after queueing a job. */
   kick(): void;
   start(): void;
-  /** Stops the timer and waits for the item being worked on. */
+  /** Stops the timer, waits for the item being worked on, and gives back the items claimed but not started. */
   stop(): Promise<void>;
 }
 

@@ -75,6 +75,8 @@ const labels: Record<string, string> = {
   'Idempotency-Key': 'The Idempotency-Key header',
   formToken: 'formToken',
   honeypot: 'honeypot',
+  revision: 'revision',
+  revisions: 'revisions',
 };
 
 /** What a field accepts, for messages about wrong types and formats. */
@@ -95,6 +97,8 @@ const expectations: Record<string, string> = {
   'Idempotency-Key': 'must be 1 to 128 printable ASCII characters without spaces',
   formToken: 'must be the formToken of a listing',
   honeypot: 'must be text',
+  revision: "must be the comment's revision from the listing, a whole number from 1",
+  revisions: 'must map each comment id to its revision from the listing',
 };
 
 /** Maps a request property path to the field name clients see: nested author fields use the form's names. */
@@ -104,6 +108,8 @@ function fieldOf(context: string | undefined, path: string): string {
   if (context !== 'body') return segments[0] ?? context ?? 'request';
   if (segments.length === 1 && segments[0] === 'url') return 'pageUrl';
   if (segments.length === 2 && segments[0] === 'author' && ['name', 'email', 'url'].includes(segments[1]!)) return segments[1]!;
+  // A map's keys are comment ids the client chose: named by the map, never echoed.
+  if (segments[0] === 'revisions') return 'revisions';
   // An item of a list is reported as the list (`ids`, not `ids.3`).
   return segments.filter((segment) => !/^\d+$/.test(segment)).join('.');
 }

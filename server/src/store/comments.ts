@@ -142,10 +142,10 @@ export function createCommentStore(engine: Engine): CommentStore {
       .select([...COMMENT_COLUMNS, 'request_hash'])
       .where('idempotency_key', '=', slot<string>('key')),
   );
-  const parentThread = prepare(
+  const parentOf = prepare(
     db
       .selectFrom('comments')
-      .select('thread_id')
+      .select(['thread_id', 'status'])
       .where('id', '=', slot<string>('id'))
       .$if(engine.rowLocks, (query) => query.forKeyShare()),
   );
@@ -183,8 +183,8 @@ export function createCommentStore(engine: Engine): CommentStore {
       .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
       .returning(COMMENT_COLUMNS),
   );
-  const approvedEmail = prepare(approvedEmailQuery(db, slot('email')));
-  const duplicate = prepare(duplicateQuery(db, slot('thread'), slot('fingerprint'), slot('since')));
+  const approvedEmail = prepare(approvedEmailQuery(db, slot('email'), slot('except')));
+  const duplicate = prepare(duplicateQuery(db, slot('thread'), slot('fingerprint'), slot('since'), slot('except')));
   const enqueueJob = prepare(db.insertInto('mail_outbox').values({ kind: 'job', message: slot('message'), next_attempt_at: slot('at') }));
 
   async function insert(tx: Db, input: NormalizedInput, job: string | null) {
@@ -194,8 +194,10 @@ export function createCommentStore(engine: Engine): CommentStore {
     }
     if (input.parentId !== null) {
       // KEY SHARE keeps the parent from being deleted until this reply commits (a delete takes FOR UPDATE).
-      const parent = (await parentThread(tx, { id: input.parentId }))[0];
+      const parent = (await parentOf(tx, { id: input.parentId }))[0];
       if (parent?.thread_id !== input.threadId) throw new Abort({ kind: 'parent-not-found' });
+      // A placeholder stands only for the replies it has; spam is never shown, to be answered.
+      if (parent.status === 'deleted' || parent.status === 'spam') throw new Abort({ kind: 'parent-unavailable', status: parent.status });
     }
     // Only a published comment names its thread: a held one's title and address wait for its approval.
     const published = input.status === 'approved';
@@ -262,10 +264,17 @@ export function createCommentStore(engine: Engine): CommentStore {
       return row ? { comment: toComment(row), editTokenHash: row.edit_token_hash } : null;
     },
 
-    async updateBody(id, body, updatedAt, held) {
+    async updateBody(id, { body, bodyFingerprint, updatedAt, status: held }) {
       const row = await db
         .updateTable('comments')
-        .set({ body, updated_at: toIsoMillis(updatedAt, 'updatedAt'), ...(held === undefined ? {} : { status: held }) })
+        .set((eb) => ({
+          body,
+          body_fingerprint: bodyFingerprint,
+          updated_at: toIsoMillis(updatedAt, 'updatedAt'),
+          // An approval names the revision it saw: one made before this edit no longer matches.
+          revision: eb('revision', '+', 1),
+          ...(held === undefined ? {} : { status: held }),
+        }))
         .where('id', '=', id)
         .where('status', '<>', status('deleted'))
         .returning(COMMENT_COLUMNS)
@@ -273,13 +282,13 @@ export function createCommentStore(engine: Engine): CommentStore {
       return row ? toComment(row) : null;
     },
 
-    async hasApprovedComment(email) {
+    async hasApprovedComment(email, except = '') {
       if (email === '') return false;
-      return (await approvedEmail(db, { email })).length > 0;
+      return (await approvedEmail(db, { email, except })).length > 0;
     },
 
-    async hasRecentDuplicate({ threadId, bodyFingerprint, since }) {
-      return (await duplicate(db, { thread: threadId, fingerprint: bodyFingerprint, since: toIsoMillis(since, 'since') })).length > 0;
+    async hasRecentDuplicate({ threadId, bodyFingerprint, since, except = '' }) {
+      return (await duplicate(db, { thread: threadId, fingerprint: bodyFingerprint, since: toIsoMillis(since, 'since'), except })).length > 0;
     },
 
     async delete(id) {
@@ -364,17 +373,21 @@ export function createThreadFiller(db: Db): (tx: Db, thread: { id: string; title
   };
 }
 
-/** "Has this email an approved comment?" (the first-time policy), answered from the partial index comments_approved_email. */
-export const approvedEmailQuery = (db: Db, email: string) =>
+/**
+ * "Has this email an approved comment, `except` that one?" (the first-time policy), answered from the
+ * partial index comments_approved_email. No comment has the id '' (ids are never empty): except none.
+ */
+export const approvedEmailQuery = (db: Db, email: string, except = '') =>
   db
     .selectFrom('comments')
     .select(sql.lit(1).as('one'))
     .where(sql`lower(author_email)`, '=', sql`lower(${email})`)
     .where('status', '=', status('approved'))
+    .where('id', '<>', except)
     .limit(1);
 
-/** A comment of the thread, not deleted, posted since then with this body fingerprint: answered from comments_thread_fingerprint. */
-export const duplicateQuery = (db: Db, threadId: string, fingerprint: string, since: string) =>
+/** Another comment of the thread than `except`, not deleted, posted since then with this body fingerprint: answered from comments_thread_fingerprint. */
+export const duplicateQuery = (db: Db, threadId: string, fingerprint: string, since: string, except = '') =>
   db
     .selectFrom('comments')
     .select(sql.lit(1).as('one'))
@@ -382,6 +395,7 @@ export const duplicateQuery = (db: Db, threadId: string, fingerprint: string, si
     .where('body_fingerprint', '=', fingerprint)
     .where('created_at', '>=', since)
     .where('status', '<>', status('deleted'))
+    .where('id', '<>', except)
     .limit(1);
 
 /**

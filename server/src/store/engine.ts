@@ -41,6 +41,8 @@ export interface Tables {
     page_url: string | null;
     /** 1 while the author's wish to follow the thread waits for the comment to be published. */
     subscribe_author: number;
+    /** 1 when posted, one more at each edit: what an approval names, so that it is of the text the owner read. */
+    revision: Generated<number>;
   };
   settings: { key: string; value: string };
   mail_outbox: { id: Generated<number>; kind: string; message: string; attempts: Generated<number>; next_attempt_at: string; last_error: string | null };

@@ -5,7 +5,7 @@
  * postgres.ts); the contract suite (test/integration/store-*.test.ts) runs over both.
  */
 import type { Comment } from 'colloquy/core';
-import type { AdminSession, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
+import type { AdminSession, BodyChange, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
 import type { ModerationStatus, NotificationSubject, OutboxItem, RateLimitHit, RecentApprovedOptions, RecentComment } from './types';
 import type { SettableStatus, StatusChange, Subscription, ThreadChanges, ThreadInfo, ThreadSummary } from './types';
 
@@ -13,7 +13,8 @@ import type { SettableStatus, StatusChange, Subscription, ThreadChanges, ThreadI
 export interface CommentStore {
   /**
    * Stores a comment with its thread and its notification job, atomically with its idempotency key:
-   * one comment per key, even when two requests with the key race.
+   * one comment per key, even when two requests with the key race. A reply's parent must be of the
+   * same thread, and neither a deleted comment's placeholder nor spam.
    */
   create(input: CommentRecordInput): Promise<CreateResult>;
   /**
@@ -28,12 +29,18 @@ export interface CommentStore {
   count(threadIds: string[]): Promise<Record<string, number>>;
   /** What an author's edit or delete checks their token against; deleted comments are not editable. */
   getEditable(id: string): Promise<EditableComment | null>;
-  /** Changes the body; `status` also holds an edited comment (an edit never approves one). */
-  updateBody(id: string, body: string, updatedAt: string, status?: 'pending' | 'spam'): Promise<Comment | null>;
-  /** The first-time policy: whether a comment by this email (compared case-insensitively) is approved; '' never is. */
-  hasApprovedComment(email: string): Promise<boolean>;
-  /** Duplicate detection: whether a comment of the thread, not deleted, created at or after `since`, has this body fingerprint. */
-  hasRecentDuplicate(query: { threadId: string; bodyFingerprint: string; since: string }): Promise<boolean>;
+  /** Changes the body and counts up its revision; `change.status` also holds the comment (an edit never approves one). */
+  updateBody(id: string, change: BodyChange): Promise<Comment | null>;
+  /**
+   * The first-time policy: whether a comment by this email (compared case-insensitively) is approved;
+   * '' never is. `except`: a comment that does not count (the one being edited vouches not for itself).
+   */
+  hasApprovedComment(email: string, except?: string): Promise<boolean>;
+  /**
+   * Duplicate detection: whether a comment of the thread, not deleted, created at or after `since`,
+   * has this body fingerprint; `except` is not compared (an edited comment with itself).
+   */
+  hasRecentDuplicate(query: { threadId: string; bodyFingerprint: string; since: string; except?: string }): Promise<boolean>;
   /**
    * The author's delete: removes the comment, or keeps it as a 'deleted' placeholder (empty body and
    * author, email erased) when it has replies. A placeholder left without replies goes too, up the chain.
@@ -53,7 +60,11 @@ export interface CommentStore {
   keyAvatarSeeds(key: (seed: string) => string): Promise<number | null>;
 }
 
-/** OWNER-ONLY: what the dashboard, the `colloquy moderate` CLI and owner mails read and do. No public route may call it. */
+/**
+ * OWNER-ONLY: what the dashboard, the `colloquy moderate` CLI and owner mails read and do; its reads
+ * carry emails. A public route may call it only to apply the owner's policy (an author's edit is
+ * judged with the author's email, as a new comment is), and never returns what it reads.
+ */
 export interface ModerationStore {
   /** Comments of any status, newest first by (createdAt, id), with the author's email. */
   list(options: ModerationListOptions): Promise<ModerationEntry[]>;
@@ -64,9 +75,11 @@ export interface ModerationStore {
    * come back in the order of `ids`. A comment that becomes approved gives its thread the title and
    * page address its page sent, where the thread has none. With `notifyFollowersAt`, it also queues a
    * job, due then, in the transaction of its change: the thread's followers hear of it, and its author
-   * is subscribed if they asked to follow the thread when it was held.
+   * is subscribed if they asked to follow the thread when it was held. With `revisions`, a comment
+   * listed there whose revision is another (it was edited since) is left as it is and reported
+   * `stale`: an approval is of the text the owner read.
    */
-  setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string }): Promise<StatusChange[]>;
+  setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string; revisions?: ReadonlyMap<string, number> }): Promise<StatusChange[]>;
   /** How many comments have each status (deleted ones are placeholders kept for their replies). */
   countByStatus(): Promise<Record<ModerationStatus, number>>;
   /** A thread's title and page address; null for a thread never commented on. */
@@ -77,7 +90,10 @@ export interface ModerationStore {
    * caller checks the values, as it checks any comment's.
    */
   updateThread(threadId: string, changes: ThreadChanges): Promise<ThreadInfo | null>;
-  /** A comment (any status but deleted) with its author's email and its thread, for notification mails. */
+  /**
+   * A comment (any status but deleted) with its revision, its author's email and its thread: for
+   * notification mails, the pages of their links, and judging an author's edit.
+   */
   getForNotification(id: string): Promise<NotificationSubject | null>;
 }
 
@@ -94,6 +110,12 @@ export interface OutboxStore {
    * `leaseUntil`, so another process (or a crash) never loses or doubles it.
    */
   claim(now: string, leaseUntil: string, limit: number): Promise<OutboxItem[]>;
+  /**
+   * Gives back items claimed with lease `leaseUntil` that were not worked on (their worker is
+   * stopping): due again at `at`, the claim's attempt not counted. An item claimed again since (its
+   * lease ran out) has another lease and is left to its new worker.
+   */
+  release(ids: number[], leaseUntil: string, at: string): Promise<void>;
   /** Removes a mail that is sent (or refused for good), or makes a failed item due again at `retryAt`. */
   finish(id: number, outcome: { done: true } | { retryAt: string; error: string }): Promise<void>;
   /**

@@ -123,6 +123,9 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX subscriptions_mailbox_sent ON subscriptions (mailbox, confirm_sent_at);
     DROP INDEX subscriptions_email_sent;
     `,
+    // Version 10: each comment's revision, counted up by every edit, so that the owner approves the text
+    // they read (the mail's link and the dashboard name it). Existing comments start at revision 1.
+    'ALTER TABLE comments ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;',
   ],
   postgres: [
     `
@@ -216,6 +219,8 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX subscriptions_mailbox_sent ON subscriptions (mailbox, confirm_sent_at);
     DROP INDEX subscriptions_email_sent;
     `,
+    // Version 10 (as SQLite's).
+    'ALTER TABLE comments ADD COLUMN revision integer NOT NULL DEFAULT 1;',
   ],
 };
 

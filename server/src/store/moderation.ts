@@ -14,15 +14,15 @@ export function createModerationStore(engine: Engine): ModerationStore {
     (await db.selectFrom('threads').select(['id', 'title', 'url']).where('id', '=', threadId).executeTakeFirst()) ?? null;
 
   /**
-   * One id's change, in its own transaction: the status read (FOR UPDATE on PostgreSQL, so another
-   * moderator's change waits), the change it decides (the delete rule included), and an approval's
-   * naming of the thread and notification job commit together or not at all.
+   * One id's change, in its own transaction: the status and revision read (FOR UPDATE on PostgreSQL,
+   * so another moderator's change or an author's edit waits), the change it decides (the delete rule
+   * included), and an approval's naming of the thread and notification job commit together or not at all.
    */
-  const change = (id: string, next: SettableStatus, notifyAt: string | null) =>
+  const change = (id: string, next: SettableStatus, notifyAt: string | null, seen: number | undefined) =>
     engine.transaction(async (tx): Promise<StatusChange> => {
       const row = await tx
         .selectFrom('comments')
-        .select(['status', 'thread_id', 'page_title', 'page_url', 'subscribe_author'])
+        .select(['status', 'revision', 'thread_id', 'page_title', 'page_url', 'subscribe_author'])
         .where('id', '=', id)
         .$if(engine.rowLocks, (query) => query.forUpdate())
         .executeTakeFirst();
@@ -31,6 +31,8 @@ export function createModerationStore(engine: Engine): ModerationStore {
       // A deleted comment is gone for good: only a delete still finds it (and leaves it as it is).
       if (previous === 'deleted' && next !== 'deleted') return { id, outcome: 'not-found' };
       if (previous === next) return { id, outcome: 'unchanged', previous };
+      const revision = Number(row!.revision);
+      if (seen !== undefined && seen !== revision) return { id, outcome: 'stale', previous, revision };
       if (next === 'deleted') {
         const outcome = await deleteIn(engine, tx, id);
         return outcome === 'not-found' ? { id, outcome } : { id, outcome, previous };
@@ -77,6 +79,7 @@ export function createModerationStore(engine: Engine): ModerationStore {
           'c.avatar_seed',
           'c.created_at',
           'c.updated_at',
+          'c.revision',
           'c.is_owner',
         ])
         .$if(only !== undefined, (query) => query.where('c.status', '=', only!))
@@ -100,7 +103,7 @@ export function createModerationStore(engine: Engine): ModerationStore {
       checkStatus(next);
       const notifyAt = options?.notifyFollowersAt === undefined ? null : toIsoMillis(options.notifyFollowersAt, 'notifyFollowersAt');
       const changes: StatusChange[] = [];
-      for (const id of ids) changes.push(await change(id, next, notifyAt));
+      for (const id of ids) changes.push(await change(id, next, notifyAt, options?.revisions?.get(id)));
       return changes;
     },
 
@@ -131,13 +134,14 @@ export function createModerationStore(engine: Engine): ModerationStore {
         .selectFrom('comments as c')
         .innerJoin('threads as t', 't.id', 'c.thread_id')
         .select(COMMENT_COLUMNS.map((column) => `c.${column}` as const))
-        .select(['c.author_email', 't.title as thread_title', 't.url as thread_url', 'c.page_title', 'c.page_url'])
+        .select(['c.revision', 'c.author_email', 't.title as thread_title', 't.url as thread_url', 'c.page_title', 'c.page_url'])
         .where('c.id', '=', id)
         .where('c.status', '<>', status('deleted'))
         .executeTakeFirst();
       return row
         ? {
             comment: toComment(row),
+            revision: Number(row.revision),
             authorEmail: row.author_email,
             thread: { title: row.thread_title, url: row.thread_url },
             page: { title: row.page_title, url: row.page_url },

@@ -38,6 +38,16 @@ export function createOutboxStore(engine: Engine): OutboxStore {
       });
     },
 
+    async release(ids, leaseUntil, at) {
+      if (ids.length === 0) return;
+      await db
+        .updateTable('mail_outbox')
+        .set((eb) => ({ attempts: eb('attempts', '-', 1), next_attempt_at: toIsoMillis(at, 'at') }))
+        .where('id', 'in', ids)
+        .where('next_attempt_at', '=', toIsoMillis(leaseUntil, 'leaseUntil'))
+        .execute();
+    },
+
     async finish(id, outcome) {
       if ('done' in outcome) await db.deleteFrom('mail_outbox').where('id', '=', id).execute();
       else

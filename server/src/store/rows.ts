@@ -163,6 +163,7 @@ export interface ModerationRow {
   avatar_seed: string;
   created_at: string;
   updated_at: string | null;
+  revision: number;
   is_owner: number;
 }
 
@@ -179,6 +180,7 @@ export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
   author: { name: row.author_name, email: row.author_email, url: row.author_url, avatarSeed: row.avatar_seed },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  revision: Number(row.revision),
   ...(row.is_owner === 1 ? { isOwner: true as const } : {}),
 });
 

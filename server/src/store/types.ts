@@ -69,7 +69,9 @@ export type CreateResult =
   /** The key was seen before with a different request. */
   | { kind: 'conflict' }
   /** parentId is not a comment of the same thread. */
-  | { kind: 'parent-not-found' };
+  | { kind: 'parent-not-found' }
+  /** parentId is a deleted comment's placeholder, or a comment marked as spam: nothing readers may answer. */
+  | { kind: 'parent-unavailable'; status: 'deleted' | 'spam' };
 
 export interface ListOptions {
   threadId: string;
@@ -104,6 +106,16 @@ export interface ThreadSummary {
 export interface EditableComment {
   comment: Comment;
   editTokenHash: string;
+}
+
+/** An edit of a comment's body, as the store records it. */
+export interface BodyChange {
+  body: string;
+  /** SHA-256 hex of the new body as duplicate detection compares it. */
+  bodyFingerprint: string;
+  updatedAt: string;
+  /** Holds the edited comment (an edit never approves one); absent, the status stays. */
+  status?: 'pending' | 'spam';
 }
 
 export class InvalidCursorError extends Error {
@@ -150,6 +162,8 @@ export interface RateLimitHit {
 
 export interface NotificationSubject {
   comment: Comment;
+  /** The comment's revision: an approval link names the text it quotes. */
+  revision: number;
   authorEmail: string;
   thread: { title: string | null; url: string | null };
   /** The title and address the comment's page sent, which its approval gives the thread where it has none. */
@@ -227,13 +241,18 @@ export interface ModerationEntry {
   author: { name: string; email: string; url: string | null; avatarSeed: string };
   createdAt: string;
   updatedAt: string | null;
+  /** 1 when posted, one more at each edit: an approval names the revision the owner read. */
+  revision: number;
   /** Written by the site owner from the dashboard. */
   isOwner?: true;
 }
 
 /**
  * One id's result: `changed` (from `previous`), `unchanged` (it already had that status),
- * `removed` / `placeholder` (deleted, as `deleteComment` answers), or `not-found`.
+ * `removed` / `placeholder` (deleted, as `deleteComment` answers), `stale` (left as it was: it was
+ * edited since the revision the change named, and is now at `revision`), or `not-found`.
  */
 export type StatusChange =
-  { id: string; outcome: 'changed' | 'unchanged' | 'removed' | 'placeholder'; previous: ModerationStatus } | { id: string; outcome: 'not-found' };
+  | { id: string; outcome: 'changed' | 'unchanged' | 'removed' | 'placeholder'; previous: ModerationStatus }
+  | { id: string; outcome: 'stale'; previous: ModerationStatus; revision: number }
+  | { id: string; outcome: 'not-found' };

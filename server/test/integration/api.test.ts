@@ -194,7 +194,7 @@ describe('happy paths', () => {
       thread: { id: 'nobody-posted-here', title: null, count: 0 },
       comments: [],
       nextCursor: null,
-      formToken: expect.stringMatching(/^\d+\.[\w-]{43}$/),
+      formToken: expect.stringMatching(/^\d+\.[\w-]{11}\.[\w-]{43}$/),
     });
   });
 

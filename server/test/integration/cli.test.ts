@@ -129,6 +129,7 @@ describe('colloquy moderate list', () => {
         author: { name: 'Author c-reply', email: 'c-reply@mail.example', url: null, avatarSeed: 'seed' },
         createdAt: at(4),
         updatedAt: null,
+        revision: 1,
       },
       expect.objectContaining({ id: 'c-new', author: { name: 'Cy', email: 'c-new@mail.example', url: 'https://cy.example', avatarSeed: 'seed' } }),
     ]);

@@ -5,10 +5,11 @@ import { nanoid } from 'nanoid';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
-import type { AppConfig } from '../../src/config/config';
+import { defaultServerConfig, type AppConfig } from '../../src/config/config';
 import { moderate } from '../../src/cli/moderate';
 import { SUBSCRIPTIONS_PER_ADDRESS } from '../../src/comments/routes';
-import { createRecord, selectedStores, useStoreDatabase, type StoreKind } from './stores';
+import { createNotifier, signLink } from '../../src/notifications/outbox';
+import { createRecord, createStoreDatabase, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 /*
  * Notification mails against a real SMTP server (smtp-server on 127.0.0.1), on every store: the
@@ -89,7 +90,7 @@ const decoded = (raw: string) => raw.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2
 
 /** The path and query of the first link to `path` in the mail's text. */
 function linkIn(raw: string, path: RegExp): string {
-  const match = new RegExp(`https?://comments\\.test(/api/${path.source}\\?exp=\\d+&sig=[\\w-]+(?:&n=[\\w-]+)?)`).exec(decoded(raw));
+  const match = new RegExp(`https?://comments\\.test(/api/${path.source}\\?exp=\\d+&sig=[\\w-]+(?:&[nv]=[\\w-]+)?)`).exec(decoded(raw));
   if (!match) throw new Error(`no ${path.source} link in:\n${decoded(raw)}`);
   return match[1]!;
 }
@@ -255,6 +256,64 @@ function notificationSuite(kind: StoreKind) {
         payload: 'a=b',
       });
       expect(form.statusCode).toBe(415);
+    });
+
+    it("approves from the mail only the text it quoted: after the author's edit the link refuses (409) and shows the text now", async () => {
+      const server = await start({ moderation: 'all' });
+      const thread = `t-${nanoid(8)}`;
+      const posted = (await server.post({ thread, name: 'Eve', email: 'eve@example.test' })).json<{ comment: { id: string }; editToken: string }>();
+      const id = posted.comment.id;
+      await server.drained();
+      const mail = server.mailsTo('owner@blog.test').find((m) => decoded(m.raw).includes(`/moderate/${id}/`))!;
+      expect(decoded(mail.raw)).toContain('Hello from eve, *nicely*.');
+      const approve = linkIn(mail.raw, new RegExp(`moderate/${id}/approve`));
+      expect(approve).toMatch(/&v=1$/);
+      // Unaltered, the link shows what it approves.
+      expect((await server.send({ url: approve })).body).toContain('Approve this comment');
+
+      // The author edits the held comment after the mail went out.
+      const edit = await server.send({
+        method: 'PATCH',
+        url: `/api/comments/${id}`,
+        payload: { body: 'Your account is locked: https://phish.example' },
+        headers: { authorization: `Bearer ${posted.editToken}` },
+      });
+      expect(edit.json().comment.status).toBe('pending');
+
+      const page = await server.send({ url: approve });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
+      expect(page.body).toContain('<h1>This comment was edited</h1>');
+      expect(page.body).toContain('phish.example');
+      const refused = await server.send({ method: 'POST', url: approve });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.body).toContain('so it was not approved. This is its text now:');
+      expect(refused.body).toContain('phish.example');
+      expect(await status(id)).toBe('pending');
+      // A revision the link does not name, or one it names but did not sign, is no way around it.
+      expect((await server.send({ method: 'POST', url: approve.replace(/&v=1$/, '') })).statusCode).toBe(403);
+      expect((await server.send({ method: 'POST', url: approve.replace(/&v=1$/, '&v=2') })).statusCode).toBe(403);
+      expect(await status(id)).toBe('pending');
+
+      // The page's own button approves the text it shows: the next revision, signed like the mail's link.
+      const action = /<form method="post" action="\?([^"]+)">/.exec(refused.body)![1]!.replaceAll('&amp;', '&');
+      expect(action).toMatch(/^exp=\d+&sig=[\w-]+&v=2$/);
+      expect(action.split('&')[0]).toBe(/exp=\d+/.exec(approve)![0]);
+      const done = await server.send({ method: 'POST', url: `/api/moderate/${id}/approve?${action}` });
+      expect(done.statusCode, done.body).toBe(200);
+      expect(await status(id)).toBe('approved');
+    });
+
+    it('takes an approve link without a revision (mailed by an earlier version) as of a text since edited', async () => {
+      const server = await start({ moderation: 'all' });
+      const id = await server.create({ thread: `t-${nanoid(8)}`, email: 'old@example.test' });
+      await server.drained();
+      const [row] = await db().query<{ value: string }>(`SELECT value FROM settings WHERE key = 'form-token-secret'`);
+      const old = `/api/moderate/${id}/approve?${signLink(row!.value, 'approve', id, Date.now() + 60_000)}`;
+      const page = await server.send({ url: old });
+      expect([page.statusCode, page.body.includes('This comment was edited')]).toEqual([200, true]);
+      expect((await server.send({ method: 'POST', url: old })).statusCode).toBe(409);
+      expect(await status(id)).toBe('pending');
     });
 
     it('confirms once, then notifies of replies, never the author, and stops after unsubscribing', async () => {
@@ -564,7 +623,7 @@ function notificationSuite(kind: StoreKind) {
       const approve = {
         method: 'POST' as const,
         url: '/api/admin/comments/actions',
-        payload: { ids: [held], action: 'approve' },
+        payload: { ids: [held], action: 'approve', revisions: { [held]: 1 } },
         headers: { ...sameOrigin, cookie },
       };
       expect((await server.send(approve)).statusCode).toBe(200);
@@ -631,7 +690,7 @@ function notificationSuite(kind: StoreKind) {
       const sameOrigin = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' };
       const signIn = await server.send({ method: 'POST', url: '/api/admin/session', payload: { password: 'a long admin password' }, headers: sameOrigin });
       const headers = { ...sameOrigin, cookie: String(signIn.headers['set-cookie']).split(';')[0]! };
-      const answer = await server.send({ method: 'POST', url: `/api/admin/comments/${held}/reply`, payload: { body: 'Welcome.' }, headers });
+      const answer = await server.send({ method: 'POST', url: `/api/admin/comments/${held}/reply`, payload: { body: 'Welcome.', revision: 1 }, headers });
       expect(answer.statusCode, answer.body).toBe(201);
       expect(await status(held)).toBe('approved');
       await server.drained();
@@ -675,6 +734,66 @@ function notificationSuite(kind: StoreKind) {
       expect(mail).toMatchObject({ kind: 'mail', message: JSON.stringify({ mark: 'rendered' }), attempts: 1 });
       await a.outbox.finish(mail!.id, { done: true });
       expect(await a.outbox.claim(at(120_000), at(180_000), 100)).toEqual([]);
+    });
+
+    it('gives back at once what a worker that stops claimed and did not send', async () => {
+      // Its own database: the outbox holds only this test's mails.
+      const database = await createStoreDatabase(kind);
+      let received!: () => void;
+      const firstReceived = new Promise<void>((resolve) => (received = resolve));
+      let answer!: () => void;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      // Holds the first mail's answer until the worker has been told to stop.
+      const smtp = new SMTPServer({
+        disabledCommands: ['AUTH', 'STARTTLS'],
+        logger: false,
+        onData(stream, _session, callback) {
+          stream.resume();
+          stream.on('end', () => {
+            received();
+            void answered.then(() => callback());
+          });
+        },
+      });
+      await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const store = database.open();
+        await store.migrate();
+        const due = new Date(Date.now() - 1000).toISOString();
+        for (const n of [1, 2, 3]) {
+          const message = JSON.stringify({
+            from: 'a@blog.test',
+            to: { name: '', address: `reader${n}@example.test` },
+            subject: `Mail ${n}`,
+            text: 'Hi',
+            html: '<p>Hi</p>',
+          });
+          await database.query('INSERT INTO mail_outbox (kind, message, next_attempt_at) VALUES (?, ?, ?)', ['mail', message, due]);
+        }
+        const notifier = createNotifier({
+          store,
+          config: { ...defaultServerConfig, smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, mailFrom: 'a@blog.test' },
+          secret: async () => 'a-test-secret-of-some-length',
+          log: { warn: () => {}, error: () => {} },
+          pollMs: 3_600_000,
+        });
+        notifier.start();
+        await firstReceived;
+        const stopped = notifier.stop();
+        answer();
+        await stopped;
+
+        // The mail that went out is gone; the two never tried are due now, their claim not counted as an attempt.
+        const now = new Date().toISOString();
+        const again = await store.outbox.claim(now, new Date(Date.now() + 60_000).toISOString(), 10);
+        expect(again.map((item) => [JSON.parse(item.message).subject, item.attempts])).toEqual([
+          ['Mail 2', 1],
+          ['Mail 3', 1],
+        ]);
+      } finally {
+        await new Promise<void>((resolve) => smtp.close(() => resolve()));
+        await database.destroy();
+      }
     });
 
     it('refuses CR/LF in names and titles, and no mail grows an extra header', async () => {

@@ -3,7 +3,6 @@ import { FORM_TOKEN_MAX_AGE_MS, issueFormToken, readFormToken } from '../../src/
 import {
   compileWordList,
   createModerationPolicy,
-  decideEditedStatus,
   decideStatus,
   linksOf,
   SPAM_CHECKS,
@@ -175,6 +174,20 @@ const cases: Case[] = [
     'spam',
     ['moderation-all', 'blocklist', 'links', 'moderation-words'],
   ],
+  // An author's edit: no form, so no honeypot or timing to check; every other rule, as for a new comment.
+  ['an edit, clean: no form token is asked for', { facts: { edit: true, formToken: undefined, honeypot: undefined } }, 'approved', []],
+  ['an edit ignores the form facts altogether', { facts: { edit: true, formToken: 'invalid', honeypot: 'x' } }, 'approved', []],
+  [
+    'an edit by an author with no other approved comment',
+    { facts: { edit: true, knownAuthor: false }, settings: { moderation: 'first-time' } },
+    'pending',
+    ['first-time'],
+  ],
+  ['an edit under moderation all', { facts: { edit: true }, settings: { moderation: 'all' } }, 'pending', ['moderation-all']],
+  ['an edit that adds links', { input: { body: links(3) }, facts: { edit: true } }, 'pending', ['links']],
+  ['an edit that adds a blocked word', { input: { body: 'casino' }, facts: { edit: true } }, 'spam', ['blocklist']],
+  ['an edit into a duplicate of another comment', { facts: { edit: true, duplicate: true } }, 'spam', ['duplicate']],
+  ['an edit the hook calls spam', { facts: { edit: true, hook: 'spam' } }, 'spam', ['hook-spam']],
   [
     'every spam check off and a clean comment: approved whatever the facts',
     { facts: { honeypot: 'x', formToken: 'invalid', duplicate: true, hook: 'spam' }, settings: { spamChecks: [] } },
@@ -217,18 +230,6 @@ describe('decideStatus', () => {
   });
 });
 
-describe('decideEditedStatus', () => {
-  const policy = createModerationPolicy({ ...settings, moderation: 'all' });
-  it.each([
-    ['a clean edit', 'Second thoughts.', 'approved', []],
-    ['an edit that adds links', links(3), 'pending', ['links']],
-    ['an edit that adds a moderation word', 'crypto', 'pending', ['moderation-words']],
-    ['an edit that adds a blocked word', 'casino', 'spam', ['blocklist']],
-  ] as const)('%s → %s (who posted and how the form was sent do not count)', (_name, body, status, reasons) => {
-    expect(decideEditedStatus({ ...input, body }, policy)).toEqual({ status, reasons });
-  });
-});
-
 describe('linksOf', () => {
   it('finds the links core renders, with their addresses', () => {
     expect(linksOf('[a](https://a.example/x) and https://b.example. Also <mailto:c@c.example> and `https://no.example`')).toEqual([
@@ -260,37 +261,51 @@ describe('form tokens', () => {
   const issued = new Date(Date.UTC(2024, 0, 1, 12));
   const later = (ms: number) => new Date(issued.getTime() + ms);
 
+  const thread = 'blog/a-post';
+
   it('tell how long ago they were issued', () => {
-    const token = issueFormToken(secret, issued);
-    expect(token).toMatch(/^\d+\.[\w-]{43}$/);
-    expect(readFormToken(token, secret, later(4500))).toEqual({ ageSeconds: 4.5 });
-    expect(readFormToken(token, secret, issued)).toEqual({ ageSeconds: 0 });
+    const token = issueFormToken(secret, issued, thread);
+    expect(token).toMatch(/^\d+\.[\w-]{11}\.[\w-]{43}$/);
+    expect(readFormToken(token, secret, later(4500), thread)).toEqual({ ageSeconds: 4.5 });
+    expect(readFormToken(token, secret, issued, thread)).toEqual({ ageSeconds: 0 });
     // A little clock skew between processes reads as "just now", not as a forgery.
-    expect(readFormToken(token, secret, later(-30_000))).toEqual({ ageSeconds: 0 });
+    expect(readFormToken(token, secret, later(-30_000), thread)).toEqual({ ageSeconds: 0 });
   });
 
   it('expire after a week: an old token reads as invalid', () => {
-    const token = issueFormToken(secret, issued);
-    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS))).toEqual({ ageSeconds: FORM_TOKEN_MAX_AGE_MS / 1000 });
-    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS + 1))).toBe('invalid');
+    const token = issueFormToken(secret, issued, thread);
+    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS), thread)).toEqual({ ageSeconds: FORM_TOKEN_MAX_AGE_MS / 1000 });
+    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS + 1), thread)).toBe('invalid');
   });
 
-  it('are missing when absent, invalid when forged, altered, from another secret or far in the future', () => {
-    const token = issueFormToken(secret, issued);
-    const [time, mac] = token.split('.') as [string, string];
-    expect(readFormToken(undefined, secret, issued)).toBe('missing');
-    expect(readFormToken('', secret, issued)).toBe('missing');
+  it('serve only the thread they were issued for', () => {
+    const token = issueFormToken(secret, issued, thread);
+    for (const other of ['blog/another-post', 'blog/a-post/', 'Blog/a-post', '']) {
+      expect(readFormToken(token, secret, later(10_000), other), other).toBe('other-thread');
+    }
+    expect(readFormToken(issueFormToken(secret, issued, 'blog/another-post'), secret, later(10_000), 'blog/another-post')).toEqual({ ageSeconds: 10 });
+  });
+
+  it('are missing when absent, invalid when forged, altered, from another secret, far in the future or of the unbound kind', () => {
+    const token = issueFormToken(secret, issued, thread);
+    const [time, tag, mac] = token.split('.') as [string, string, string];
+    const otherTag = issueFormToken(secret, issued, 'blog/another-post').split('.')[1]!;
+    expect(readFormToken(undefined, secret, issued, thread)).toBe('missing');
+    expect(readFormToken('', secret, issued, thread)).toBe('missing');
     for (const bad of [
-      `${Number(time) - 60_000}.${mac}`,
-      `${time}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`,
-      issueFormToken('another-secret-entirely', issued),
-      `${time}.${mac}x`,
+      `${Number(time) - 60_000}.${tag}.${mac}`,
+      `${time}.${tag}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`,
+      // Another thread's tag under this token's signature: forged, not merely misplaced.
+      `${time}.${otherTag}.${mac}`,
+      issueFormToken('another-secret-entirely', issued, thread),
+      `${time}.${tag}.${mac}x`,
+      `${time}.${mac}`,
       `${time}`,
       'garbage',
-      `-1.${mac}`,
+      `-1.${tag}.${mac}`,
     ]) {
-      expect(readFormToken(bad, secret, later(10_000)), bad).toBe('invalid');
+      expect(readFormToken(bad, secret, later(10_000), thread), bad).toBe('invalid');
     }
-    expect(readFormToken(issueFormToken(secret, later(120_000)), secret, issued)).toBe('invalid');
+    expect(readFormToken(issueFormToken(secret, later(120_000), thread), secret, issued, thread)).toBe('invalid');
   });
 });

@@ -13,8 +13,10 @@ describe('createSigner', () => {
     expect(createSigner(KEY, 'form').sign('1700000000000')).toBe('2VS1uqr-VbHtun70Qjq9hyMGepfS_P2pFE205N2Db7E');
     expect(createSigner(KEY, 'link').sign('approve:c1:1700000000000')).toBe('smyvTTwJJtMk33W68S9OOUWb-r_OgR8Shzmfc7egips');
     expect(sessionSigningKey(KEY, 'hunter2hunter2')).toBe('ZjZHty6nlt8eY17f5gtBIrQQFnLRQ9xaywn6RcrF2_g');
-    expect(issueFormToken(KEY, new Date(1_700_000_000_000))).toBe('1700000000000.2VS1uqr-VbHtun70Qjq9hyMGepfS_P2pFE205N2Db7E');
     expect(signLink(KEY, 'approve', 'c1', 1_700_000_000_000)).toBe('exp=1700000000000&sig=smyvTTwJJtMk33W68S9OOUWb-r_OgR8Shzmfc7egips');
+    // Bound to a thread and a revision; a form token of the older, unbound kind reads as invalid (its comment is held).
+    expect(issueFormToken(KEY, new Date(1_700_000_000_000), 'post')).toBe('1700000000000.5-BEFOo7jXj.XZWzUs4h-0BmUu9rV82BGBS-XhnoIlxUXk2YPJKiO_U');
+    expect(signLink(KEY, 'approve', 'c1', 1_700_000_000_000, 3)).toBe('exp=1700000000000&sig=6-dkDYoKFQPYg3Q6ETH4j4x-HTdJDczJO4cA3Ew7zUc&v=3');
   });
 
   it('verifies its own signatures and nothing else', () => {

@@ -218,6 +218,21 @@ describe('anti-spam fields and held comments', () => {
     expect(second).toMatchObject({ formToken: 'token-of-listing-1', honeypot: 'https://bot.example' });
   });
 
+  it("sends each thread's own form token: the server takes a token only on the thread it was listed for", async () => {
+    serveList((n) => `token-of-listing-${n}`);
+    const posts = serveCreate();
+    const rest = adapter();
+    await rest.listComments(query, live());
+    // Any thread id is a key like another, even one that names a property of every object.
+    await rest.listComments({ ...query, threadId: '__proto__' }, live());
+    await rest.listComments(query, live());
+    await rest.createComment({ ...input, threadId: '__proto__' }, live());
+    await rest.createComment(input, live());
+    const [onOther, onPost] = await Promise.all(posts.map((r) => r.json()));
+    expect(onOther).toMatchObject({ thread: '__proto__', formToken: 'token-of-listing-2' });
+    expect(onPost).toMatchObject({ thread: 'post', formToken: 'token-of-listing-1' });
+  });
+
   it('sends notify only when the reader asked for follow-up mails', async () => {
     const posts = serveCreate();
     const rest = adapter();

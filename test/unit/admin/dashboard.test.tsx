@@ -19,6 +19,7 @@ const question: AdminComment = {
   author: { name: 'Ann', email: 'ann@example.com', url: null, avatarSeed: 'seed-ann' },
   createdAt: '2024-01-01T10:00:00.000Z',
   updatedAt: null,
+  revision: 1,
 };
 const answer: AdminComment = {
   ...question,
@@ -31,21 +32,21 @@ const answer: AdminComment = {
 };
 
 /** An AdminClient over an array, as the server would answer; each method is a spy. */
-function fakeClient(overrides: Partial<AdminClient> = {}) {
-  let comments = [question, answer];
+function fakeClient(overrides: Partial<AdminClient> | ((listed: { comments: AdminComment[] }) => Partial<AdminClient>) = {}) {
+  const listed = { comments: [question, answer] };
   const client = {
     signIn: vi.fn(async () => {}),
     signOut: vi.fn(async () => {}),
     counts: vi.fn(async () => ({ pending: 1, approved: 1, spam: 0, deleted: 0 })),
-    list: vi.fn(async () => ({ comments, nextCursor: null })),
+    list: vi.fn(async () => ({ comments: listed.comments, nextCursor: null })),
     act: vi.fn(async () => {}),
-    edit: vi.fn(async (id: string, body: string) => void (comments = comments.map((c) => (c.id === id ? { ...c, body } : c)))),
+    edit: vi.fn(async (id: string, body: string) => void (listed.comments = listed.comments.map((c) => (c.id === id ? { ...c, body } : c)))),
     reply: vi.fn(async () => {}),
     updateThread: vi.fn(
       async (id: string, { title, url }: { title: string; url: string }) =>
-        void (comments = comments.map((c) => (c.threadId === id ? { ...c, threadTitle: title || null, threadUrl: url || null } : c))),
+        void (listed.comments = listed.comments.map((c) => (c.threadId === id ? { ...c, threadTitle: title || null, threadUrl: url || null } : c))),
     ),
-    ...overrides,
+    ...(typeof overrides === 'function' ? overrides(listed) : overrides),
   } satisfies AdminClient;
   return client;
 }
@@ -145,7 +146,7 @@ describe('the dashboard’s comment rows', () => {
     fireEvent.input(editor, { target: { value: 'Yes.' } });
     fireEvent.click(within(row).getByRole('button', { name: 'Post reply' }));
     await waitFor(() => expect(ui.getByRole('status').textContent).toBe('Reply posted.'));
-    expect(client.reply).toHaveBeenCalledWith('q1', 'Yes.');
+    expect(client.reply).toHaveBeenCalledWith(expect.objectContaining({ id: 'q1', revision: 1 }), 'Yes.');
     await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Reply to Ann' })));
   });
 });
@@ -215,6 +216,38 @@ describe('correcting a thread', () => {
     expect(url.value).toBe('https://evil.example/phish');
     fireEvent.click(within(row).getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Edit the thread “A post”' })));
+  });
+});
+
+describe('approving what the owner read', () => {
+  const stale = 'One comment was edited after you read it, so not approved: read the text now and try again.';
+  /** A client whose server finds Ann's comment edited since it was listed: it refuses, and lists the text now. */
+  const editedSince = (listed: { comments: AdminComment[] }) => {
+    const refuse = async () => {
+      listed.comments = [{ ...question, body: 'Edited *since*.', revision: 2 }, answer];
+      throw new AdminError(409, stale);
+    };
+    return { act: vi.fn(refuse), reply: vi.fn(refuse) };
+  };
+
+  it('names the revision shown; refused, it says why and shows the text now', async () => {
+    const client = fakeClient(editedSince);
+    const ui = renderDashboard(client);
+    const row = await ui.findByRole('article', { name: 'Comment by Ann' });
+    fireEvent.click(within(row).getByRole('button', { name: 'Approve the comment by Ann' }));
+    await waitFor(() => expect(ui.getByRole('status').textContent).toBe(stale));
+    expect(client.act).toHaveBeenCalledWith([expect.objectContaining({ id: 'q1', revision: 1 })], 'approve');
+    expect(within(ui.getByRole('article', { name: 'Comment by Ann' })).getByText('since').tagName).toBe('EM');
+  });
+
+  it('refused for a reply, says why in the editor and shows the text now above it', async () => {
+    const client = fakeClient(editedSince);
+    const { ui, editor } = await openEditor(client, 'Reply to Ann', 'Reply to Ann as the owner');
+    fireEvent.input(editor, { target: { value: 'Yes.' } });
+    fireEvent.click(within(ui.getByRole('article', { name: 'Comment by Ann' })).getByRole('button', { name: 'Post reply' }));
+    const row = ui.getByRole('article', { name: 'Comment by Ann' });
+    expect(await within(row).findByRole('textbox', { description: stale })).toBe(editor);
+    expect(within(row).getByText('since').tagName).toBe('EM');
   });
 });
 
