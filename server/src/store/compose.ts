@@ -1,4 +1,5 @@
 import { createRateLimitStore, createSessionStore, createSettingsStore } from './access';
+import { createChangeFeed } from './changes';
 import { createCommentStore } from './comments';
 import type { Engine } from './engine';
 import type { Store } from './interfaces';
@@ -15,6 +16,7 @@ export function composeStore(engine: Engine): Store {
     subscriptions: createSubscriptionStore(engine),
     sessions: createSessionStore(engine),
     rateLimits: createRateLimitStore(engine),
+    changes: createChangeFeed(engine),
     engine: engine.kind,
     migrate: () => engine.migrate(),
     ping: () => engine.ping(),

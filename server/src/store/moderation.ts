@@ -19,7 +19,7 @@ export function createModerationStore(engine: Engine): ModerationStore {
     engine.transaction(async (tx): Promise<StatusChange> => {
       const row = await tx
         .selectFrom('comments')
-        .select('status')
+        .select(['status', 'thread_id'])
         .where('id', '=', id)
         .$if(engine.rowLocks, (query) => query.forUpdate())
         .executeTakeFirst();
@@ -32,6 +32,7 @@ export function createModerationStore(engine: Engine): ModerationStore {
         return outcome === 'not-found' ? { id, outcome } : { id, outcome, previous };
       }
       await tx.updateTable('comments').set({ status: next }).where('id', '=', id).execute();
+      await engine.changed(tx, row!.thread_id);
       // The comment just became public: its thread's followers hear of it, once.
       if (next === 'approved' && notifyAt !== null) {
         await tx
