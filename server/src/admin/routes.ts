@@ -15,7 +15,7 @@ import {
 import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
-import { commentId, commentParams } from '../shared/schemas';
+import { commentId, commentParams, pageLimit } from '../shared/schemas';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
 import { approvalOptions, type RouteContext } from '../shared/context';
@@ -51,7 +51,7 @@ const listAdminQuery = {
     status: { type: 'string', enum: [...statuses, 'all'] },
     thread: { type: 'string', minLength: 1, maxLength: 200 },
     q: { type: 'string', maxLength: 200 },
-    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
+    limit: pageLimit,
     cursor: { type: 'string', minLength: 1, maxLength: 512 },
   },
 } as const;

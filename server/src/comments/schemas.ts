@@ -5,7 +5,7 @@
  * Response schemas double as an allowlist: the serializer writes only the properties named here.
  */
 
-import { noControl, threadId } from '../shared/schemas';
+import { noControl, pageLimit, threadId } from '../shared/schemas';
 
 /** Generous bounds, so nothing huge reaches core validation; core applies the real limits. */
 const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
@@ -77,7 +77,7 @@ export const listQuery = {
   properties: {
     thread: threadId,
     // Query values are strings (types are not coerced, so a JSON body's "5" never passes as 5).
-    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
+    limit: pageLimit,
     sort: { type: 'string', enum: ['oldest', 'newest'] },
     cursor: { type: 'string', minLength: 1, maxLength: 512 },
   },
