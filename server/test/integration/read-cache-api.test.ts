@@ -202,6 +202,8 @@ function cacheSuite(kind: StoreKind) {
 
       expect((await admin('PATCH', `/api/admin/comments/${first.comment.id}`, { body: 'First, corrected.' })).statusCode).toBe(200);
       expect((await snapshot(app, 't')).bodies).toEqual(['First, corrected.', 'Second, edited.']);
+      // Answered after the second comment, so listed after it.
+      server.clock.now += 1000;
       expect((await admin('POST', `/api/admin/comments/${first.comment.id}/reply`, { body: 'Thanks!' })).statusCode).toBe(201);
       expect(await snapshot(app, 't')).toEqual({ bodies: ['First, corrected.', 'Second, edited.', 'Thanks!'], count: 3, feedEntries: 3, siteEntries: 3 });
 
