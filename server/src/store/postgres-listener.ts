@@ -21,9 +21,13 @@ const HEARTBEAT = { everyMs: 30_000, timeoutMs: 10_000 };
  */
 export const newOrigin = () => randomBytes(8).toString('hex');
 
+/** PostgreSQL refuses a payload of 8000 bytes or more; a thread id too long to fit is sent as "any thread". */
+const MAX_THREAD_BYTES = 7000;
+
 /** Inside the write's transaction: delivered to every listener when, and only if, it commits. */
 export async function notifyChange(tx: Db, schema: string, origin: string, threadId: string): Promise<void> {
-  await sql`SELECT pg_notify(${CHANNEL}, ${`${schema} ${origin} ${threadId}`})`.execute(tx);
+  const thread = Buffer.byteLength(threadId) > MAX_THREAD_BYTES ? '' : ` ${threadId}`;
+  await sql`SELECT pg_notify(${CHANNEL}, ${`${schema} ${origin}${thread}`})`.execute(tx);
 }
 
 export interface ListenOptions {
@@ -61,8 +65,8 @@ export function listenForChanges({ connectionString, schema, origin }: ListenOpt
   };
 
   const heard = ({ payload = '' }: pg.Notification) => {
-    const [from, sender, ...rest] = payload.split(' ');
-    if (from === schema && sender !== origin) listener(rest.join(' '));
+    const [from, sender, ...thread] = payload.split(' ');
+    if (from === schema && sender !== origin) listener(thread.length === 0 ? null : thread.join(' '));
   };
 
   async function connect() {
