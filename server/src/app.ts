@@ -20,6 +20,7 @@ import { feedRoute } from './feeds/routes';
 import { healthRoute } from './shared/health';
 import { createSharedCounters, databaseRateLimitStore } from './shared/rate-limits';
 import { createStaticFiles } from './shared/static-files';
+import { createReadCache } from './cache/read-cache';
 import type { Store } from './store/interfaces';
 
 // The widget package (resolved like any dependency): its dist/ holds the bundles the server serves.
@@ -136,8 +137,12 @@ export function createApp({
     formSecret,
     // One set for the sign-in and the write limits, so expired counters are pruned once a minute, not once per limit.
     counters: createSharedCounters(store, now, app.log),
+    cache: createReadCache({ changes: store.changes, maxBytes: config.cacheMb * 1024 * 1024 }),
     ...(spamCheck ? { spamCheck } : {}),
   };
+  // Until it hears changes (on PostgreSQL, once its LISTEN connection is up) the cache serves nothing it holds.
+  app.addHook('onReady', async () => context.cache.start());
+  app.addHook('onClose', async () => context.cache.stop());
 
   // Once per database: seeds stored before they were keyed become keyed ones, so each author keeps one avatar.
   app.addHook('onReady', async () => {

@@ -1,4 +1,4 @@
-import { MAX_PAGE_SIZE } from '../core/config';
+import { MAX_PAGE_SIZE } from '../core/validation';
 import { ColloquyError, type CommentField, type ErrorCode } from '../core/errors';
 import type { Comment, CommentPage } from '../core/types';
 import type { StorageAdapter } from './types';

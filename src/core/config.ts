@@ -1,15 +1,8 @@
 import { ColloquyConfigError } from './errors';
 import type { Comment, SortOrder } from './types';
-import type { ValidationRules } from './validation';
+import { MAX_PAGE_SIZE, type ValidationRules } from './validation';
 
 export type Theme = 'light' | 'dark' | 'auto';
-
-/**
- * The most comments one page may hold: the widget's `pageSize`, the REST adapter's `limit` and the
- * server's `GET /api/comments` all stop here. Provisional: 1,000 renders a whole long thread in one
- * response; the server's measurements may settle on another value.
- */
-export const MAX_PAGE_SIZE = 1000;
 
 /** The built-in adapters a script tag can name. */
 export type AdapterName = 'memory' | 'local' | 'rest';
@@ -39,7 +32,7 @@ export interface ColloquyOptions<Adapter = unknown> {
   sort?: SortOrder;
   /** Deepest reply level; deeper replies attach to their deepest allowed ancestor. @default 5 */
   maxDepth?: number;
-  /** Comments fetched per page, 1 to MAX_PAGE_SIZE (1000). @default 50 */
+  /** Comments fetched per page, 1 to MAX_PAGE_SIZE. @default 50 */
   pageSize?: number;
   /** Overrides of the comment validation limits. @default defaultValidationRules */
   validation?: Partial<ValidationRules>;

@@ -7,6 +7,5 @@ export * from './markdown';
 export * from './markdown-html';
 export * from './thread';
 export * from './avatar';
-export { MAX_PAGE_SIZE } from './config';
 export { createTranslator, matchLocale, type Messages } from './i18n';
 export { en } from './i18n/en';

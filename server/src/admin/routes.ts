@@ -16,7 +16,7 @@ import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../sha
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
 import { bodyFingerprint } from '../comments/moderation';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
-import { commentId, commentParams, cursor, line, multiline, threadId, wellFormed } from '../shared/schemas';
+import { commentId, commentParams, cursor, line, multiline, pageLimit, threadId, wellFormed } from '../shared/schemas';
 import { checkedThreadChanges, pageOrigins } from '../shared/thread-page';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus, type StatusChange } from '../store/types';
@@ -53,7 +53,7 @@ const listAdminQuery = {
     status: { type: 'string', enum: [...statuses, 'all'] },
     thread: threadId,
     q: line(200),
-    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
+    limit: pageLimit,
     cursor,
   },
 } as const;

@@ -32,7 +32,8 @@ import {
 } from './schemas';
 import { decodeCursor, type CursorPosition } from '../store/cursor';
 import type { Store } from '../store/interfaces';
-import { InvalidCursorError, type EditableComment } from '../store/types';
+import { InvalidCursorError, type EditableComment, type ListOptions } from '../store/types';
+import { sendConditional } from '../cache/conditional';
 import type { RouteContext } from '../shared/context';
 import { commentParams } from '../shared/schemas';
 import { clientAddress } from '../shared/rate-limits';
@@ -199,26 +200,43 @@ const strictness: Record<DecidedStatus, number> = { approved: 0, pending: 1, spa
 /** An edit may hold a comment, or mark it as spam, but never frees it: only the owner approves. */
 const stricter = (a: DecidedStatus, b: DecidedStatus) => (strictness[a] >= strictness[b] ? a : b);
 
+/** The page of a thread everyone sees, as the store has it. */
+async function publicPage(store: Pick<Store, 'comments'>, options: ListOptions) {
+  const [thread, page] = await Promise.all([store.comments.getThread(options.threadId), store.comments.list(options)]);
+  return { thread: { id: options.threadId, title: thread?.title ?? null, count: thread?.count ?? 0 }, comments: page.comments, nextCursor: page.nextCursor };
+}
+
+/**
+ * A 304 lets the reader keep their copy, form token included: the page's ETag changes every hour,
+ * so the token a 304 leaves them with is never much older than a fresh one (tokens expire).
+ */
+const FORM_TOKEN_EPOCH_MS = 3_600_000;
+
+/** A page's validator: its public part's hash and the hour of its form token. Weak: the token's bytes differ within the hour. */
+const pageTag = (etag: string, issued: Date) => `W/${etag.slice(0, -1)}.${Math.floor(issued.getTime() / FORM_TOKEN_EPOCH_MS)}"`;
+
+/** The page's cached JSON with this request's form token as its last property. */
+const withFormToken = (json: string, formToken: string) => `${json.slice(0, -1)},"formToken":${JSON.stringify(formToken)}}`;
+
 /** The comment routes: the only place the wire format meets core types. */
-export function commentRoutes(app: FastifyInstance, { store, now, formSecret }: RouteContext) {
+export function commentRoutes(app: FastifyInstance, { store, now, formSecret, cache }: RouteContext) {
   app.get<{ Querystring: ListQuery }>('/comments', { schema: { querystring: listQuery, response: { 200: listResponse } } }, async (request, reply) => {
     const { thread: threadId, limit = '50', sort = 'oldest', cursor } = request.query;
+    const options: ListOptions = { threadId, limit: Number(limit), sort, ...(cursor === undefined ? {} : { cursor }) };
     const ownHeader = request.headers['x-colloquy-own'];
     markPersonal(reply);
     try {
-      const [thread, page, secret, own] = await Promise.all([
-        store.comments.getThread(threadId),
-        store.comments.list({ threadId, limit: Number(limit), sort, ...(cursor === undefined ? {} : { cursor }) }),
-        formSecret(),
-        ownHeader === undefined ? [] : ownHeldComments(store, threadId, ownHeader),
-      ]);
-      return {
-        thread: { id: threadId, title: thread?.title ?? null, count: thread?.count ?? 0 },
-        comments: withOwn(page.comments, own, sort, cursor, page.nextCursor),
-        nextCursor: page.nextCursor,
-        // When the form was shown, and for which thread, signed: the comment posted from it carries this back.
-        formToken: issueFormToken(secret, now(), threadId),
-      };
+      const issued = now();
+      // When the form was shown, and for which thread, signed: the comment posted from it carries this back.
+      const formToken = issueFormToken(await formSecret(), issued, threadId);
+      if (ownHeader !== undefined) {
+        // With the reader's own held comments: theirs alone, read from the store, never cached.
+        const [page, own] = await Promise.all([publicPage(store, options), ownHeldComments(store, threadId, ownHeader)]);
+        return { ...page, comments: withOwn(page.comments, own, sort, cursor, page.nextCursor), formToken };
+      }
+      const key = `page\n${threadId}\n${sort}\n${limit}\n${cursor ?? ''}`;
+      const page = await cache.get(key, [threadId], async () => String(reply.serializeInput(await publicPage(store, options), '200')));
+      return sendConditional(request, reply, pageTag(page.etag, issued), 'application/json; charset=utf-8', () => withFormToken(page.body, formToken));
     } catch (error) {
       if (error instanceof InvalidCursorError) throw invalidCursor();
       throw error;

@@ -5,7 +5,7 @@
  * Response schemas double as an allowlist: the serializer writes only the properties named here.
  */
 
-import { cursor, line, multiline, noControl, threadId } from '../shared/schemas';
+import { cursor, line, multiline, noControl, pageLimit, threadId } from '../shared/schemas';
 
 export interface CreateCommentBody {
   thread: string;
@@ -77,7 +77,7 @@ export const listQuery = {
   properties: {
     thread: threadId,
     // Query values are strings (types are not coerced, so a JSON body's "5" never passes as 5).
-    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
+    limit: pageLimit,
     sort: { type: 'string', enum: ['oldest', 'newest'] },
     cursor,
   },

@@ -31,6 +31,11 @@ export interface ServerConfig extends ModerationOptions, Required<DatabaseTimeou
   /** Largest request body, in bytes. @default 65536 */
   bodyLimit: number;
   /**
+   * Megabytes of public responses (thread pages, counts, feeds) each process keeps in memory until a
+   * write to their thread; 0 turns the read cache off. @default 64
+   */
+  cacheMb: number;
+  /**
    * A folder of demo pages (like the repository's demo/) to serve at /, whose demo thread gets the
    * demo post's two responses when it is empty. For trying Colloquy out, never for a real site:
    * `npm start` passes `--demo demo`. Empty (or `off`): / serves no pages. @default ''
@@ -68,6 +73,7 @@ export type AppConfig = Pick<
   | 'editWindowMinutes'
   | 'trustProxy'
   | 'bodyLimit'
+  | 'cacheMb'
   | 'demo'
   | 'moderation'
   | 'maxLinks'
@@ -96,6 +102,7 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   editWindowMinutes: 15,
   trustProxy: false,
   bodyLimit: 65_536,
+  cacheMb: 64,
   demo: '',
   ...defaultModerationOptions,
   secret: '',
@@ -169,6 +176,12 @@ export const serverOptions: OptionTable<ServerConfig> = {
     },
   },
   bodyLimit: { env: 'COLLOQUY_BODY_LIMIT', flag: '--body-limit', help: 'largest request body in bytes', parse: integer(1024, 16 * 1024 * 1024) },
+  cacheMb: {
+    env: 'COLLOQUY_CACHE_MB',
+    flag: '--cache-mb',
+    help: 'megabytes of thread pages, counts and feeds kept in memory per process (0 = no read cache)',
+    parse: integer(0, 1_048_576),
+  },
   demo: {
     env: 'COLLOQUY_DEMO',
     flag: '--demo',

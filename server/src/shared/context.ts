@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/config';
 import type { ModerationPolicy, SpamCheckHook } from '../comments/moderation';
+import type { ReadCache } from '../cache/read-cache';
 import type { Store } from '../store/interfaces';
 import type { SharedCounters } from './rate-limits';
 
@@ -34,6 +35,8 @@ export interface RouteContext {
   formSecret: () => Promise<string>;
   /** Rate-limit counters kept in the database, shared by every process on it. */
   counters: SharedCounters;
+  /** Public pages, counts and feeds, held until a write to their thread (see cache/read-cache.ts). */
+  cache: ReadCache;
   /** Queues notification mails; absent without SMTP settings. */
   notifier?: Notifier;
 }

@@ -1,5 +1,5 @@
 import type { FastifyError } from 'fastify';
-import { createTranslator } from 'colloquy/core';
+import { createTranslator, MAX_PAGE_SIZE } from 'colloquy/core';
 import type { FieldProblem } from 'colloquy/core';
 import { characterPatterns } from './schemas';
 import { StoreUnavailableError } from '../store/types';
@@ -90,7 +90,7 @@ const expectations: Record<string, string> = {
   title: 'must be text without control characters',
   pageUrl: 'must be text',
   author: 'must be an object with name, email and an optional url',
-  limit: 'must be a whole number from 1 to 100',
+  limit: `must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
   sort: 'must be "oldest" or "newest"',
   cursor: 'must be a cursor from a previous page',
   id: 'must be a comment id',

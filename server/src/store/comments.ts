@@ -80,7 +80,7 @@ export async function deleteIn(engine: Engine, tx: Db, id: string): Promise<'rem
   const target = (commentId: string) =>
     tx
       .selectFrom('comments')
-      .select(['parent_id', 'status'])
+      .select(['parent_id', 'status', 'thread_id'])
       .where('id', '=', commentId)
       .$if(engine.rowLocks, (query) => query.forUpdate())
       .executeTakeFirst();
@@ -90,6 +90,7 @@ export async function deleteIn(engine: Engine, tx: Db, id: string): Promise<'rem
 
   const first = await target(id);
   if (!first) return 'not-found';
+  await engine.changed(tx, first.thread_id);
   if (await hasReplies(id)) {
     await tx
       .updateTable('comments')
@@ -208,6 +209,7 @@ export function createCommentStore(engine: Engine): CommentStore {
     // No row: a concurrent request with the same key committed first. Undo the thread upsert and ask who won.
     if (!row) throw new Abort({ kind: 'conflict' });
     if (job !== null) await enqueueJob(tx, { message: job, at: input.createdAt });
+    await engine.changed(tx, input.threadId);
     return row;
   }
 
@@ -265,20 +267,26 @@ export function createCommentStore(engine: Engine): CommentStore {
     },
 
     async updateBody(id, { body, bodyFingerprint, updatedAt, status: held }) {
-      const row = await db
-        .updateTable('comments')
-        .set((eb) => ({
-          body,
-          body_fingerprint: bodyFingerprint,
-          updated_at: toIsoMillis(updatedAt, 'updatedAt'),
-          // An approval names the revision it saw: one made before this edit no longer matches.
-          revision: eb('revision', '+', 1),
-          ...(held === undefined ? {} : { status: held }),
-        }))
-        .where('id', '=', id)
-        .where('status', '<>', status('deleted'))
-        .returning(COMMENT_COLUMNS)
-        .executeTakeFirst();
+      const changedAt = toIsoMillis(updatedAt, 'updatedAt');
+      // A transaction so that the change is announced with its commit (a NOTIFY on PostgreSQL).
+      const row = await engine.transaction(async (tx) => {
+        const updated = await tx
+          .updateTable('comments')
+          .set((eb) => ({
+            body,
+            body_fingerprint: bodyFingerprint,
+            updated_at: changedAt,
+            // An approval names the revision it saw: one made before this edit no longer matches.
+            revision: eb('revision', '+', 1),
+            ...(held === undefined ? {} : { status: held }),
+          }))
+          .where('id', '=', id)
+          .where('status', '<>', status('deleted'))
+          .returning(COMMENT_COLUMNS)
+          .executeTakeFirst();
+        if (updated) await engine.changed(tx, updated.thread_id);
+        return updated;
+      });
       return row ? toComment(row) : null;
     },
 

@@ -1,4 +1,5 @@
 import { createRateLimitStore, createSessionStore, createSettingsStore } from './access';
+import { createChangeFeed } from './changes';
 import { createCommentStore } from './comments';
 import type { Engine } from './engine';
 import type { Store } from './interfaces';
@@ -36,6 +37,8 @@ export function composeStore(engine: Engine): Store {
     subscriptions: concern(createSubscriptionStore),
     sessions: concern(createSessionStore),
     rateLimits: concern(createRateLimitStore),
+    // Not guarded: watching is not a query.
+    changes: createChangeFeed(engine),
     engine: engine.kind,
     // Start-up errors keep the driver's own, which `colloquy serve` explains by their codes.
     migrate: () => engine.migrate(),

@@ -14,6 +14,7 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import type { Compilable, Expression, Generated, SqlBool } from 'kysely';
+import type { ChangeListener, ChangeWatch } from './interfaces';
 
 /** The tables as queries see them, in both engines (see migrations.ts). */
 export interface Tables {
@@ -74,6 +75,17 @@ export interface Engine {
    * a read to a write); PostgreSQL runs READ COMMITTED, and the rules take row locks where `rowLocks`.
    */
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Records, inside the transaction `tx` of a write, that what readers see of `threadId` changed
+   * (its comments, title or count). Once the transaction commits, this process's listeners hear of
+   * it; on PostgreSQL a NOTIFY sent by the same transaction tells every other process. Every rule
+   * that writes comments or threads calls it.
+   */
+  changed(tx: Db, threadId: string): Promise<void>;
+  /** Hears what other processes (or connections) commit, and calls `listener` as `ChangeFeed.watch` says. */
+  watchOthers(listener: ChangeListener): ChangeWatch;
+  /** This process's commits, as `changed` recorded them. */
+  readonly localChanges: { subscribe(listener: ChangeListener): () => void };
   /**
    * Whether SELECT … FOR UPDATE / FOR KEY SHARE / SKIP LOCKED exist (PostgreSQL). SQLite has none and
    * needs none: its write transaction already excludes every other writer.

@@ -164,6 +164,40 @@ export interface RateLimitStore {
   prune(now: string): Promise<number>;
 }
 
+/**
+ * Hears which thread changed, or `null` when any may have (another process wrote to the SQLite file,
+ * or the PostgreSQL listener reconnected and may have missed some).
+ */
+export type ChangeListener = (threadId: string | null) => void;
+
+/** A subscription to the change feed. */
+export interface ChangeWatch {
+  /**
+   * Whether other processes' changes are heard now. While it is false (the PostgreSQL listener is
+   * reconnecting) they may go unnoticed, so a cache must serve nothing it holds.
+   */
+  readonly live: boolean;
+  /** Settles once the first attempt to listen has succeeded or failed. */
+  readonly ready: Promise<void>;
+  /** Catches up, synchronously and cheaply, with changes learnt by polling (SQLite's data_version): call before serving from a cache. */
+  check(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Which threads' public data (comments, title, count) changed: what a read cache must forget. Every
+ * rule that writes comments or threads records its thread in its transaction (`Engine.changed`), so
+ * a new write rule must too.
+ */
+export interface ChangeFeed {
+  /**
+   * Calls `listener` after each commit that changed a thread: at once for this process's commits,
+   * and for other processes' through LISTEN/NOTIFY (PostgreSQL, a connection of its own that
+   * reconnects) or the file's data_version (SQLite, read by `check()`).
+   */
+  watch(listener: ChangeListener): ChangeWatch;
+}
+
 /** Everything the app is handed: one object per concern, over one database. */
 export interface Store {
   readonly comments: CommentStore;
@@ -173,6 +207,8 @@ export interface Store {
   readonly subscriptions: SubscriptionStore;
   readonly sessions: SessionStore;
   readonly rateLimits: RateLimitStore;
+  /** Which threads changed, in this process and in others on the database (the read cache listens). */
+  readonly changes: ChangeFeed;
   /**
    * Which engine this is. The app keeps the write rate limit in memory on SQLite (one machine) and
    * in the database on PostgreSQL (several processes share it).

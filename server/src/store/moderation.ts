@@ -37,6 +37,7 @@ export function createModerationStore(engine: Engine): ModerationStore {
         const outcome = await deleteIn(engine, tx, id);
         return outcome === 'not-found' ? { id, outcome } : { id, outcome, previous };
       }
+      await engine.changed(tx, row.thread_id);
       if (next !== 'approved') {
         await tx.updateTable('comments').set({ status: next }).where('id', '=', id).execute();
         return { id, outcome: 'changed', previous };
@@ -120,12 +121,17 @@ export function createModerationStore(engine: Engine): ModerationStore {
 
     async updateThread(threadId, { title, url }) {
       if (title === undefined && url === undefined) return getThread(threadId);
-      const row = await db
-        .updateTable('threads')
-        .set({ ...(title === undefined ? {} : { title }), ...(url === undefined ? {} : { url }) })
-        .where('id', '=', threadId)
-        .returning(['id', 'title', 'url'])
-        .executeTakeFirst();
+      // A transaction so that the change is announced with its commit: pages and feeds show the title.
+      const row = await engine.transaction(async (tx) => {
+        const updated = await tx
+          .updateTable('threads')
+          .set({ ...(title === undefined ? {} : { title }), ...(url === undefined ? {} : { url }) })
+          .where('id', '=', threadId)
+          .returning(['id', 'title', 'url'])
+          .executeTakeFirst();
+        if (updated) await engine.changed(tx, threadId);
+        return updated;
+      });
       return row ?? null;
     },
 

@@ -1,10 +1,12 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { createLocalChanges } from './changes';
 import { composeStore } from './compose';
 import type { Engine, Tables } from './engine';
 import type { Store } from './interfaces';
 import { migrations } from './migrations';
+import { listenForChanges, newOrigin, notifyChange } from './postgres-listener';
 
 export interface PostgresStoreOptions {
   /** A libpq URL, e.g. `postgres://user@host:5432/db`. */
@@ -139,13 +141,21 @@ export function createPostgresEngine({
   // An idle connection the server dropped is discarded by the pool; without a listener it would crash the process.
   pool.on('error', () => {});
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: namedStatements(pool) }) });
+  const localChanges = createLocalChanges();
+  const origin = newOrigin();
   let closed = false;
 
   return {
     kind: 'postgres',
     db,
     rowLocks: true,
-    transaction: (work) => db.transaction().execute(work),
+    transaction: (work) => localChanges.transaction(db, work),
+    async changed(tx, threadId) {
+      localChanges.record(tx, threadId);
+      await notifyChange(tx, schema, origin, threadId);
+    },
+    watchOthers: (listener) => listenForChanges({ connectionString, schema, origin }, listener),
+    localChanges,
     inList: (column, values) => sql<boolean>`${sql.ref(column)} = ANY(${[...values]}::text[])`,
     // Once closed, every failure is the closed store's (Kysely refuses before the driver is asked).
     isUnavailable: (error) => closed || isUnavailableError(error),

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
+import { createLocalChanges } from './changes';
 import { composeStore } from './compose';
 import type { Engine, Tables } from './engine';
 import type { Store } from './interfaces';
@@ -97,6 +98,9 @@ export function createSqliteEngine({ path, busyTimeoutMs = 5000 }: SqliteStoreOp
   queue.users++;
   const db = new Kysely<Tables>({ dialect: new ImmediateDialect({ database }, queue) });
   const ping = raw.prepare('SELECT 1');
+  // Changes with every commit of another connection (another process, `colloquy moderate`), never with this one's.
+  const dataVersion = raw.prepare<[], number>('PRAGMA data_version').pluck();
+  const localChanges = createLocalChanges();
 
   const migrate = raw.transaction(() => {
     raw.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
@@ -113,7 +117,28 @@ export function createSqliteEngine({ path, busyTimeoutMs = 5000 }: SqliteStoreOp
     kind: 'sqlite',
     db,
     rowLocks: false,
-    transaction: (work) => db.transaction().execute(work),
+    transaction: (work) => localChanges.transaction(db, work),
+    async changed(tx, threadId) {
+      localChanges.record(tx, threadId);
+    },
+    watchOthers(listener) {
+      let seen = dataVersion.get();
+      return {
+        live: true,
+        ready: Promise.resolve(),
+        // Which thread another connection changed is not known: any may have.
+        check() {
+          if (!raw.open) return;
+          const now = dataVersion.get();
+          if (now !== seen) {
+            seen = now;
+            listener(null);
+          }
+        },
+        stop: async () => {},
+      };
+    },
+    localChanges,
     inList: (column, values) => sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
     // Another process held the lock past the busy timeout; once closed, every failure is the closed store's.
     isUnavailable: (error) => !raw.open || (error instanceof Error && String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')),

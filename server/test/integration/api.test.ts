@@ -1,6 +1,6 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import type { Comment } from 'colloquy/core';
+import { MAX_PAGE_SIZE, type Comment } from 'colloquy/core';
 import { createApp } from '../../src/app';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -182,7 +182,8 @@ describe('happy paths', () => {
       cursor = page.nextCursor;
     }
     expect(seen.map((c) => c.id)).toEqual(ids);
-    const newest = await list(app, 'thread=t&sort=newest&limit=100');
+    // The widget's largest page size is the server's too.
+    const newest = await list(app, `thread=t&sort=newest&limit=${MAX_PAGE_SIZE}`);
     expect(newest.comments.map((c) => c.id)).toEqual([...ids].reverse());
     expect(newest.nextCursor).toBeNull();
     expect((await list(app, 'thread=t')).comments).toHaveLength(5);
@@ -614,7 +615,7 @@ describe('malformed requests', () => {
     ['a list with a 201-character thread', () => ({ url: `/api/comments?thread=${long(201)}` }), 400, 'thread'],
     ['a list with two threads', () => ({ url: '/api/comments?thread=t&thread=other' }), 400, 'thread'],
     ['limit=0', () => ({ url: '/api/comments?thread=t&limit=0' }), 400, 'limit'],
-    ['limit=101', () => ({ url: '/api/comments?thread=t&limit=101' }), 400, 'limit'],
+    [`limit=${MAX_PAGE_SIZE + 1}`, () => ({ url: `/api/comments?thread=t&limit=${MAX_PAGE_SIZE + 1}` }), 400, 'limit'],
     ['limit=abc', () => ({ url: '/api/comments?thread=t&limit=abc' }), 400, 'limit'],
     ['limit=-1', () => ({ url: '/api/comments?thread=t&limit=-1' }), 400, 'limit'],
     ['limit=2.5', () => ({ url: '/api/comments?thread=t&limit=2.5' }), 400, 'limit'],

@@ -159,6 +159,15 @@ async function createPostgresDatabase(): Promise<StoreDatabase> {
   };
 }
 
+/** Polls `condition` until it holds (a NOTIFY arrives in its own time), failing after about five seconds: no timing is asserted. */
+export async function eventually(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let tries = 0; tries < 250; tries++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
 /** The stores' tests' clock: a timestamp `seconds` (and `ms`) after a fixed base; equal arguments, equal times. */
 export const at = (seconds: number, ms = 0) => new Date(Date.UTC(2024, 0, 1, 12) + seconds * 1000 + ms).toISOString();
 

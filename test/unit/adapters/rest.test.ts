@@ -2,7 +2,7 @@ import { within } from '@testing-library/preact';
 import { delay, http, HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRestAdapter, type RestAdapterOptions } from '../../../src/adapters/rest';
-import { MAX_PAGE_SIZE } from '../../../src/core/config';
+import { MAX_PAGE_SIZE } from '../../../src/core/validation';
 import { ColloquyError } from '../../../src/core/errors';
 import type { Comment, NewComment } from '../../../src/core/types';
 import { mount } from '../../../src/widget/mount';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PAGE_SIZE, resolveConfig, type ColloquyOptions, type PageDefaults, type ResolvedConfig } from '../../../src/core/config';
+import { resolveConfig, type ColloquyOptions, type PageDefaults, type ResolvedConfig } from '../../../src/core/config';
 import { ColloquyConfigError } from '../../../src/core/errors';
+import { MAX_PAGE_SIZE } from '../../../src/core/validation';
 import { seedComment } from '../comment-fixture';
 
 const page: PageDefaults = { title: 'Host page title', url: 'https://blog.example/post', locale: 'fr' };
@@ -175,7 +176,7 @@ describe('resolveConfig', () => {
       ['maxDepth as a string', { thread: 'post', maxDepth: '5' }, 'maxDepth'],
       ['maxDepth NaN', { thread: 'post', maxDepth: Number.NaN }, 'maxDepth'],
       ['pageSize 0', { thread: 'post', pageSize: 0 }, 'pageSize'],
-      ['pageSize above MAX_PAGE_SIZE', { thread: 'post', pageSize: MAX_PAGE_SIZE + 1 }, 'pageSize'],
+      [`pageSize ${MAX_PAGE_SIZE + 1}`, { thread: 'post', pageSize: MAX_PAGE_SIZE + 1 }, 'pageSize'],
       ['pageSize 2.5', { thread: 'post', pageSize: 2.5 }, 'pageSize'],
       ['pageSize as a string', { thread: 'post', pageSize: '50' }, 'pageSize'],
       ['a seed that is not an array', { thread: 'post', seed: { id: 'c1' } }, 'seed'],
