@@ -1,4 +1,4 @@
-import { createSecretSource, keyedAvatarSeed } from './shared/signing';
+import { createSecretSource, keyedAvatarSeed, untilDone } from './shared/signing';
 import { pageOrigins } from './shared/thread-page';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +22,7 @@ import { createSharedCounters, databaseRateLimitStore } from './shared/rate-limi
 import { createStaticFiles } from './shared/static-files';
 import { createReadCache } from './cache/read-cache';
 import type { Store } from './store/interfaces';
+import { StoreUnavailableError } from './store/types';
 
 // The widget package (resolved like any dependency): its dist/ holds the bundles the server serves.
 const widgetPackage = dirname(createRequire(import.meta.url).resolve('colloquy/package.json'));
@@ -135,6 +136,12 @@ export function createApp({
     now,
     policy: createModerationPolicy(config),
     formSecret,
+    avatarSecret: untilDone(async () => {
+      const secret = await formSecret();
+      const keyed = await store.comments.keyAvatarSeeds((fingerprint) => keyedAvatarSeed(secret, fingerprint));
+      if (keyed) app.log.warn(`keyed the avatar seeds of ${keyed} stored comments with the site's secret (once): identicons change this one time`);
+      return secret;
+    }),
     // One set for the sign-in and the write limits, so expired counters are pruned once a minute, not once per limit.
     counters: createSharedCounters(store, now, app.log),
     cache: createReadCache({ changes: store.changes, maxBytes: config.cacheMb * 1024 * 1024 }),
@@ -144,11 +151,13 @@ export function createApp({
   app.addHook('onReady', async () => context.cache.start());
   app.addHook('onClose', async () => context.cache.stop());
 
-  // Once per database: seeds stored before they were keyed become keyed ones, so each author keeps one avatar.
+  // At start (or, with the database down then, before the first comment needs it): once per database,
+  // seeds stored before they were keyed become keyed ones, so each author keeps one avatar.
   app.addHook('onReady', async () => {
-    const secret = await formSecret();
-    const keyed = await store.comments.keyAvatarSeeds((fingerprint) => keyedAvatarSeed(secret, fingerprint));
-    if (keyed) app.log.warn(`keyed the avatar seeds of ${keyed} stored comments with the site's secret (once): identicons change this one time`);
+    await context.avatarSecret().catch((error: unknown) => {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      app.log.warn('the database is not answering: avatar seeds will be keyed when it does');
+    });
   });
   if (pageOrigins(config).size === 0) {
     app.addHook('onReady', async () =>

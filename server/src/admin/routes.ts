@@ -167,7 +167,7 @@ function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (m
  * counts, bulk status changes, edits and replies as the owner. Every route but sign-in answers
  * 401 without a valid session; every write must come from the same origin.
  */
-export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, notifier, counters }: RouteContext) {
+export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, avatarSecret, notifier, counters }: RouteContext) {
   const origins = pageOrigins(config);
   const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
   // Session cookies are signed with a key bound to the password too, so changing the password signs
@@ -346,7 +346,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
         body: text,
         authorName: name,
         authorEmail: '',
-        avatarSeed: avatarSeedFor(await formSecret(), '', name),
+        avatarSeed: avatarSeedFor(await avatarSecret(), '', name),
         // The owner edits through the dashboard, never with a token: this one is never handed out.
         editTokenHash: sha256Hex(nanoid(32)),
         createdAt: now().toISOString(),

@@ -256,7 +256,7 @@ async function maySubscribe(request: FastifyRequest, { counters }: RouteContext)
 
 /** The routes that change data; registered where the rate limit applies. */
 export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) {
-  const { store, config, now, formSecret } = context;
+  const { store, config, now, avatarSecret } = context;
   const origins = pageOrigins(config);
 
   app.post<{ Body: CreateCommentBody; Headers: { 'idempotency-key'?: string } }>(
@@ -299,7 +299,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         authorName: author.name,
         authorEmail: author.email,
         ...(author.url === undefined ? {} : { authorUrl: author.url }),
-        avatarSeed: avatarSeedFor(await formSecret(), author.email, author.name),
+        avatarSeed: avatarSeedFor(await avatarSecret(), author.email, author.name),
         editTokenHash: sha256Hex(editToken),
         createdAt: now().toISOString(),
         status,

@@ -33,6 +33,8 @@ export interface RouteContext {
   spamCheck?: SpamCheckHook;
   /** The secret every signer is keyed with (from the config, or stored in the database on first use). */
   formSecret: () => Promise<string>;
+  /** The secret avatar seeds are keyed with, once the stored seeds are keyed: no new seed is made before. */
+  avatarSecret: () => Promise<string>;
   /** Rate-limit counters kept in the database, shared by every process on it. */
   counters: SharedCounters;
   /** Public pages, counts and feeds, held until a write to their thread (see cache/read-cache.ts). */

@@ -31,18 +31,24 @@ export function createSigner(key: string, purpose: SigningPurpose): Signer {
 }
 
 /**
+ * `work`'s result, computed at the first call and shared by every later one; a failure is not kept,
+ * so the next call tries again (a database that was down at start).
+ */
+export function untilDone<T>(work: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () =>
+    (result ??= work().catch((error: unknown) => {
+      result = undefined;
+      throw error;
+    }));
+}
+
+/**
  * The secret every signer is keyed with: COLLOQUY_SECRET, or one generated and stored in the
  * database on first use, so every process (and the CLI) on that database shares it.
  */
 export function createSecretSource(store: Pick<Store, 'settings'>, configured: string): () => Promise<string> {
-  let secret: Promise<string> | undefined;
-  return () =>
-    (secret ??= configured
-      ? Promise.resolve(configured)
-      : store.settings.init('form-token-secret', randomBytes(32).toString('base64url')).catch((error: unknown) => {
-          secret = undefined;
-          throw error;
-        }));
+  return untilDone(async () => configured || store.settings.init('form-token-secret', randomBytes(32).toString('base64url')));
 }
 
 /** JSON with object keys sorted at every level, so equal requests hash equally whatever their key order. */

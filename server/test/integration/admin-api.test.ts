@@ -306,7 +306,11 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     expect(fixed.statusCode, fixed.body).toBe(200);
     expect(fixed.json()).toEqual({ thread: { id: thread, title: 'The real post', url: 'https://blog.example/real' } });
     // Approving the held comment no longer renames what the owner set.
-    await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [held.json().comment.id], action: 'approve' } });
+    await admin({
+      method: 'POST',
+      url: '/api/admin/comments/actions',
+      payload: { ids: [held.json().comment.id], action: 'approve', revisions: { [held.json().comment.id]: 1 } },
+    });
     expect((await server.app.inject({ url: `/api/comments?thread=${thread}` })).json().thread).toMatchObject({ title: 'The real post', count: 1 });
     const [entry] = (await admin({ url: `/api/admin/comments?status=all&thread=${thread}` })).json().comments;
     expect(entry).toMatchObject({ threadTitle: 'The real post', threadUrl: 'https://blog.example/real', pageTitle: 'Hacked: visit evil.example' });

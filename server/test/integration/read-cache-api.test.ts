@@ -197,7 +197,9 @@ function cacheSuite(kind: StoreKind) {
 
       expect((await admin('POST', '/api/admin/comments/actions', { ids: [first.comment.id], action: 'spam' })).statusCode).toBe(200);
       expect(await snapshot(app, 't')).toEqual({ bodies: ['Second, edited.'], count: 1, feedEntries: 1, siteEntries: 1 });
-      expect((await admin('POST', '/api/admin/comments/actions', { ids: [first.comment.id], action: 'approve' })).statusCode).toBe(200);
+      expect(
+        (await admin('POST', '/api/admin/comments/actions', { ids: [first.comment.id], action: 'approve', revisions: { [first.comment.id]: 1 } })).statusCode,
+      ).toBe(200);
       expect((await snapshot(app, 't')).count).toBe(2);
 
       expect((await admin('PATCH', `/api/admin/comments/${first.comment.id}`, { body: 'First, corrected.' })).statusCode).toBe(200);
@@ -250,7 +252,7 @@ function cacheSuite(kind: StoreKind) {
       const approve = await app.inject({
         method: 'POST',
         url: '/api/admin/comments/actions',
-        payload: { ids: [held.comment.id], action: 'approve' },
+        payload: { ids: [held.comment.id], action: 'approve', revisions: { [held.comment.id]: 1 } },
         headers: { cookie, ...sameOrigin },
       });
       expect(approve.statusCode).toBe(200);

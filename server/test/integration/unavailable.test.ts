@@ -27,6 +27,8 @@ const config: Partial<AppConfig> = {
 const SHORT = { dbStatementTimeoutMs: 200 };
 
 const comment = { thread: 't', body: 'A comment.', author: { name: 'Ann', email: 'ann@example.com' } };
+/** A read before the trouble starts, of another thread: the read cache keeps what it served, and answers it from memory. */
+const warmUp: InjectOptions = { url: '/api/comments?thread=read-before' };
 const bearer = { authorization: `Bearer ${'x'.repeat(32)}` };
 /** One request of each kind the database serves: reads, writes, an author's token, the feed, the dashboard's sign-in. */
 const requests: InjectOptions[] = [
@@ -86,16 +88,18 @@ function suite(kind: StoreKind) {
     it('a closed store: every route answers 503 unavailable with Retry-After', async () => {
       const store = db().open();
       const app = appOn(store);
-      expect((await app.inject(requests[0]!)).statusCode).toBe(200);
+      expect((await app.inject(warmUp)).statusCode).toBe(200);
       await store.close();
       for (const request of requests) expectUnavailable(await app.inject(request), `${request.method ?? 'GET'} ${request.url}`);
     });
 
     it(`a lock held by another connection past the statement timeout: 503, then answers again once it is released`, async () => {
       const app = appOn(db().open(SHORT));
-      expect((await app.inject(requests[0]!)).statusCode).toBe(200);
+      expect((await app.inject(warmUp)).statusCode).toBe(200);
       const release = await holdLock(db());
       try {
+        // What the cache holds needs no database: it is current, since no write can commit meanwhile.
+        expect((await app.inject(warmUp)).statusCode).toBe(200);
         // PostgreSQL's table lock holds up reads too; SQLite's write lock only writes.
         const waiting = kind === 'postgres' ? [requests[0]!, requests[3]!] : [requests[3]!];
         for (const request of waiting) expectUnavailable(await app.inject(request), `${request.method ?? 'GET'} ${request.url}`);
