@@ -18,6 +18,7 @@ Lists comments for the site owner, newest first, with the author's email (every 
 A deleted comment that has replies stays as a placeholder, as when its author deletes it.
 thread shows a thread's title and page address, or corrects them: --title and --url replace
 what is stored ('' clears it); the address must be on COLLOQUY_SITE_URL or COLLOQUY_ORIGINS.
+Ids may start with '-': put them after --, as in colloquy moderate spam -- -77WJbrhojOjNebVyu01C.
 The database is the server's: --database-url <value> or DATABASE_URL (default sqlite:./data/colloquy.db).
 
 Exit status: 0 done; 1 an id was not found (the others were changed) or the database failed;

@@ -111,7 +111,10 @@ describe.each(selectedStores())('two colloquy serve processes on one %s database
     await eventually(() => feedHas(b, 'Written on A'), "B's feed shows A's comment");
 
     // The owner marks it as spam from the command line: a third process, gone from both at once.
-    const moderate = await promisify(execFile)(process.execPath, [bin, 'moderate', 'spam', comment.id, '--database-url', database.url], { cwd: root, env });
+    const moderate = await promisify(execFile)(process.execPath, [bin, 'moderate', 'spam', '--database-url', database.url, '--', comment.id], {
+      cwd: root,
+      env,
+    });
     expect(moderate.stdout).toContain(comment.id);
     for (const server of [a, b]) {
       await eventually(async () => (await bodies(server)).length === 0, 'the spam is gone');
