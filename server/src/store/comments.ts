@@ -189,6 +189,8 @@ export function createCommentStore(engine: Engine): CommentStore {
         request_hash: slot('requestHash'),
         body_fingerprint: slot('bodyFingerprint'),
         is_owner: slot('isOwner'),
+        user_id: slot('userId'),
+        verified_by: slot('verifiedBy'),
       })
       .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
       .returning(COMMENT_COLUMNS),

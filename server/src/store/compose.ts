@@ -4,6 +4,7 @@ import type { Engine } from './engine';
 import type { Store } from './interfaces';
 import { createModerationStore } from './moderation';
 import { createOutboxStore, createSubscriptionStore } from './notifications';
+import { createReaderSessionStore, createUserStore } from './users';
 
 /** The store the app is handed: each concern's rules over one engine. */
 export function composeStore(engine: Engine): Store {
@@ -15,6 +16,8 @@ export function composeStore(engine: Engine): Store {
     subscriptions: createSubscriptionStore(engine),
     sessions: createSessionStore(engine),
     rateLimits: createRateLimitStore(engine),
+    users: createUserStore(engine),
+    readerSessions: createReaderSessionStore(engine),
     engine: engine.kind,
     migrate: () => engine.migrate(),
     ping: () => engine.ping(),

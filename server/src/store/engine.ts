@@ -36,6 +36,10 @@ export interface Tables {
     body_fingerprint: string | null;
     /** 1 for a reply the site owner wrote from the dashboard. */
     is_owner: number;
+    /** The signed-in reader who wrote it; null for a guest (or an account deleted since). */
+    user_id: string | null;
+    /** How that reader signed in (the provider's name), for the verified mark. */
+    verified_by: string | null;
   };
   settings: { key: string; value: string };
   mail_outbox: { id: Generated<number>; kind: string; message: string; attempts: Generated<number>; next_attempt_at: string; last_error: string | null };
@@ -51,6 +55,18 @@ export interface Tables {
   };
   admin_sessions: { token_hash: string; created_at: string; expires_at: string };
   rate_limits: { key: string; count: number; reset_at: string };
+  users: {
+    id: string;
+    provider: string;
+    subject: string;
+    name: string;
+    email: string;
+    avatar_url: string | null;
+    blocked_at: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  reader_sessions: { token_hash: string; user_id: string; created_at: string; expires_at: string };
 }
 
 export type Db = Kysely<Tables>;

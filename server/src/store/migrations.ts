@@ -109,6 +109,33 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX comments_parent_status ON comments (parent_id, status, id);
     DROP INDEX comments_parent;
     `,
+    // Version 9: readers who sign in. A user is (provider, subject); `email` is '' when the provider
+    // gave none verified. Reader sessions keep only a SHA-256 of their token, like the dashboard's.
+    // A comment by a signed-in reader names its user and the way they signed in (the verified mark).
+    `
+    CREATE TABLE users (
+      id TEXT PRIMARY KEY,
+      provider TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      name TEXT NOT NULL,
+      email TEXT NOT NULL,
+      avatar_url TEXT,
+      blocked_at TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      UNIQUE (provider, subject)
+    ) STRICT;
+    CREATE TABLE reader_sessions (
+      token_hash TEXT PRIMARY KEY,
+      user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      created_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX reader_sessions_user ON reader_sessions (user_id);
+    ALTER TABLE comments ADD COLUMN user_id TEXT REFERENCES users (id);
+    ALTER TABLE comments ADD COLUMN verified_by TEXT;
+    CREATE INDEX comments_user ON comments (user_id, status) WHERE user_id IS NOT NULL;
+    `,
   ],
   postgres: [
     `
@@ -192,6 +219,30 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     `
     CREATE INDEX comments_parent_status ON comments (parent_id, status, id);
     DROP INDEX comments_parent;
+    `,
+    // Version 9 (as SQLite's): readers who sign in, their sessions, and the user of a comment.
+    `
+    CREATE TABLE users (
+      id text COLLATE "C" PRIMARY KEY,
+      provider text COLLATE "C" NOT NULL,
+      subject text COLLATE "C" NOT NULL,
+      name text NOT NULL,
+      email text NOT NULL,
+      avatar_url text,
+      blocked_at timestamptz(3),
+      created_at timestamptz(3) NOT NULL,
+      updated_at timestamptz(3) NOT NULL,
+      UNIQUE (provider, subject)
+    );
+    CREATE TABLE reader_sessions (
+      token_hash text COLLATE "C" PRIMARY KEY,
+      user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      created_at timestamptz(3) NOT NULL,
+      expires_at timestamptz(3) NOT NULL
+    );
+    CREATE INDEX reader_sessions_user ON reader_sessions (user_id);
+    ALTER TABLE comments ADD COLUMN user_id text COLLATE "C" REFERENCES users (id), ADD COLUMN verified_by text;
+    CREATE INDEX comments_user ON comments (user_id, status) WHERE user_id IS NOT NULL;
     `,
   ],
 };

@@ -20,6 +20,8 @@ export interface CommentRow {
   updated_at: string | null;
   /** 1 for a reply the site owner wrote from the dashboard. */
   is_owner: number;
+  user_id: string | null;
+  verified_by: string | null;
 }
 
 /** The columns a CommentRow has: what every public read selects (never `author_email`). */
@@ -35,6 +37,8 @@ export const COMMENT_COLUMNS = [
   'created_at',
   'updated_at',
   'is_owner',
+  'user_id',
+  'verified_by',
 ] as const;
 
 export function toComment(row: CommentRow): Comment {
@@ -52,6 +56,8 @@ export function toComment(row: CommentRow): Comment {
   if (row.author_url !== null && !deleted) comment.author.url = row.author_url;
   if (row.updated_at !== null) comment.updatedAt = row.updated_at;
   if (row.is_owner === 1 && !deleted) comment.author.isOwner = true;
+  if (row.user_id !== null && !deleted) comment.author.userId = row.user_id;
+  if (row.verified_by !== null && !deleted) comment.author.verifiedBy = row.verified_by;
   return comment;
 }
 
@@ -74,6 +80,8 @@ export interface NormalizedInput {
   status: string;
   bodyFingerprint: string | null;
   isOwner: number;
+  userId: string | null;
+  verifiedBy: string | null;
 }
 
 export function normalizeInput(input: CommentRecordInput): NormalizedInput {
@@ -95,6 +103,8 @@ export function normalizeInput(input: CommentRecordInput): NormalizedInput {
     status: input.status ?? 'approved',
     bodyFingerprint: input.bodyFingerprint ?? null,
     isOwner: input.isOwner ? 1 : 0,
+    userId: input.user?.id ?? null,
+    verifiedBy: input.user?.verifiedBy ?? null,
   };
 }
 
@@ -149,6 +159,8 @@ export interface ModerationRow {
   created_at: string;
   updated_at: string | null;
   is_owner: number;
+  user_id: string | null;
+  verified_by: string | null;
 }
 
 export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
@@ -158,7 +170,14 @@ export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
   parentId: row.parent_id,
   status: row.status as ModerationStatus,
   body: row.body,
-  author: { name: row.author_name, email: row.author_email, url: row.author_url, avatarSeed: row.avatar_seed },
+  author: {
+    name: row.author_name,
+    email: row.author_email,
+    url: row.author_url,
+    avatarSeed: row.avatar_seed,
+    ...(row.user_id === null ? {} : { userId: row.user_id }),
+    ...(row.verified_by === null ? {} : { verifiedBy: row.verified_by }),
+  },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   ...(row.is_owner === 1 ? { isOwner: true as const } : {}),
