@@ -12,6 +12,9 @@ import { mailLinkRoutes } from './notifications/mail-links';
 import { adminPage } from './admin/page';
 import { adminRoutes } from './admin/routes';
 import { commentRoutes, commentWriteRoutes } from './comments/routes';
+import { authRoutes, authWriteRoutes, type AuthContext } from './auth/routes';
+import { configuredProviders } from './auth/providers';
+import { createReaderSessions } from './auth/sessions';
 import type { RouteContext } from './shared/context';
 import { countsRoute } from './comments/counts';
 import { feedRoute } from './feeds/routes';
@@ -118,7 +121,10 @@ export function createApp({
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allowUnionTypes: true } },
     frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error, config.bodyLimit)),
   });
+  const providers = configuredProviders(config);
+  const sessions = createReaderSessions(store, providers, now);
   const context: RouteContext = {
+    readers: sessions,
     store,
     config,
     now,
@@ -156,8 +162,9 @@ export function createApp({
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     if (!isApi(request.url)) return;
-    // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
-    const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
+    // A listing with the reader's own held comments (X-Colloquy-Own), or anything asked with a session, is theirs alone: never stored.
+    const personal = request.headers['x-colloquy-own'] !== undefined || request.headers.authorization !== undefined;
+    const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && !personal;
     reply.header('cache-control', read ? 'no-cache' : 'no-store');
     // The API's pages for people (the mail links) set their own, which allows their stylesheet.
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
@@ -187,7 +194,10 @@ export function createApp({
 
   app.register(
     async (api) => {
+      // Made here, when the notifier is in the context.
+      const auth: AuthContext = { ...context, providers, sessions };
       commentRoutes(api, context);
+      authRoutes(api, auth);
       countsRoute(api, context);
       feedRoute(api, context);
       healthRoute(api, context);
@@ -215,6 +225,7 @@ export function createApp({
           });
         }
         commentWriteRoutes(writes, context);
+        authWriteRoutes(writes, auth);
       });
     },
     { prefix: '/api' },

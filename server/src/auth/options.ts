@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { fail, integer, type OptionTable, type Parse } from '../config/option-parsers';
 
 /** One OpenID Connect provider (Google, Microsoft, GitLab, Auth0, Keycloak, …). */
@@ -152,8 +153,19 @@ export const signInOptions: OptionTable<SignInOptions> = {
     env: 'COLLOQUY_SSO_PUBLIC_KEY',
     flag: '--sso-public-key',
     help: "host-site sign-in: the site's RS256 or EdDSA public key (PEM)",
-    parse: (raw, name) =>
-      /-----BEGIN PUBLIC KEY-----/.test(raw) ? raw.replace(/\\n/g, '\n') : fail(name, 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)'),
+    parse: (raw, name) => {
+      // A variable often holds the PEM on one line, with \n for its line breaks.
+      const pem = raw.replace(/\\n/g, '\n');
+      let type: string | undefined;
+      try {
+        type = createPublicKey(pem).asymmetricKeyType;
+      } catch {
+        // reported below
+      }
+      return type === 'rsa' || type === 'ed25519'
+        ? pem
+        : fail(name, 'must be an RSA (RS256) or Ed25519 (EdDSA) public key in PEM (-----BEGIN PUBLIC KEY-----)');
+    },
   },
   ssoJwksUrl: { env: 'COLLOQUY_SSO_JWKS_URL', flag: '--sso-jwks-url', help: "host-site sign-in: the URL of the site's JWKS", parse: httpUrl },
   ssoAudience: {

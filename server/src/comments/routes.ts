@@ -125,11 +125,14 @@ async function moderate(
   wire: { formToken?: string; honeypot?: string },
   fingerprint: string,
   { store, policy, now, spamCheck, config, formSecret }: RouteContext,
+  userId?: string,
 ): Promise<Decision> {
   const on = (check: SpamCheck) => policy.checks.has(check);
   const input = { body: comment.body, author: comment.author, ip: request.ip };
+  // A signed-in reader is first-time until a comment of their account is approved, whatever address they use.
+  const known = () => (userId === undefined ? store.comments.hasApprovedComment(comment.author.email) : store.users.hasApprovedComment(userId));
   const [knownAuthor, duplicate, formToken] = await Promise.all([
-    policy.mode === 'first-time' ? store.comments.hasApprovedComment(comment.author.email) : true,
+    policy.mode === 'first-time' ? known() : true,
     on('duplicates')
       ? store.comments.hasRecentDuplicate({
           threadId: comment.threadId,
@@ -162,18 +165,27 @@ function checkedBody(body: string): string {
   return normalizeBody(body);
 }
 
-const editableUntil = (comment: Comment, config: AppConfig) => new Date(Date.parse(comment.createdAt) + config.editWindowMinutes * 60_000).toISOString();
+const createdPlus = (comment: Comment, minutes: number) => new Date(Date.parse(comment.createdAt) + minutes * 60_000).toISOString();
+const editableUntil = (comment: Comment, config: AppConfig) => createdPlus(comment, config.editWindowMinutes);
 
-/** The comment an author may change: checks the bearer token (401), existence (404) and the edit window (403). */
-async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { store, config, now }: RouteContext) {
+/**
+ * The comment an author may change: checks the bearer token (401), existence (404) and the edit
+ * window (403). The token is the comment's edit token, or the session of the signed-in reader who
+ * wrote it, from any browser, within the signed-in window (none by default).
+ */
+async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { store, config, now, readers }: RouteContext) {
   const match = /^Bearer[ \t]+([\x21-\x7e]{1,256})$/i.exec(request.headers.authorization ?? '');
   if (!match) throw new ApiError('unauthorized', 'Send the edit token that came with the comment: Authorization: Bearer <editToken>.');
+  const reader = readers.isSessionToken(match[1]!) ? await readers.reader(request) : null;
   const editable = await store.comments.getEditable(request.params.id);
   if (!editable) throw commentNotFound();
-  if (!tokenMatches(match[1]!, editable.editTokenHash)) throw new ApiError('unauthorized', 'The edit token does not match this comment.');
+  if (reader ? editable.comment.author.userId !== reader.user.id : !tokenMatches(match[1]!, editable.editTokenHash)) {
+    throw new ApiError('unauthorized', reader ? 'This comment was written from another account.' : 'The edit token does not match this comment.');
+  }
   if (editable.comment.status === 'deleted') throw commentNotFound();
-  if (now().getTime() >= Date.parse(editableUntil(editable.comment, config))) {
-    throw new ApiError('forbidden', `Comments can be edited or deleted for ${config.editWindowMinutes} minutes after posting; that time has passed.`);
+  const minutes = reader ? config.signedInEditWindowMinutes : config.editWindowMinutes;
+  if ((!reader || minutes > 0) && now().getTime() >= Date.parse(createdPlus(editable.comment, minutes))) {
+    throw new ApiError('forbidden', `Comments can be edited or deleted for ${minutes} minutes after posting; that time has passed.`);
   }
   return editable.comment;
 }
@@ -214,13 +226,21 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
     { schema: { body: createCommentBody, headers: idempotencyHeaders, response: { 200: commentResponse, 201: createdResponse } } },
     async (request, reply) => {
       const input = request.body;
+      // A signed-in reader posts as their account, whatever the body says: a guest can never borrow a verified name.
+      const reader = await context.readers.reader(request);
+      if (!reader && config.signIn === 'required') throw new ApiError('unauthorized', 'Sign in to comment on this site.');
+      const guest = input.author;
+      if (!reader && !guest) throw new ApiError('invalid', 'Author is required: send author { name, email }, or sign in.', 'author');
       const submitted: NewComment = {
         threadId: input.thread,
         parentId: input.parentId ?? null,
         body: input.body,
-        author: { name: input.author.name, email: input.author.email, ...(input.author.url === undefined ? {} : { url: input.author.url }) },
+        author: reader
+          ? { name: reader.user.name, email: reader.user.email }
+          : { name: guest!.name, email: guest!.email, ...(guest!.url === undefined ? {} : { url: guest!.url }) },
       };
-      throwIfInvalid(...validateNewComment(submitted));
+      // A signed-in reader's address may be '' (their provider gave none verified): it is their account that answers for them.
+      throwIfInvalid(...validateNewComment(submitted, reader ? { requireEmail: false } : {}));
       const pageUrl = input.url?.trim() || undefined;
       if (pageUrl !== undefined && !isHttpUrl(pageUrl)) {
         throw new ApiError('invalid', 'Page address must be the full http:// or https:// address of the page.', 'pageUrl');
@@ -237,7 +257,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         ...(pageUrl === undefined ? {} : { pageUrl }),
         ...(title === undefined ? {} : { title }),
       };
-      const { status } = await moderate(request, judged, input, fingerprint, context);
+      const { status } = await moderate(request, judged, input, fingerprint, context, reader?.user.id);
       const editToken = nanoid(32);
       const result = await store.comments.create({
         id: nanoid(),
@@ -250,6 +270,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         authorEmail: author.email,
         ...(author.url === undefined ? {} : { authorUrl: author.url }),
         avatarSeed: avatarSeedFor(author.email, author.name),
+        ...(reader ? { user: { id: reader.user.id, verifiedBy: reader.verifiedBy } } : {}),
         editTokenHash: sha256Hex(editToken),
         createdAt: now().toISOString(),
         status,

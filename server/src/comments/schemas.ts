@@ -16,7 +16,8 @@ export interface CreateCommentBody {
   url?: string;
   parentId?: string | null;
   body: string;
-  author: { name: string; email: string; url?: string };
+  /** The guest's details; a signed-in reader's come from their session, and these are ignored. */
+  author?: { name: string; email: string; url?: string };
   /** The `formToken` of the listing the form came with (the "too fast" check). */
   formToken?: string;
   /** The form's hidden honeypot field: empty from people. */
@@ -28,7 +29,7 @@ export interface CreateCommentBody {
 export const createCommentBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['thread', 'body', 'author'],
+  required: ['thread', 'body'],
   properties: {
     thread: threadId,
     title: { type: 'string', maxLength: 500, pattern: noControl },
@@ -106,7 +107,14 @@ const comment = {
     author: {
       type: 'object',
       required: ['name', 'avatarSeed'],
-      properties: { name: { type: 'string' }, url: { type: 'string' }, avatarSeed: { type: 'string' }, isOwner: { type: 'boolean' } },
+      properties: {
+        name: { type: 'string' },
+        url: { type: 'string' },
+        avatarSeed: { type: 'string' },
+        isOwner: { type: 'boolean' },
+        verifiedBy: { type: 'string' },
+        userId: { type: 'string' },
+      },
     },
     body: { type: 'string' },
     createdAt: { type: 'string' },

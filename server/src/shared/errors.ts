@@ -87,6 +87,8 @@ const expectations: Record<string, string> = {
   'Idempotency-Key': 'must be 1 to 128 printable ASCII characters without spaces',
   formToken: 'must be the formToken of a listing',
   honeypot: 'must be text',
+  token: 'must be a signed token (a JWT) of at most 8192 characters',
+  comments: 'must be "delete" or "anonymise"',
 };
 
 /** Maps a request property path to the field name clients see: nested author fields use the form's names. */
