@@ -15,6 +15,8 @@ import { commentRoutes, commentWriteRoutes } from './comments/routes';
 import { authRoutes, authWriteRoutes, type AuthContext } from './auth/routes';
 import { configuredProviders } from './auth/providers';
 import { createReaderSessions } from './auth/sessions';
+import type { GithubEndpoints } from './auth/github';
+import { redirectRoutes } from './auth/redirect-routes';
 import type { RouteContext } from './shared/context';
 import { countsRoute } from './comments/counts';
 import { feedRoute } from './feeds/routes';
@@ -46,6 +48,8 @@ export interface AppOptions {
   spamCheck?: SpamCheckHook;
   /** Timing of the notification mail outbox (with `smtpUrl` set); tests shorten it. @default { retryBaseMs: 30000, pollMs: 30000 } */
   mail?: { retryBaseMs?: number; pollMs?: number };
+  /** Where sign-in with GitHub reaches GitHub; tests point it at a local stand-in. @default GitHub's own addresses */
+  githubEndpoints?: GithubEndpoints;
 }
 
 const homePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>Colloquy</title></head>
@@ -106,6 +110,7 @@ export function createApp({
   logger = false,
   spamCheck,
   mail,
+  githubEndpoints,
 }: AppOptions): FastifyInstance {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   const config: AppConfig = { ...defaultServerConfig, ...defined };
@@ -198,6 +203,8 @@ export function createApp({
       const auth: AuthContext = { ...context, providers, sessions };
       commentRoutes(api, context);
       authRoutes(api, auth);
+      // Its own plugin: its pages are never stored by a cache.
+      api.register(async (popup) => redirectRoutes(popup, auth, githubEndpoints));
       countsRoute(api, context);
       feedRoute(api, context);
       healthRoute(api, context);

@@ -61,7 +61,7 @@ function signInApi(kind: StoreKind) {
     const signedIn = async (app: FastifyInstance, claims: JWTPayload = {}) => {
       const response = await sso(app, await hostToken(claims, { now: clock.now }));
       expect(response.statusCode, response.body).toBe(200);
-      return response.json<{ session: string; user: { id: string; name: string; verifiedBy: string } }>();
+      return response.json<{ session: string; user: { id: string; name: string; verifiedBy: string; avatarSeed: string } }>();
     };
     const post = (app: FastifyInstance, payload: object, headers: Record<string, string> = {}) =>
       app.inject({ method: 'POST', url: '/api/comments', payload, headers });
