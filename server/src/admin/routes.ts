@@ -19,6 +19,7 @@ import { commentId, commentParams } from '../shared/schemas';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus } from '../store/types';
 import { approvalOptions, type RouteContext } from '../shared/context';
+import { adminUserRoutes } from './users';
 
 /** Sign-in attempts per minute per client address: enough for typos, too few for guessing. */
 export const SIGN_IN_ATTEMPTS_PER_MINUTE = 5;
@@ -133,7 +134,8 @@ function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (m
  * counts, bulk status changes, edits and replies as the owner. Every route but sign-in answers
  * 401 without a valid session; every write must come from the same origin.
  */
-export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, notifier, counters }: RouteContext) {
+export async function adminRoutes(app: FastifyInstance, context: RouteContext) {
+  const { store, config, now, formSecret, notifier, counters } = context;
   const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
   // Session cookies are signed with a key bound to the password too, so changing the password signs
   // every dashboard out, in every process; the session itself must also still be in the store.
@@ -292,4 +294,6 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
       return reply.code(201).send({ comment: result.comment });
     },
   );
+
+  adminUserRoutes(app, context);
 }
