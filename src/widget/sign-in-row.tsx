@@ -1,0 +1,153 @@
+import { Fragment, h } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { RestSignIn, SignInOffer, SignInProvider } from '../adapters/rest-sign-in';
+import type { SignedInReader, SignInHost } from '../adapters/types';
+import { signInAr, signInEn, type SignInMessages } from '../core/i18n/sign-in';
+import { Avatar } from './avatar';
+import { ProviderIcon } from './sign-in-icons';
+
+interface SignInRowProps {
+  client: RestSignIn;
+  host: SignInHost;
+  /** What this page last knew (another form on the page, a moved form): shown at once, then confirmed. */
+  known: { offer?: SignInOffer; reader?: SignedInReader | null };
+}
+
+const fill = (template: string, params: Record<string, string>) => template.replace(/\{(\w+)\}/g, (match, name: string) => params[name] ?? match);
+
+/** The widget's language's words for the row (English unless it is Arabic, the one other language today). */
+const messagesFor = (locale: string): SignInMessages => (locale.split('-')[0] === 'ar' ? signInAr : signInEn);
+
+/**
+ * "Fill in your details below or click an icon to log in:" with one button per way to sign in, and,
+ * once signed in, "You are commenting using your GitHub account. (Log Out / Change)". It lives in
+ * the sign-in pack, rendered into the comment form, and tells the form who is signed in.
+ */
+export function SignInRow({ client, host, known }: SignInRowProps) {
+  const t = messagesFor(host.locale);
+  const [offer, setOffer] = useState(known.offer);
+  const [reader, setReader] = useState(known.reader ?? null);
+  const [connecting, setConnecting] = useState<SignInProvider | null>(null);
+  const [problem, setProblem] = useState('');
+  const cancel = useRef<AbortController>(undefined);
+
+  const signedIn = (next: SignedInReader | null) => {
+    known.reader = next;
+    setReader(next);
+    host.onChange(next);
+  };
+
+  useEffect(() => {
+    if (known.reader) host.onChange(known.reader);
+    let live = true;
+    client.offer().then(
+      (next) => live && setOffer((known.offer = next)),
+      () => {},
+    );
+    (host.ssoToken ? client.withHostToken(host.ssoToken) : client.current()).then(
+      (next) => live && signedIn(next),
+      (error: Error) => {
+        if (!live) return;
+        signedIn(null);
+        setProblem(fill(t.failed, { reason: error.message }));
+      },
+    );
+    return () => {
+      live = false;
+      cancel.current?.abort();
+    };
+    // Once per row: a new host token makes a new row.
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  async function start(provider: SignInProvider) {
+    setProblem('');
+    setConnecting(provider);
+    cancel.current = new AbortController();
+    try {
+      signedIn(await client.withProvider(provider.id, cancel.current.signal));
+    } catch (error) {
+      // Closed or cancelled: back to the buttons, nothing lost.
+      if ((error as Error).name !== 'AbortError') setProblem(fill(t.failed, { reason: (error as Error).message }));
+      else if ((error as Error).message === 'closed') setProblem(t.popupClosed);
+    } finally {
+      setConnecting(null);
+    }
+  }
+
+  async function logOut(then?: string) {
+    setProblem('');
+    await client.logOut().catch(() => {});
+    signedIn(null);
+    if (then) location.assign(then);
+  }
+
+  if (reader) {
+    return (
+      <div class="sign-in signed-in" dir={host.dir}>
+        <Avatar seed={reader.avatarSeed} />
+        <p>
+          <b class="author-name">{reader.name}</b>
+          <br />
+          {fill(t.commentingAs, { provider: reader.verifiedBy })} ({' '}
+          <button type="button" class="link" onClick={() => logOut(offer?.sso?.logoutUrl)}>
+            {t.logOut}
+          </button>{' '}
+          /{' '}
+          <button type="button" class="link" onClick={() => logOut()}>
+            {t.change}
+          </button>{' '}
+          )
+        </p>
+      </div>
+    );
+  }
+  const buttons = offer?.providers.filter((provider) => provider.kind === 'oidc' || provider.kind === 'github') ?? [];
+  const loginUrl = offer?.sso?.loginUrl;
+  if (!buttons.length && !loginUrl)
+    return problem ? (
+      <p class="error" role="alert">
+        {problem}
+      </p>
+    ) : null;
+  return (
+    <div class="sign-in" dir={host.dir}>
+      <p>{offer?.signIn === 'required' ? t.signInRequired : t.fillIn}</p>
+      <ul class="providers">
+        {buttons.map((provider) => (
+          <li key={provider.id}>
+            <button
+              type="button"
+              class="provider"
+              disabled={connecting !== null}
+              title={fill(t.logInWith, { provider: provider.name })}
+              onClick={() => start(provider)}
+            >
+              <ProviderIcon provider={provider} />
+              <span class="visually-hidden">{fill(t.logInWith, { provider: provider.name })}</span>
+            </button>
+          </li>
+        ))}
+        {loginUrl && (
+          <li>
+            <a href={loginUrl}>{t.logIn}</a>
+          </li>
+        )}
+      </ul>
+      <p role="status">
+        {connecting && (
+          <>
+            {fill(t.connecting, { provider: connecting.name })}{' '}
+            <button type="button" class="link" onClick={() => cancel.current?.abort()}>
+              {t.cancelConnecting}
+            </button>
+          </>
+        )}
+      </p>
+      {problem && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
