@@ -6,7 +6,7 @@ import { createWebStorage, writeJson } from './web-storage';
 export interface SignInProvider {
   id: string;
   name: string;
-  kind: 'oidc' | 'github' | 'sso' | 'email';
+  kind: 'oidc' | 'github' | 'sso';
 }
 
 export interface SignInOffer {

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../config/config';
 
-/** How a way of signing in works: OpenID Connect, GitHub's OAuth, the host site's tokens, or a link by mail. */
-export type ProviderKind = 'oidc' | 'github' | 'sso' | 'email';
+/** How a way of signing in works: OpenID Connect, GitHub's OAuth, or the host site's tokens. */
+export type ProviderKind = 'oidc' | 'github' | 'sso';
 
 /** A way to sign in that the site owner configured, as the widget lists it. */
 export interface Provider {
@@ -19,6 +19,5 @@ export function configuredProviders(config: AppConfig): Provider[] {
     ...config.oidc.map(({ id, name }) => ({ id, name, kind: 'oidc' as const })),
     ...(config.githubClientId ? [{ id: 'github', name: 'GitHub', kind: 'github' as const }] : []),
     ...(config.ssoSecret || config.ssoPublicKey || config.ssoJwksUrl ? [{ id: 'sso', name: config.ssoName, kind: 'sso' as const }] : []),
-    ...(config.emailSignIn ? [{ id: 'email', name: 'Email', kind: 'email' as const }] : []),
   ];
 }

@@ -43,7 +43,6 @@ describe('resolveServerConfig', () => {
       ssoName: 'site',
       ssoLoginUrl: '',
       ssoLogoutUrl: '',
-      emailSignIn: false,
       signedInEditWindowMinutes: 0,
     });
     expect(resolveServerConfig()).toEqual(defaultServerConfig);
