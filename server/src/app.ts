@@ -17,6 +17,7 @@ import { configuredProviders } from './auth/providers';
 import { createReaderSessions } from './auth/sessions';
 import type { GithubEndpoints } from './auth/github';
 import { redirectRoutes } from './auth/redirect-routes';
+import { emailSignInRoutes } from './auth/email';
 import type { RouteContext } from './shared/context';
 import { countsRoute } from './comments/counts';
 import { feedRoute } from './feeds/routes';
@@ -233,6 +234,7 @@ export function createApp({
         }
         commentWriteRoutes(writes, context);
         authWriteRoutes(writes, auth);
+        emailSignInRoutes(writes, auth);
       });
     },
     { prefix: '/api' },

@@ -47,6 +47,8 @@ export interface SignInOptions {
   ssoLoginUrl: string;
   /** Where the widget's "Log Out" sends readers on the host site. @default '' */
   ssoLogoutUrl: string;
+  /** Verified email: readers sign in through a one-time link mailed to them. Needs `smtpUrl`. @default false */
+  emailSignIn: boolean;
   /** Minutes a signed-in reader may edit or delete their comments after posting; 0 for no limit. @default 0 */
   signedInEditWindowMinutes: number;
 }
@@ -67,6 +69,7 @@ export const defaultSignInOptions: Readonly<SignInOptions> = Object.freeze({
   ssoName: 'site',
   ssoLoginUrl: '',
   ssoLogoutUrl: '',
+  emailSignIn: false,
   signedInEditWindowMinutes: 0,
 });
 
@@ -179,6 +182,12 @@ export const signInOptions: OptionTable<SignInOptions> = {
     help: 'where the widget\'s "Log Out" sends readers on the host site',
     parse: httpUrl,
   },
+  emailSignIn: {
+    env: 'COLLOQUY_EMAIL_SIGNIN',
+    flag: '--email-signin',
+    help: 'on: readers may sign in through a one-time link mailed to them (needs COLLOQUY_SMTP_URL)',
+    parse: (raw, name) => (/^(?:on|true|yes|1)$/i.test(raw) ? true : /^(?:off|false|no|0)$/i.test(raw) ? false : fail(name, `must be on or off, got "${raw}"`)),
+  },
   signedInEditWindowMinutes: {
     env: 'COLLOQUY_SIGNED_IN_EDIT_WINDOW_MINUTES',
     flag: '--signed-in-edit-window-minutes',
@@ -188,7 +197,7 @@ export const signInOptions: OptionTable<SignInOptions> = {
 };
 
 /** Settings that only make sense together; checked once every option is read. */
-export function checkSignInOptions(config: SignInOptions & { publicUrl: string }): void {
+export function checkSignInOptions(config: SignInOptions & { publicUrl: string; smtpUrl: string }): void {
   const pairs = [
     ['COLLOQUY_OIDC_ISSUER', config.oidcIssuer, 'COLLOQUY_OIDC_CLIENT_ID', config.oidcClientId],
     ['COLLOQUY_OIDC_CLIENT_ID', config.oidcClientId, 'COLLOQUY_OIDC_ISSUER', config.oidcIssuer],
@@ -203,6 +212,7 @@ export function checkSignInOptions(config: SignInOptions & { publicUrl: string }
   const keys = [config.ssoSecret, config.ssoPublicKey, config.ssoJwksUrl].filter(Boolean).length;
   if (keys > 1) fail('COLLOQUY_SSO_SECRET', 'goes alone: set one of COLLOQUY_SSO_SECRET, COLLOQUY_SSO_PUBLIC_KEY and COLLOQUY_SSO_JWKS_URL');
   if (keys === 1 && !config.ssoAudience && !config.publicUrl) fail('COLLOQUY_SSO_AUDIENCE', 'is needed for host-site sign-in without COLLOQUY_PUBLIC_URL');
+  if (config.emailSignIn && !config.smtpUrl) fail('COLLOQUY_EMAIL_SIGNIN', 'needs COLLOQUY_SMTP_URL: the sign-in links are mailed');
   const ids = config.oidc.map((provider) => provider.id);
   if (config.oidcIssuer) ids.push('oidc');
   const repeated = ids.find((id, index) => ids.indexOf(id) !== index);

@@ -8,6 +8,7 @@ import { flowCookie, FLOW_COOKIE, FLOW_TTL_MS, openFlow, sealFlow, type SignInFl
 import { createGithubProvider, type GithubEndpoints } from './github';
 import { createOidcProvider } from './oidc';
 import { popupPage } from './popup-page';
+import { signInOrigins } from './providers';
 import { signIn, type AuthContext } from './routes';
 
 interface StartQuery {
@@ -56,8 +57,7 @@ class FlowError extends Error {
 export function redirectRoutes(app: FastifyInstance, context: AuthContext, githubEndpoints?: GithubEndpoints) {
   const { config, providers, formSecret, now, counters } = context;
   const base = config.publicUrl.replace(/\/+$/, '');
-  const own = base ? new URL(base).origin : '';
-  const allowed = new Set([...config.origins, ...(own ? [own] : [])]);
+  const allowed = signInOrigins(config);
   const secure = base.startsWith('https:');
   const redirectUri = (id: string) => `${base}/api/auth/callback/${id}`;
 
@@ -86,7 +86,7 @@ export function redirectRoutes(app: FastifyInstance, context: AuthContext, githu
     const known = error instanceof FlowError;
     if (!known) request.log.warn({ err: error }, 'sign-in with a provider failed');
     const message = known ? error.message : 'Signing in did not work: the provider’s answer could not be checked. Please try again.';
-    return popupPage(reply, known ? error.status : 502, message, origin, { type: 'colloquy:sign-in', error: message });
+    return popupPage(reply, known ? error.status : 502, message, { origin, message: { type: 'colloquy:sign-in', error: message } });
   };
 
   app.get<{ Params: { provider: string }; Querystring: StartQuery }>(
@@ -185,11 +185,7 @@ export function redirectRoutes(app: FastifyInstance, context: AuthContext, githu
           reply,
           200,
           `You are signed in with ${nameOf(provider)}. This window closes by itself; if it does not, close it and reload the page.`,
-          target,
-          {
-            type: 'colloquy:sign-in',
-            ...signedIn,
-          },
+          { origin: target, message: { type: 'colloquy:sign-in', ...signedIn } },
         );
       } catch (error) {
         return fail(reply, error, target, request);

@@ -4,7 +4,7 @@ import type { Engine } from './engine';
 import type { Store } from './interfaces';
 import { createModerationStore } from './moderation';
 import { createOutboxStore, createSubscriptionStore } from './notifications';
-import { createReaderSessionStore, createUserStore } from './users';
+import { createEmailSignInStore, createReaderSessionStore, createUserStore } from './users';
 
 /** The store the app is handed: each concern's rules over one engine. */
 export function composeStore(engine: Engine): Store {
@@ -18,6 +18,7 @@ export function composeStore(engine: Engine): Store {
     rateLimits: createRateLimitStore(engine),
     users: createUserStore(engine),
     readerSessions: createReaderSessionStore(engine),
+    emailSignIns: createEmailSignInStore(engine),
     engine: engine.kind,
     migrate: () => engine.migrate(),
     ping: () => engine.ping(),

@@ -67,6 +67,7 @@ export interface Tables {
     updated_at: string;
   };
   reader_sessions: { token_hash: string; user_id: string; created_at: string; expires_at: string };
+  email_sign_ins: { token_hash: string; email: string; name: string; return_to: string; created_at: string; expires_at: string };
 }
 
 export type Db = Kysely<Tables>;

@@ -8,7 +8,7 @@ import type { Comment } from 'colloquy/core';
 import type { AdminSession, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
 import type { ModerationStatus, NotificationSubject, OutboxItem, RateLimitHit, RecentApprovedOptions, RecentComment } from './types';
 import type { SettableStatus, StatusChange, Subscription, ThreadSummary } from './types';
-import type { DeletedUserComments, Identity, ReaderSession, User, UserExport, UserListOptions } from './types';
+import type { DeletedUserComments, EmailSignIn, Identity, ReaderSession, User, UserExport, UserListOptions } from './types';
 
 /** Comments and their threads, as readers and authors reach them. Reads return core `Comment`s: never an email. */
 export interface CommentStore {
@@ -157,6 +157,17 @@ export interface ReaderSessionStore {
   deleteForUser(userId: string): Promise<number>;
 }
 
+/** Sign-in links mailed to readers ("verified email"). */
+export interface EmailSignInStore {
+  /**
+   * Stores a link and queues its mail (nodemailer's message fields, as JSON) in the outbox, in one
+   * transaction: a stored link always has its mail. Expired links are removed meanwhile.
+   */
+  create(link: EmailSignIn, mail: string): Promise<void>;
+  /** Uses a link once: its email, name and page if it exists and has not expired at `now` (and it is gone from then on); null otherwise. */
+  consume(tokenHash: string, now: string): Promise<Pick<EmailSignIn, 'email' | 'name' | 'returnTo'> | null>;
+}
+
 /** Fixed-window counters shared by every process on the database (sign-in attempts; writes on PostgreSQL). */
 export interface RateLimitStore {
   /**
@@ -179,6 +190,7 @@ export interface Store {
   readonly rateLimits: RateLimitStore;
   readonly users: UserStore;
   readonly readerSessions: ReaderSessionStore;
+  readonly emailSignIns: EmailSignInStore;
   /**
    * Which engine this is. The app keeps the write rate limit in memory on SQLite (one machine) and
    * in the database on PostgreSQL (several processes share it).

@@ -112,6 +112,7 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     // Version 9: readers who sign in. A user is (provider, subject); `email` is '' when the provider
     // gave none verified. Reader sessions keep only a SHA-256 of their token, like the dashboard's.
     // A comment by a signed-in reader names its user and the way they signed in (the verified mark).
+    // Sign-in links mailed to readers: a SHA-256 of the link's token, used once (the row goes).
     `
     CREATE TABLE users (
       id TEXT PRIMARY KEY,
@@ -135,6 +136,15 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     ALTER TABLE comments ADD COLUMN user_id TEXT REFERENCES users (id);
     ALTER TABLE comments ADD COLUMN verified_by TEXT;
     CREATE INDEX comments_user ON comments (user_id, status) WHERE user_id IS NOT NULL;
+    CREATE TABLE email_sign_ins (
+      token_hash TEXT PRIMARY KEY,
+      email TEXT NOT NULL,
+      name TEXT NOT NULL,
+      return_to TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX email_sign_ins_expiry ON email_sign_ins (expires_at);
     `,
   ],
   postgres: [
@@ -243,6 +253,15 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX reader_sessions_user ON reader_sessions (user_id);
     ALTER TABLE comments ADD COLUMN user_id text COLLATE "C" REFERENCES users (id), ADD COLUMN verified_by text;
     CREATE INDEX comments_user ON comments (user_id, status) WHERE user_id IS NOT NULL;
+    CREATE TABLE email_sign_ins (
+      token_hash text COLLATE "C" PRIMARY KEY,
+      email text NOT NULL,
+      name text NOT NULL,
+      return_to text NOT NULL,
+      created_at timestamptz(3) NOT NULL,
+      expires_at timestamptz(3) NOT NULL
+    );
+    CREATE INDEX email_sign_ins_expiry ON email_sign_ins (expires_at);
     `,
   ],
 };

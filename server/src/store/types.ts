@@ -245,3 +245,15 @@ export interface UserExport {
 
 /** What happens to a deleted account's comments: removed (placeholders where replies hang on them), or kept as "Deleted user". */
 export type DeletedUserComments = 'delete' | 'anonymise';
+
+/** A sign-in link mailed to a reader: the store keeps a SHA-256 of its token, and whom and where it signs in. */
+export interface EmailSignIn {
+  tokenHash: string;
+  email: string;
+  /** The name the reader gave, which their account takes. */
+  name: string;
+  /** The page to go back to, signed in. */
+  returnTo: string;
+  createdAt: string;
+  expiresAt: string;
+}

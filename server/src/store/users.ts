@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { deleteIn, status } from './comments';
 import { toIsoMillis } from './cursor';
 import type { Db, Engine, Tables } from './engine';
-import type { ReaderSessionStore, UserStore } from './interfaces';
+import type { EmailSignInStore, ReaderSessionStore, UserStore } from './interfaces';
 import { checkLimit, COMMENT_COLUMNS, searchPattern, toComment } from './rows';
 import type { ReaderSession, User } from './types';
 
@@ -164,7 +164,10 @@ export function createUserStore(engine: Engine): UserStore {
           }))
           .where('user_id', '=', id)
           .execute();
-        if (user.email !== '') await tx.deleteFrom('subscriptions').where('email', '=', user.email.toLowerCase()).execute();
+        if (user.email !== '') {
+          await tx.deleteFrom('subscriptions').where('email', '=', user.email.toLowerCase()).execute();
+          await tx.deleteFrom('email_sign_ins').where('email', '=', user.email).execute();
+        }
         await tx.deleteFrom('reader_sessions').where('user_id', '=', id).execute();
         await tx.deleteFrom('users').where('id', '=', id).execute();
         return true;
@@ -230,6 +233,39 @@ export function createReaderSessionStore(engine: Engine): ReaderSessionStore {
     async deleteForUser(userId) {
       const result = await db.deleteFrom('reader_sessions').where('user_id', '=', userId).executeTakeFirst();
       return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export function createEmailSignInStore(engine: Engine): EmailSignInStore {
+  return {
+    create: (link, mail) =>
+      engine.transaction(async (tx) => {
+        const createdAt = toIsoMillis(link.createdAt, 'createdAt');
+        await tx.deleteFrom('email_sign_ins').where('expires_at', '<=', createdAt).execute();
+        await tx
+          .insertInto('email_sign_ins')
+          .values({
+            token_hash: link.tokenHash,
+            email: link.email,
+            name: link.name,
+            return_to: link.returnTo,
+            created_at: createdAt,
+            expires_at: toIsoMillis(link.expiresAt, 'expiresAt'),
+          })
+          .execute();
+        await tx.insertInto('mail_outbox').values({ kind: 'mail', message: mail, next_attempt_at: createdAt }).execute();
+      }),
+
+    async consume(tokenHash, now) {
+      // One statement: of two clicks racing, one gets the row and the other nothing.
+      const row = await engine.db
+        .deleteFrom('email_sign_ins')
+        .where('token_hash', '=', tokenHash)
+        .where('expires_at', '>', toIsoMillis(now, 'now'))
+        .returning(['email', 'name', 'return_to'])
+        .executeTakeFirst();
+      return row ? { email: row.email, name: row.name, returnTo: row.return_to } : null;
     },
   };
 }

@@ -43,6 +43,7 @@ describe('resolveServerConfig', () => {
       ssoName: 'site',
       ssoLoginUrl: '',
       ssoLogoutUrl: '',
+      emailSignIn: false,
       signedInEditWindowMinutes: 0,
     });
     expect(resolveServerConfig()).toEqual(defaultServerConfig);

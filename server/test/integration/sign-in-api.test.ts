@@ -76,11 +76,12 @@ function signInApi(kind: StoreKind) {
     });
 
     it('lists the configured ways, with the host site’s own login and logout pages', async () => {
-      const app = start({ githubClientId: 'id', githubClientSecret: 's', signIn: 'required', ssoLoginUrl: 'https://blog.example/login' });
+      const app = start({ githubClientId: 'id', githubClientSecret: 's', emailSignIn: true, signIn: 'required', ssoLoginUrl: 'https://blog.example/login' });
       expect((await app.inject({ url: '/api/auth/providers' })).json()).toEqual({
         providers: [
           { id: 'github', name: 'GitHub', kind: 'github' },
           { id: 'sso', name: 'Example Blog', kind: 'sso' },
+          { id: 'email', name: 'Email', kind: 'email' },
         ],
         signIn: 'required',
         sso: { loginUrl: 'https://blog.example/login' },

@@ -21,6 +21,9 @@ describe('the sign-in options', () => {
         COLLOQUY_SSO_NAME: 'Example Blog',
         COLLOQUY_SSO_LOGIN_URL: 'https://blog.example/login',
         COLLOQUY_SSO_LOGOUT_URL: 'https://blog.example/logout',
+        COLLOQUY_EMAIL_SIGNIN: 'on',
+        COLLOQUY_SMTP_URL: 'smtp://mail.example:587',
+        COLLOQUY_MAIL_FROM: 'a@blog.example',
         COLLOQUY_SIGNED_IN_EDIT_WINDOW_MINUTES: '60',
       },
       ['--oidc-name', 'Google Accounts'],
@@ -40,6 +43,7 @@ describe('the sign-in options', () => {
       ssoName: 'Example Blog',
       ssoLoginUrl: 'https://blog.example/login',
       ssoLogoutUrl: 'https://blog.example/logout',
+      emailSignIn: true,
       signedInEditWindowMinutes: 60,
     });
   });
@@ -65,6 +69,7 @@ describe('the sign-in options', () => {
     expect(() => resolveServerConfig({ COLLOQUY_SSO_SECRET: 'x'.repeat(32) })).toThrow(/COLLOQUY_SSO_AUDIENCE/);
     expect(() => resolveServerConfig({ COLLOQUY_SSO_SECRET: 'short' })).toThrow(/COLLOQUY_SSO_SECRET.*32/);
     expect(() => resolveServerConfig({ ...publicUrl, COLLOQUY_SSO_SECRET: 'x'.repeat(32), COLLOQUY_SSO_JWKS_URL: 'https://a.example/jwks' })).toThrow(/one of/);
+    expect(() => resolveServerConfig({ COLLOQUY_EMAIL_SIGNIN: 'on' })).toThrow(/COLLOQUY_EMAIL_SIGNIN needs COLLOQUY_SMTP_URL|COLLOQUY_SMTP_URL/);
     expect(() => resolveServerConfig({ COLLOQUY_SIGNIN: 'sometimes' })).toThrow(/COLLOQUY_SIGNIN.*optional or required/);
     expect(() =>
       resolveServerConfig(publicUrl, [], { oidc: [{ id: 'github', name: 'G', issuer: 'https://a.example', clientId: 'a', clientSecret: 'b' }] }),
@@ -75,6 +80,7 @@ describe('the sign-in options', () => {
 
   it('are listed by colloquy --help', () => {
     const help = describeServerOptions();
-    for (const name of ['COLLOQUY_SIGNIN', 'COLLOQUY_OIDC_ISSUER', 'COLLOQUY_GITHUB_CLIENT_ID', 'COLLOQUY_SSO_SECRET']) expect(help).toContain(name);
+    for (const name of ['COLLOQUY_SIGNIN', 'COLLOQUY_OIDC_ISSUER', 'COLLOQUY_GITHUB_CLIENT_ID', 'COLLOQUY_SSO_SECRET', 'COLLOQUY_EMAIL_SIGNIN'])
+      expect(help).toContain(name);
   });
 });
