@@ -6,7 +6,7 @@ import { createWebStorage, writeJson } from './web-storage';
 export interface SignInProvider {
   id: string;
   name: string;
-  kind: 'oidc' | 'github' | 'sso';
+  kind: 'oidc' | 'github' | 'sso' | 'email';
 }
 
 export interface SignInOffer {
@@ -118,6 +118,11 @@ export function createRestSignIn(api: string) {
         });
         addEventListener('message', onMessage);
       });
+    },
+
+    /** Asks for a sign-in link by mail; the link brings the reader back to this page, signed in. */
+    async byEmail(email: string, name: string): Promise<void> {
+      await call('auth/email', { method: 'POST', body: JSON.stringify({ email, name, returnTo: location.href }) });
     },
 
     /** Log Out: the session ends on the server, and is forgotten here whatever the server says. */

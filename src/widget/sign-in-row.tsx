@@ -4,6 +4,7 @@ import type { RestSignIn, SignInOffer, SignInProvider } from '../adapters/rest-s
 import type { SignedInReader, SignInHost } from '../adapters/types';
 import { signInAr, signInEn, type SignInMessages } from '../core/i18n/sign-in';
 import { Avatar } from './avatar';
+import { FormField } from './form-field';
 import { ProviderIcon } from './sign-in-icons';
 
 interface SignInRowProps {
@@ -29,6 +30,10 @@ export function SignInRow({ client, host, known }: SignInRowProps) {
   const [reader, setReader] = useState(known.reader ?? null);
   const [connecting, setConnecting] = useState<SignInProvider | null>(null);
   const [problem, setProblem] = useState('');
+  // Sign-in by email: its little form is open, what it holds, and the address a link went to.
+  const [byEmail, setByEmail] = useState(false);
+  const [emailFields, setEmailFields] = useState({ name: '', email: '' });
+  const [sentTo, setSentTo] = useState('');
   const cancel = useRef<AbortController>(undefined);
 
   const signedIn = (next: SignedInReader | null) => {
@@ -74,6 +79,16 @@ export function SignInRow({ client, host, known }: SignInRowProps) {
     }
   }
 
+  async function sendLink() {
+    setProblem('');
+    try {
+      await client.byEmail(emailFields.email, emailFields.name);
+      setSentTo(emailFields.email);
+    } catch (error) {
+      setProblem(fill(t.failed, { reason: (error as Error).message }));
+    }
+  }
+
   async function logOut(then?: string) {
     setProblem('');
     await client.logOut().catch(() => {});
@@ -101,7 +116,7 @@ export function SignInRow({ client, host, known }: SignInRowProps) {
       </div>
     );
   }
-  const buttons = offer?.providers.filter((provider) => provider.kind === 'oidc' || provider.kind === 'github') ?? [];
+  const buttons = offer?.providers.filter((provider) => provider.kind !== 'sso') ?? [];
   const loginUrl = offer?.sso?.loginUrl;
   if (!buttons.length && !loginUrl)
     return problem ? (
@@ -115,16 +130,23 @@ export function SignInRow({ client, host, known }: SignInRowProps) {
       <ul class="providers">
         {buttons.map((provider) => (
           <li key={provider.id}>
-            <button
-              type="button"
-              class="provider"
-              disabled={connecting !== null}
-              title={fill(t.logInWith, { provider: provider.name })}
-              onClick={() => start(provider)}
-            >
-              <ProviderIcon provider={provider} />
-              <span class="visually-hidden">{fill(t.logInWith, { provider: provider.name })}</span>
-            </button>
+            {provider.kind === 'email' ? (
+              <button type="button" class="provider" aria-expanded={byEmail} title={t.logInWithEmail} onClick={() => setByEmail(!byEmail)}>
+                <ProviderIcon provider={provider} />
+                <span class="visually-hidden">{t.logInWithEmail}</span>
+              </button>
+            ) : (
+              <button
+                type="button"
+                class="provider"
+                disabled={connecting !== null}
+                title={fill(t.logInWith, { provider: provider.name })}
+                onClick={() => start(provider)}
+              >
+                <ProviderIcon provider={provider} />
+                <span class="visually-hidden">{fill(t.logInWith, { provider: provider.name })}</span>
+              </button>
+            )}
           </li>
         ))}
         {loginUrl && (
@@ -133,7 +155,41 @@ export function SignInRow({ client, host, known }: SignInRowProps) {
           </li>
         )}
       </ul>
+      {byEmail && !sentTo && (
+        // Not a <form>: the row sits inside the comment form, and Enter here must send the link, not the comment.
+        <div
+          class="by-email"
+          onKeyDown={(event) => {
+            if (event.key === 'Enter') {
+              event.preventDefault();
+              void sendLink();
+            }
+          }}
+        >
+          <FormField
+            id="sign-in-name"
+            label={t.yourName}
+            value={emailFields.name}
+            autoComplete="name"
+            onInput={(name) => setEmailFields({ ...emailFields, name })}
+          />
+          <FormField
+            id="sign-in-email"
+            label={t.yourEmail}
+            type="email"
+            value={emailFields.email}
+            autoComplete="email"
+            onInput={(email) => setEmailFields({ ...emailFields, email })}
+          />
+          <p>
+            <button type="button" onClick={sendLink}>
+              {t.sendLink}
+            </button>
+          </p>
+        </div>
+      )}
       <p role="status">
+        {sentTo && fill(t.linkSent, { email: sentTo })}
         {connecting && (
           <>
             {fill(t.connecting, { provider: connecting.name })}{' '}

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import type { AxeResults } from 'axe-core';
 import { SignJWT } from 'jose';
+import { SMTPServer } from 'smtp-server';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startOidcProvider } from '../../server/test/identity-providers';
@@ -20,12 +21,34 @@ const port = await freePort();
 const origin = `http://127.0.0.1:${port}`;
 const SSO_SECRET = 'the-host-site-secret-of-32-chars!';
 const oidc = await startOidcProvider({ clientId: 'colloquy', clientSecret: 'colloquy-secret', redirectUri: `${origin}/api/auth/callback/oidc` });
-afterAll(() => oidc.close());
+
+/** A real SMTP server on 127.0.0.1, keeping each mail's raw text by recipient. */
+const mails = new Map<string, string>();
+const smtp = new SMTPServer({
+  disabledCommands: ['AUTH', 'STARTTLS'],
+  logger: false,
+  onData(stream, session, callback) {
+    let raw = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => (raw += chunk));
+    stream.on('end', () => {
+      mails.set(session.envelope.rcptTo[0]!.address, raw);
+      callback();
+    });
+  },
+});
+await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+const smtpPort = (smtp.server.address() as { port: number }).port;
+afterAll(async () => {
+  await oidc.close();
+  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+});
 
 const session = useDemo({}, [
   ...['--port', String(port), '--public-url', origin],
   ...['--oidc-issuer', oidc.url, '--oidc-client-id', 'colloquy', '--oidc-client-secret', 'colloquy-secret', '--oidc-name', 'Local ID'],
   ...['--sso-secret', SSO_SECRET, '--sso-name', 'Demo Blog'],
+  ...['--email-signin', 'on', '--smtp-url', `smtp://127.0.0.1:${smtpPort}`, '--mail-from', 'Comments <comments@demo.example>'],
 ]);
 
 const logInButton = (page: Page) => page.getByRole('button', { name: 'Log in with Local ID', exact: true });
@@ -156,5 +179,34 @@ describe('signing in to comment', () => {
     await host(await token('another-secret-of-32-characters!!'));
     await page.getByRole('alert').filter({ hasText: 'The sign-in token is not signed by this site.' }).waitFor();
     expect(await field(page, 'Name').isVisible()).toBe(true);
+  });
+
+  it('signs in through a link mailed to the reader, back on the page they came from', async () => {
+    const { page, openDemo } = session();
+    await openDemo();
+    await page.getByRole('button', { name: 'Log in with your email address', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Your name', exact: true }).fill('Erin Mail');
+    await page.getByRole('textbox', { name: 'Your email address', exact: true }).fill('erin@mail.example');
+    // Enter in the row sends the link; it must not post the comment form the row sits in.
+    await page.keyboard.press('Enter');
+    await page.getByText('Check your inbox: a sign-in link is on its way to erin@mail.example.', { exact: false }).waitFor();
+    await expect.poll(() => mails.has('erin@mail.example')).toBe(true);
+    const raw = mails
+      .get('erin@mail.example')!
+      .replace(/=\r\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    const link = /http:\/\/127\.0\.0\.1:\d+\/api\/auth\/email\/confirm\?token=[\w-]{43}/.exec(raw)![0];
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await waitForThread(page);
+    await page.getByText('You are commenting using your Email account.').waitFor();
+    expect(await page.getByText('Erin Mail', { exact: true }).isVisible()).toBe(true);
+    expect((await session().listComments()).comments).toHaveLength(2);
+    // Log Out by keyboard alone.
+    await page.getByRole('textbox', { name: 'Comment', exact: true }).focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
+    await field(page, 'Name').waitFor();
   });
 });

@@ -15,6 +15,11 @@ export const signInEn = {
   signInRequired: 'Log in to comment:',
   failed: 'Signing in did not work. {reason}',
   popupClosed: 'The sign-in window was closed before you were signed in.',
+  logInWithEmail: 'Log in with your email address',
+  yourName: 'Your name',
+  yourEmail: 'Your email address',
+  sendLink: 'Email me a sign-in link',
+  linkSent: 'Check your inbox: a sign-in link is on its way to {email}. It works once, for 15 minutes.',
 };
 
 export type SignInMessages = typeof signInEn;
@@ -32,4 +37,9 @@ export const signInAr: SignInMessages = {
   signInRequired: 'سجّل الدخول للتعليق:',
   failed: 'تعذّر تسجيل الدخول. {reason}',
   popupClosed: 'أُغلقت نافذة تسجيل الدخول قبل إتمامه.',
+  logInWithEmail: 'تسجيل الدخول ببريدك الإلكتروني',
+  yourName: 'اسمك',
+  yourEmail: 'بريدك الإلكتروني',
+  sendLink: 'أرسل لي رابط تسجيل الدخول',
+  linkSent: 'تفقّد بريدك: رابط تسجيل الدخول في طريقه إلى {email}. يعمل مرة واحدة خلال 15 دقيقة.',
 };
