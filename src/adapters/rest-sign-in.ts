@@ -61,7 +61,7 @@ export function createRestSignIn(api: string) {
       const fromRedirect = /[#&]colloquy-session=(cqs\.[\w-]{43})/.exec(location.hash)?.[1];
       if (fromRedirect) {
         history.replaceState(history.state, '', location.href.replace(/#.*$/, ''));
-        writeJson(store, key, { token: fromRedirect, reader: { id: '', name: '', verifiedBy: '', avatarSeed: '' } });
+        writeJson(store, key, { token: fromRedirect, reader: { id: '', name: '', provider: '', verifiedBy: '', avatarSeed: '' } });
       }
       const stored = readSession(store, api);
       if (!stored) return null;

@@ -1,6 +1,7 @@
 import { ColloquyError, type CommentField, type ErrorCode } from '../core/errors';
 import type { Comment, CommentPage } from '../core/types';
 import type { SignInHost, StorageAdapter } from './types';
+import { loadScript } from './load-script';
 import { readSession } from './reader-session';
 import { createWebStorage, readJson, writeJson } from './web-storage';
 
@@ -228,12 +229,7 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
     signIn(element, host) {
       let stop: (() => void) | undefined;
       let gone = false;
-      (pack ??= new Promise((resolve) => {
-        const tag = document.createElement('script');
-        tag.src = `${base.slice(0, -4)}colloquy-sign-in.js`;
-        tag.onload = tag.onerror = resolve;
-        document.head.append(tag);
-      })).then(() => {
+      (pack ??= loadScript(`${base.slice(0, -4)}colloquy-sign-in.js`)).then(() => {
         if (!gone) stop = window.ColloquySignIn?.(element, { ...host, api: base });
       });
       return () => {

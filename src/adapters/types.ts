@@ -18,6 +18,8 @@ export interface CreatedComment {
 export interface SignedInReader {
   id: string;
   name: string;
+  /** The provider id: `sso` for the host site's own accounts. */
+  provider: string;
   /** How they signed in, as readers see it: "GitHub". */
   verifiedBy: string;
   avatarSeed: string;

@@ -49,7 +49,11 @@ export function SignInRow({ client, host, known }: SignInRowProps) {
       (next) => live && setOffer((known.offer = next)),
       () => {},
     );
-    (host.ssoToken ? client.withHostToken(host.ssoToken) : client.current()).then(
+    // The host site is the authority on its own accounts: a page that gives no token has nobody signed in with one.
+    const reader = host.ssoToken
+      ? client.withHostToken(host.ssoToken)
+      : client.current().then(async (current) => (current?.provider === 'sso' ? (await client.logOut(), null) : current));
+    reader.then(
       (next) => live && signedIn(next),
       (error: Error) => {
         if (!live) return;

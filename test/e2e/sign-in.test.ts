@@ -174,6 +174,10 @@ describe('signing in to comment', () => {
     await host(await token(SSO_SECRET));
     await page.getByText('You are commenting using your Demo Blog account.').waitFor();
     expect(await page.getByText('Dana Host', { exact: true }).isVisible()).toBe(true);
+    // The host's user signed out there: a page without a token has nobody signed in with one.
+    await host('');
+    await field(page, 'Name').waitFor();
+    expect(await page.getByText('You are commenting using your Demo Blog account.').count()).toBe(0);
 
     session().allowErrors();
     await host(await token('another-secret-of-32-characters!!'));

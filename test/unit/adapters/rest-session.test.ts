@@ -7,7 +7,7 @@ import { server } from '../msw';
 
 const API = 'https://api.example/api';
 const SESSION = 'cqs.' + 'a'.repeat(43);
-const reader = { id: 'u-ann', name: 'Ann', verifiedBy: 'GitHub', avatarSeed: 'seed' };
+const reader = { id: 'u-ann', name: 'Ann', provider: 'github', verifiedBy: 'GitHub', avatarSeed: 'seed' };
 const mine: Comment = {
   id: 'c1',
   threadId: 'post',
