@@ -246,6 +246,13 @@ export function createApp({
   app.get('/admin', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', adminPage.csp).send(adminPage.html),
   );
+  // The widget loads the sign-in pack when a form first shows; with no way to sign in configured, the
+  // readers of every page would download 9 KB to learn that: they get an empty script instead.
+  if (providers.length === 0) {
+    app.get('/colloquy-sign-in.js', async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send('// No way to sign in is configured on this server.\n'),
+    );
+  }
   // Without demo pages, / says what this server is rather than answering a bare 404.
   if (!config.demo) app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(homePage));
   app.get('/*', async (request, reply) => {

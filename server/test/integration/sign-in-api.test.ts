@@ -73,6 +73,11 @@ function signInApi(kind: StoreKind) {
       expect((await app.inject({ url: '/api/auth/providers' })).json()).toEqual({ providers: [], signIn: 'optional' });
       const response = await sso(app, await hostToken());
       expect(response.statusCode).toBe(404);
+      // The widget's sign-in pack is then an empty script: pages download nothing to learn there is nothing.
+      const pack = await app.inject({ url: '/colloquy-sign-in.js' });
+      expect(pack.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(pack.body).toBe('// No way to sign in is configured on this server.\n');
+      expect((await start().inject({ url: '/colloquy-sign-in.js' })).body).toContain('ColloquySignIn');
     });
 
     it('lists the configured ways, with the host site’s own login and logout pages', async () => {
