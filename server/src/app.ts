@@ -1,11 +1,13 @@
-import { createSecretSource } from './shared/signing';
+import { createSecretSource, keyedAvatarSeed } from './shared/signing';
+import { pageOrigins } from './shared/thread-page';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { defaultServerConfig, type AppConfig } from './config/config';
-import { ApiError, toApiError } from './shared/errors';
+import { answerClientError } from './shared/client-errors';
+import { API_CSP, ApiError, toApiError } from './shared/errors';
 import { createModerationPolicy, type SpamCheckHook } from './comments/moderation';
 import { createNotifier } from './notifications/outbox';
 import { mailLinkRoutes } from './notifications/mail-links';
@@ -24,6 +26,7 @@ import { feedRoute } from './feeds/routes';
 import { healthRoute } from './shared/health';
 import { createSharedCounters, databaseRateLimitStore } from './shared/rate-limits';
 import { createStaticFiles } from './shared/static-files';
+import { createReadCache } from './cache/read-cache';
 import type { Store } from './store/interfaces';
 
 // The widget package (resolved like any dependency): its dist/ holds the bundles the server serves.
@@ -91,11 +94,15 @@ function createRefusedOriginLog(log: FastifyBaseLogger) {
   };
 }
 
-const isApi = (url: string) => /^\/api(?:[/?]|$)/.test(url);
+/** Seconds a client is asked to wait when the database is not answering: a restart or a lock rarely lasts longer. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
+/** Every error answer, routed or not (a malformed address is answered before routing): JSON, never stored, never rendered. */
 function sendError(reply: FastifyReply, error: ApiError) {
   if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="colloquy"');
-  return reply.code(error.statusCode).send(error.toJSON());
+  if (error.statusCode === 503) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+  if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
+  return reply.code(error.statusCode).header('cache-control', 'no-store').send(error.toJSON());
 }
 
 /**
@@ -126,6 +133,10 @@ export function createApp({
     // Unknown fields are errors, not silently dropped, and "5" is not 5.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allowUnionTypes: true } },
     frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error, config.bodyLimit)),
+    // What Node's parser refuses never reaches Fastify's handlers: answered in the API's error shape too.
+    clientErrorHandler: answerClientError,
+    // An HTTP/1.1 request without Host is refused below, in JSON, rather than by Node with an empty 400.
+    http: { requireHostHeader: false },
   });
   const providers = configuredProviders(config);
   const sessions = createReaderSessions(store, providers, now);
@@ -138,8 +149,24 @@ export function createApp({
     formSecret,
     // One set for the sign-in and the write limits, so expired counters are pruned once a minute, not once per limit.
     counters: createSharedCounters(store, now, app.log),
+    cache: createReadCache({ changes: store.changes, maxBytes: config.cacheMb * 1024 * 1024 }),
     ...(spamCheck ? { spamCheck } : {}),
   };
+  // Until it hears changes (on PostgreSQL, once its LISTEN connection is up) the cache serves nothing it holds.
+  app.addHook('onReady', async () => context.cache.start());
+  app.addHook('onClose', async () => context.cache.stop());
+
+  // Once per database: seeds stored before they were keyed become keyed ones, so each author keeps one avatar.
+  app.addHook('onReady', async () => {
+    const secret = await formSecret();
+    const keyed = await store.comments.keyAvatarSeeds((fingerprint) => keyedAvatarSeed(secret, fingerprint));
+    if (keyed) app.log.warn(`keyed the avatar seeds of ${keyed} stored comments with the site's secret (once): identicons change this one time`);
+  });
+  if (pageOrigins(config).size === 0) {
+    app.addHook('onReady', async () =>
+      app.log.warn("threads' page addresses are not kept: set COLLOQUY_SITE_URL (or COLLOQUY_ORIGINS) to the site's origin, where its pages are"),
+    );
+  }
 
   if (config.smtpUrl) {
     const notifier = createNotifier({ store, config, secret: formSecret, log: app.log, ...mail });
@@ -157,23 +184,18 @@ export function createApp({
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error as FastifyError, config.bodyLimit);
-    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    if (apiError.statusCode === 503) request.log.warn({ err: (error as Error).cause ?? error }, 'the database is not answering');
+    else if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(reply, apiError);
   });
   // The path is not echoed: no response repeats what a client sent.
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new ApiError('not-found', isApi(request.url) ? 'The API has no such route for this method.' : 'Not found.')),
-  );
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('not-found')));
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new ApiError('invalid', 'The request has no Host header.');
+  });
+  app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    if (!isApi(request.url)) return;
-    // A listing with the reader's own held comments (X-Colloquy-Own), or anything asked with a session, is theirs alone: never stored.
-    const personal = request.headers['x-colloquy-own'] !== undefined || request.headers.authorization !== undefined;
-    const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && !personal;
-    reply.header('cache-control', read ? 'no-cache' : 'no-store');
-    // The API's pages for people (the mail links) set their own, which allows their stylesheet.
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
   });
 
   const allowed = new Set(config.origins);
@@ -200,6 +222,19 @@ export function createApp({
 
   app.register(
     async (api) => {
+      // The API's headers belong to its routes (and its 404s), however the path was spelled:
+      // `/%61pi/comments` is routed here too, and a test on the raw URL would miss it.
+      api.addHook('onSend', async (request, reply) => {
+        // A listing with the reader's own held comments (X-Colloquy-Own), or anything asked with a session, is theirs alone: never stored.
+        const personal = request.headers['x-colloquy-own'] !== undefined || request.headers.authorization !== undefined;
+        const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && !personal;
+        reply.header('cache-control', read ? 'no-cache' : 'no-store');
+        // The API's pages for people (the mail links) set their own, which allows their stylesheet.
+        if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
+      });
+      api.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('not-found', 'The API has no such route for this method.')));
+      // Claims the API's paths from the static files' catch-all below, so that an unknown one gets the API's 404.
+      api.get('/*', async (_request, reply) => reply.callNotFound());
       // Made here, when the notifier is in the context.
       const auth: AuthContext = { ...context, providers, sessions };
       commentRoutes(api, context);
@@ -241,10 +276,21 @@ export function createApp({
   );
 
   const staticFiles = createStaticFiles({
-    mounts: [...(config.demo ? [['/', resolve(config.demo)] as [string, string]] : []), ['/', join(root, 'dist')]],
+    mounts: [
+      ...(config.demo ? [{ prefix: '/', folder: resolve(config.demo) }] : []),
+      // Of the widget package's build, only what a page's script tag (or the dashboard) loads: not its npm modules, types or anything else built beside them.
+      { prefix: '/', folder: join(root, 'dist'), only: /^\/colloquy(?:-[a-z0-9]+)*\.(?:js|css)$/ },
+    ],
   });
   app.get('/admin', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', adminPage.csp).send(adminPage.html),
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', adminPage.csp)
+      // A link in a comment tells the site it leads to nothing of the dashboard; the dashboard's own
+      // requests keep their Origin, which its writes are checked against.
+      .header('referrer-policy', adminPage.referrerPolicy)
+      .send(adminPage.html),
   );
   // The widget loads the sign-in pack when a form first shows; with no way to sign in configured, the
   // readers of every page would download 9 KB to learn that: they get an empty script instead.
@@ -256,7 +302,7 @@ export function createApp({
   // Without demo pages, / says what this server is rather than answering a bare 404.
   if (!config.demo) app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(homePage));
   app.get('/*', async (request, reply) => {
-    const file = isApi(request.url) ? null : await staticFiles(request.url);
+    const file = await staticFiles(request.url);
     if (!file) return reply.callNotFound();
     return reply.type(file.contentType).header('cache-control', 'no-cache').send(file.body);
   });

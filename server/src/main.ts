@@ -83,7 +83,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   let store: Store;
   try {
-    store = createStore(config.databaseUrl);
+    store = createStore(config.databaseUrl, config);
     await store.migrate().catch(async (error: unknown) => {
       await store.close();
       throw error;

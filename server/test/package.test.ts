@@ -12,6 +12,7 @@ describe('the built colloquy-server package', () => {
     expect(Object.keys(api).sort()).toEqual([
       'InvalidCursorError',
       'ServerStartError',
+      'StoreUnavailableError',
       'createApp',
       'createPostgresStore',
       'createSqliteStore',

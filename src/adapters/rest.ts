@@ -1,3 +1,4 @@
+import { MAX_PAGE_SIZE } from '../core/validation';
 import { ColloquyError, type CommentField, type ErrorCode } from '../core/errors';
 import type { Comment, CommentPage } from '../core/types';
 import type { SignInHost, StorageAdapter } from './types';
@@ -71,8 +72,10 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
   };
   // JSON leaves an undefined entry out, so keepToken(id) forgets the token.
   const keepToken = (id: string, entry?: { token: string; until: number }) => writeJson(store, TOKENS, (cached = { ...tokens(), [id]: entry }));
-  // The first listing's: it says when the reader first saw the form, which the server's "too fast" check wants.
-  let formToken: string | undefined;
+  // Each thread's first listing's: it says when the reader first saw that thread's form, which the
+  // server's "too fast" check wants, and the server takes it for that thread only.
+  // No prototype: a thread called "__proto__" or "constructor" is a key like any other.
+  const formTokens: Record<string, string | undefined> = Object.create(null);
   // The reader's session, which the sign-in pack keeps in storage (read each time: another form or tab may have changed it).
   const signedIn = () => readSession(store, base);
   const bearer = (token: string | undefined) => token && { Authorization: `Bearer ${token}` };
@@ -167,14 +170,14 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
       const own = Object.entries(tokens())
         .map(([id, entry]) => `${id}:${entry!.token}`)
         .join();
-      // The server serves at most 100 a page; a larger pageSize just takes more pages.
+      // The server's limit is the widget's: a page never holds more than MAX_PAGE_SIZE.
       return request(
-        `comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, 100)), sort, ...(cursor && { cursor }) })}`,
+        `comments?${new URLSearchParams({ thread: threadId, limit: String(Math.min(limit, MAX_PAGE_SIZE)), sort, ...(cursor && { cursor }) })}`,
         signal,
         (d): CommentPage | false =>
           !!d?.comments?.every?.(isComment) &&
           typeof d.thread?.count === 'number' &&
-          ((formToken ||= d.formToken), { comments: d.comments as Comment[], nextCursor: d.nextCursor || null, total: d.thread.count }),
+          ((formTokens[threadId] ||= d.formToken), { comments: d.comments as Comment[], nextCursor: d.nextCursor || null, total: d.thread.count }),
         undefined,
         undefined,
         own ? { 'X-Colloquy-Own': own } : undefined,
@@ -190,7 +193,7 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         parentId: parentId || undefined,
         body,
         author,
-        formToken,
+        formToken: formTokens[threadId],
         honeypot: honeypot || undefined,
         notify: notify || undefined,
       };

@@ -12,6 +12,11 @@ export interface AdminComment {
   id: string;
   threadId: string;
   threadTitle: string | null;
+  /** The thread's page address. */
+  threadUrl: string | null;
+  /** What the comment's page sent: approving a held comment names an untitled thread after it. */
+  pageTitle: string | null;
+  pageUrl: string | null;
   parentId: string | null;
   status: AdminStatus;
   body: string;
@@ -20,8 +25,13 @@ export interface AdminComment {
   author: { name: string; email: string; url: string | null; avatarSeed: string; verifiedBy?: string };
   createdAt: string;
   updatedAt: string | null;
+  /** Counts the comment's edits: an approval names the one the owner read. */
+  revision: number;
   isOwner?: true;
 }
+
+/** What an action names of a comment: which one, and the revision of it the owner read. */
+export type AdminTarget = Pick<AdminComment, 'id' | 'revision'>;
 
 export interface AdminQuery {
   status: AdminStatus | 'all';
@@ -35,6 +45,8 @@ export class AdminError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The input the server named as at fault, e.g. `title` or `pageUrl`. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -46,9 +58,13 @@ export interface AdminClient {
   signOut(everywhere?: boolean): Promise<void>;
   counts(): Promise<Record<AdminStatus, number>>;
   list(query: AdminQuery): Promise<{ comments: AdminComment[]; nextCursor: string | null }>;
-  act(ids: string[], action: AdminAction): Promise<void>;
+  /** Rejects with a 409 AdminError when a comment to approve was edited since it was listed. */
+  act(comments: AdminTarget[], action: AdminAction): Promise<void>;
   edit(id: string, body: string): Promise<void>;
-  reply(id: string, body: string): Promise<void>;
+  /** Answering a held comment approves it: rejects like `act` when it was edited since it was listed. */
+  reply(comment: AdminTarget, body: string): Promise<void>;
+  /** Replaces a thread's title and page address; an empty one clears it. */
+  updateThread(id: string, changes: { title: string; url: string }): Promise<void>;
 }
 
 export function createAdminClient(base = '/api/admin', send: typeof fetch = (...args) => fetch(...args)): AdminClient {
@@ -65,8 +81,11 @@ export function createAdminClient(base = '/api/admin', send: typeof fetch = (...
       throw new AdminError(0, 'The server cannot be reached. Check your connection and try again.');
     }
     if (response.status === 204) return undefined as T;
-    const data = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-    if (!response.ok) throw new AdminError(response.status, data?.error?.message ?? `The server answered ${response.status}.`);
+    const data = (await response.json().catch(() => null)) as { error?: { message?: string; field?: unknown } } | null;
+    if (!response.ok) {
+      const field = typeof data?.error?.field === 'string' ? data.error.field : undefined;
+      throw new AdminError(response.status, data?.error?.message ?? `The server answered ${response.status}.`, field);
+    }
     return data as T;
   }
   return {
@@ -80,8 +99,14 @@ export function createAdminClient(base = '/api/admin', send: typeof fetch = (...
       if (cursor) params.set('cursor', cursor);
       return call('GET', `/comments?${params}`);
     },
-    act: (ids, action) => call('POST', '/comments/actions', { ids, action }),
+    act: (comments, action) =>
+      call('POST', '/comments/actions', {
+        ids: comments.map((c) => c.id),
+        action,
+        revisions: Object.fromEntries(comments.map((c) => [c.id, c.revision])),
+      }),
     edit: (id, body) => call('PATCH', `/comments/${encodeURIComponent(id)}`, { body }),
-    reply: (id, body) => call('POST', `/comments/${encodeURIComponent(id)}/reply`, { body }),
+    reply: ({ id, revision }, body) => call('POST', `/comments/${encodeURIComponent(id)}/reply`, { body, revision }),
+    updateThread: (id, changes) => call('PATCH', `/threads/${encodeURIComponent(id)}`, changes),
   };
 }

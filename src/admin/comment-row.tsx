@@ -6,6 +6,7 @@ import { CommentEditor } from '../widget/comment-editor';
 import { CommentHeader } from '../widget/comment-header';
 import { focusAfterRender } from '../widget/focus-after-render';
 import { MarkdownView } from '../widget/markdown-view';
+import { ThreadEditor } from './thread-editor';
 
 interface CommentRowProps {
   comment: AdminComment;
@@ -17,25 +18,53 @@ interface CommentRowProps {
   onEdit(body: string): Promise<void>;
   /** Posts a reply as the owner; rejects as `onEdit` does. */
   onReply(body: string): Promise<void>;
+  /** Corrects the comment's thread: its title and page address; rejects with the server's AdminError. */
+  onThread(changes: { title: string; url: string }): Promise<void>;
 }
 
-type Mode = 'view' | 'edit' | 'reply';
+type Mode = 'view' | 'edit' | 'reply' | 'thread';
+
+/** For a held comment on a thread without a title or address: what approving it would name the thread. */
+function pageNote({ status, threadTitle, threadUrl, pageTitle, pageUrl }: AdminComment) {
+  const title = !threadTitle && pageTitle ? pageTitle : '';
+  const url = !threadUrl && pageUrl ? pageUrl : '';
+  if (status === 'approved' || !(title || url)) return null;
+  // The page's title and address are the commenter's text: isolated like the rest.
+  return (
+    <p class="notes">
+      Approving names the thread after its page:
+      {title && (
+        <>
+          {' '}
+          <bdi>“{title}”</bdi>
+        </>
+      )}
+      {url && (
+        <>
+          {' '}
+          <bdi>{url}</bdi>
+        </>
+      )}
+    </p>
+  );
+}
 
 /**
  * One comment in the queue: the widget's own header, text and editor, so the owner sees it as readers
  * do (owner badge included); then, the dashboard's own, a selection box, its status, email and thread,
- * and everything the owner can do to it.
+ * and everything the owner can do to it and to its thread.
  */
-export function CommentRow({ comment, translator, selected, onSelect, onAct, onEdit, onReply }: CommentRowProps) {
+export function CommentRow({ comment, translator, selected, onSelect, onAct, onEdit, onReply, onThread }: CommentRowProps) {
   const { t } = translator;
   const [mode, setMode] = useState<Mode>('view');
-  const editButton = useRef<HTMLButtonElement>(null);
-  const replyButton = useRef<HTMLButtonElement>(null);
+  const buttons = { edit: useRef<HTMLButtonElement>(null), reply: useRef<HTMLButtonElement>(null), thread: useRef<HTMLButtonElement>(null) };
   // Closing an editor gives focus back to the button that opened it, for keyboard users.
   const close = () => {
     setMode('view');
-    focusAfterRender(() => (mode === 'edit' ? editButton : replyButton).current);
+    if (mode !== 'view') focusAfterRender(() => buttons[mode].current);
   };
+  const threadName = comment.threadTitle ?? comment.threadId;
+  const note = pageNote(comment);
   const { author } = comment;
   const who = author.name || 'deleted comment';
   // The header takes a comment as readers get it: the same name, link and identicon.
@@ -58,7 +87,19 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
       />
       <article class="comment-body" aria-label={`Comment by ${who}`}>
         <CommentHeader comment={shown} translator={translator} />
-        <p class="notes">{[comment.status, author.email, comment.threadTitle ?? comment.threadId].filter(Boolean).join(' · ')}</p>
+        {/* The email and the thread's title are user text: each in a <bdi>, so that neither can reorder the rest. */}
+        <p class="notes">
+          {comment.status}
+          {author.email && (
+            <>
+              {' · '}
+              <bdi>{author.email}</bdi>
+            </>
+          )}
+          {' · '}
+          <bdi>{threadName}</bdi>
+        </p>
+        {note}
         {mode === 'edit' ? (
           <CommentEditor
             id={`edit-${comment.id}`}
@@ -72,6 +113,16 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
           <div class="comment-content">
             <MarkdownView source={comment.body} />
           </div>
+        )}
+        {mode === 'thread' && (
+          <ThreadEditor
+            id={`thread-${comment.id}`}
+            title={comment.threadTitle}
+            url={comment.threadUrl}
+            translator={translator}
+            onSave={onThread}
+            onClose={close}
+          />
         )}
         {mode === 'reply' && (
           <CommentEditor
@@ -93,14 +144,17 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
             ))}
             {comment.status !== 'deleted' && (
               <>
-                <button type="button" class="reply" ref={editButton} aria-label={`Edit the comment by ${who}`} onClick={() => setMode('edit')}>
+                <button type="button" class="reply" ref={buttons.edit} aria-label={`Edit the comment by ${who}`} onClick={() => setMode('edit')}>
                   {t('edit')}
                 </button>
-                <button type="button" class="reply" ref={replyButton} aria-label={t('replyTo', { name: who })} onClick={() => setMode('reply')}>
+                <button type="button" class="reply" ref={buttons.reply} aria-label={t('replyTo', { name: who })} onClick={() => setMode('reply')}>
                   {t('reply')}
                 </button>
               </>
             )}
+            <button type="button" class="reply" ref={buttons.thread} aria-label={`Edit the thread “${threadName}”`} onClick={() => setMode('thread')}>
+              Edit thread
+            </button>
           </p>
         )}
       </article>

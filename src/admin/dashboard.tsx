@@ -1,6 +1,6 @@
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { AdminError, type AdminAction, type AdminClient, type AdminComment, type AdminQuery, type AdminStatus } from './client';
+import { AdminError, type AdminAction, type AdminClient, type AdminComment, type AdminQuery, type AdminStatus, type AdminTarget } from './client';
 import { ColloquyError } from '../core/errors';
 import type { Translator } from '../core/i18n';
 import { FormField } from '../widget/form-field';
@@ -64,22 +64,28 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [query, isSignedIn]);
 
-  const act = async (ids: string[], action: AdminAction) => {
+  /** A comment edited since it was listed was not approved (409): the list shows its text now. */
+  const editedSinceListed = (error: unknown) => error instanceof AdminError && error.status === 409;
+
+  const act = async (targets: AdminTarget[], action: AdminAction) => {
     try {
-      await client.act(ids, action);
+      await client.act(targets, action);
       await load();
-      setAnnouncement(`${plural(ids.length)} ${done[action]}.`);
+      setAnnouncement(`${plural(targets.length)} ${done[action]}.`);
     } catch (error) {
+      if (editedSinceListed(error)) await load();
       fail(error);
     }
   };
-  // An edit or a reply: a failure goes back to the row's editor, which shows it; a lost session signs out.
-  const write = async (run: () => Promise<void>, message: string) => {
+  // An edit, a reply or a thread's correction: a failure goes back to the row's editor, which shows
+  // it (the comment editor as a ColloquyError); a lost session signs out.
+  const write = async (run: () => Promise<void>, message: string, forRow: (error: unknown) => unknown = forEditor) => {
     try {
       await run();
     } catch (error) {
       if (error instanceof AdminError && error.status === 401) fail(error);
-      throw forEditor(error);
+      if (editedSinceListed(error)) await load();
+      throw forRow(error);
     }
     await load();
     setAnnouncement(message);
@@ -100,7 +106,7 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
     else next.delete(id);
     setSelected(next);
   };
-  const chosen = comments.filter((c) => selected.has(c.id)).map((c) => c.id);
+  const chosen = comments.filter((c) => selected.has(c.id));
 
   return (
     <div class="dashboard">
@@ -177,9 +183,16 @@ export function Dashboard({ client, translator }: { client: AdminClient; transla
             translator={translator}
             selected={selected.has(comment.id)}
             onSelect={(on) => toggle(comment.id, on)}
-            onAct={(action) => void act([comment.id], action)}
+            onAct={(action) => void act([comment], action)}
             onEdit={(body) => write(() => client.edit(comment.id, body), 'Comment saved.')}
-            onReply={(body) => write(() => client.reply(comment.id, body), 'Reply posted.')}
+            onReply={(body) => write(() => client.reply(comment, body), 'Reply posted.')}
+            onThread={(changes) =>
+              write(
+                () => client.updateThread(comment.threadId, changes),
+                'Thread saved.',
+                (error) => error,
+              )
+            }
           />
         ))}
       </ul>

@@ -1,6 +1,6 @@
 import { ColloquyConfigError } from './errors';
 import type { Comment, SortOrder } from './types';
-import type { ValidationRules } from './validation';
+import { MAX_PAGE_SIZE, type ValidationRules } from './validation';
 
 export type Theme = 'light' | 'dark' | 'auto';
 
@@ -32,7 +32,7 @@ export interface ColloquyOptions<Adapter = unknown> {
   sort?: SortOrder;
   /** Deepest reply level; deeper replies attach to their deepest allowed ancestor. @default 5 */
   maxDepth?: number;
-  /** Comments fetched per page. @default 50 */
+  /** Comments fetched per page, 1 to MAX_PAGE_SIZE. @default 50 */
   pageSize?: number;
   /** Overrides of the comment validation limits. @default defaultValidationRules */
   validation?: Partial<ValidationRules>;
@@ -124,7 +124,7 @@ export function resolveConfig<Adapter>(options: ColloquyOptions<Adapter>, page: 
     theme: oneOf('theme', options.theme, ['light', 'dark', 'auto'], 'auto'),
     sort: oneOf('sort', options.sort, ['oldest', 'newest'], 'oldest'),
     maxDepth: integer('maxDepth', options.maxDepth, 1, 20, 5),
-    pageSize: integer('pageSize', options.pageSize, 1, 1000, 50),
+    pageSize: integer('pageSize', options.pageSize, 1, MAX_PAGE_SIZE, 50),
     validation,
     ssoToken: text('ssoToken', options.ssoToken, ''),
   };

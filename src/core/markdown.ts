@@ -7,8 +7,9 @@
  * Supported: paragraphs (a single newline is a line break, as comment systems do), *emphasis*,
  * **strong**, `code`, fenced code blocks, > quotes, - and 1. lists, [links](url), <https://...>
  * and bare http(s) autolinks, backslash escapes. Images become links (no third-party requests from
- * a reader's browser); raw HTML and headings stay text. Every pass is linear or close to it, so
- * hostile input cannot stall a reader's page or the server.
+ * a reader's browser); raw HTML and headings stay text. Every pass is linear in the input, and a
+ * comment has at most `MAX_ELEMENTS` elements nested at most `MAX_DEPTH` deep (past either, the
+ * syntax stays text), so hostile input cannot stall a reader's page, the dashboard or a feed.
  *
  * Left out to save bundle bytes: indented code blocks (pasted text hits them by accident; indented
  * lines are paragraphs), link titles and `<url>` destinations (`[a](url "title")` and `[a](<url>)`
@@ -55,18 +56,23 @@ type Token = MarkdownNode | Delimiter;
 // Nesting is bounded (blocks by recursion depth, inline elements by tree depth) so that hostile
 // input cannot overflow the renderer's stack.
 const MAX_DEPTH = 16;
+/**
+ * The most elements one comment becomes (plus, once they are spent, one paragraph of the remaining
+ * text per open block): what a reader's page, the dashboard and a feed render for it stays bounded,
+ * however its 10,000 characters are spent. Real comments stay far below it.
+ */
+export const MAX_ELEMENTS = 500;
 const FENCE = /^ {0,3}(`{3,}|~{3,})[^`]*$/;
 const FENCE_END = /^ {0,3}(`+|~+)$/;
 const QUOTE = /^ {0,3}> ?/;
 // Group 1: the number of an ordered item ("3." or "3)"); absent for a bullet.
 const LIST_MARKER = /^ {0,3}(?:[-*+]|(\d{1,9})[.)])(?:\s+|$)/;
 const PUNCTUATION = /[\p{P}\p{S}]/u;
-// Everything inline that is not plain text. A code span closes at the next backtick run of the
-// opening run's length; a run that no span uses is matched whole by `+, so no part of it opens one.
-// A bare URL needs a boundary before it, and has no `[` or `]`, so it cannot swallow the `](` of
-// `[see https://a.example](https://b.example)`.
-// Groups: 2 = a code span's content, 3 = the URL of an `<autolink>`.
-const INLINE = /\\[!-/:-@[-`{-~]|\\?\n|(`+)(?!`)([^]*?[^`])\1(?!`)|`+|\*+|_+|!?\[|]|<([a-zA-Z][\w+.-]{1,31}:[^\s<>]*)>|(?<![^\s*_~("'])https?:\/\/[^\s<>[\]]+/g;
+// Everything inline that is not plain text. A backtick run is matched whole, so no part of it opens
+// a code span. A bare URL needs a boundary before it, and has no `[` or `]`, so it cannot swallow
+// the `](` of `[see https://a.example](https://b.example)`.
+// Group 1: the URL of an `<autolink>`.
+const INLINE = /\\[!-/:-@[-`{-~]|\\?\n|`+|\*+|_+|!?\[|]|<([a-zA-Z][\w+.-]{1,31}:[^\s<>]*)>|(?<![^\s*_~("'])https?:\/\/[^\s<>[\]]+/g;
 // `(url)` after `]`. No title and no `<url>` form: `[a](<url>)` stays text, so its autolink still
 // works. Alternatives that repeat start with different chars and the leading space cannot be
 // given back, so a failed match backtracks linearly.
@@ -75,11 +81,17 @@ const DESTINATION = /\(\s*(?![\s<])((?:\\(?:\S|(?!\S))|[^\\\0- ()]|\((?:\\\S|[^\
 const indentOf = (line: string) => line.length - line.trimStart().length;
 const isDelimiter = (token: Token): token is Delimiter => !!(token as Delimiter).run;
 
+// The elements the comment being parsed may still become (parsing is synchronous: one comment at a time).
+let elementsLeft = 0;
+/** Counts one more element against the comment's budget; false once it is spent. */
+const spend = () => elementsLeft-- > 0;
+
 /** Parses a comment body. Total: any string gives a tree, and unusable syntax stays text. */
 export function parseMarkdown(source: string): MarkdownNode[] {
   // Trailing whitespace is dropped (so a blank line is empty), and leading tabs count as four
   // columns, for list continuation.
   const lines = source.replace(/\0/g, '\uFFFD').split(/\r\n?|\n/);
+  elementsLeft = MAX_ELEMENTS;
   return parseBlocks(
     lines.map((line) => line.trimEnd().replace(/^[ \t]+/, (indent) => indent.replace(/\t/g, '    '))),
     0,
@@ -100,7 +112,11 @@ function parseBlocks(lines: string[], depth: number): Block[] {
   while (next < lines.length) {
     const line = lines[next]!;
     if (!line) next++;
-    else if ((match = FENCE.exec(line))) {
+    else if (!spend()) {
+      // Over the budget: the rest is text.
+      blocks.push({ type: 'paragraph', children: [lines.slice(next).join('\n')] });
+      break;
+    } else if ((match = FENCE.exec(line))) {
       const fence = match[1]!;
       next++;
       // The fence ends at a line of the same character, at least as long; else at the end.
@@ -113,7 +129,8 @@ function parseBlocks(lines: string[], depth: number): Block[] {
       // No lazy continuation: a reply typed right under a quote is the reply, not more quote.
       const quoted = takeWhile((quoteLine) => QUOTE.test(quoteLine)).map((quoteLine) => quoteLine.replace(QUOTE, ''));
       blocks.push({ type: 'blockquote', children: parseBlocks(quoted, depth + 1) });
-    } else if (canNest && (match = LIST_MARKER.exec(line))) {
+    } else if (canNest && (match = LIST_MARKER.exec(line)) && spend()) {
+      // Counted above as the list; its first item in the condition, each later one in the loop's.
       const ordered = !!match[1];
       const firstLine = next;
       const items: ListItem[] = [];
@@ -131,7 +148,7 @@ function parseBlocks(lines: string[], depth: number): Block[] {
         const continuation = lines.slice(markerLine + 1, itemEnd).map((itemLine) => itemLine.slice(contentColumn));
         items.push({ type: 'list-item', children: parseBlocks([content, ...continuation], depth + 1) });
         // The list goes on while markers of its kind (bullet or number) follow.
-      } while ((match = LIST_MARKER.exec(lines[next] ?? '')) && !!match[1] === ordered);
+      } while ((match = LIST_MARKER.exec(lines[next] ?? '')) && !!match[1] === ordered && spend());
       // A tight list (no blank line between or inside its items) shows its items' text without
       // paragraph spacing.
       if (!lines.slice(firstLine, itemEnd).includes('')) {
@@ -175,8 +192,16 @@ function parseInline(text: string): MarkdownNode[] {
   const tokens: Token[] = [];
   // Token indexes of the open `[` and `![`.
   const brackets: number[] = [];
-  // A `[` before this token index can no longer open a link: links do not nest.
+  // A `[` before this token index can no longer open a link: links do not nest. Nor do images,
+  // though an image may sit in a link (a badge) and a link in an image. So text moves into an
+  // enclosing link at most twice; through a nest of images it would move once per level.
   let linkFloor = 0;
+  let imageFloor = 0;
+  // Where each backtick run starts, by length, last first: a code span ends at the next run as
+  // long as its opening one. Found in one scan, and taken off as the scan passes them, so hostile
+  // backticks cost linear time; searching the text on from each opening run would not.
+  const backtickRuns: Record<number, number[]> = {};
+  for (const run of [...text.matchAll(/`+/g)].reverse()) (backtickRuns[run[0].length] ??= []).push(run.index);
   // Where the text not yet turned into tokens starts.
   let scanned = 0;
   let match: RegExpExecArray | null;
@@ -184,22 +209,36 @@ function parseInline(text: string): MarkdownNode[] {
   // Resumes the scan after a construct that is longer than the token that started it.
   const resumeAt = (index: number) => (INLINE.lastIndex = scanned = index);
   for (INLINE.lastIndex = 0; (match = INLINE.exec(text));) {
-    const [token, , code, autolink] = match;
+    const [token, autolink] = match;
     const first = token[0]!;
     tokens.push(text.slice(scanned, match.index));
     scanned = INLINE.lastIndex;
     // `\` before a newline is CommonMark's hard break; ours is the newline itself.
-    if (token.endsWith('\n')) tokens.push({ type: 'break' });
+    if (token.endsWith('\n')) tokens.push(spend() ? { type: 'break' } : '\n');
     else if (first === '\\') tokens.push(token[1]!);
-    // One space either side is padding, so that `` `a` `` can show backticks.
-    else if (code) tokens.push({ type: 'code', value: code.replace(/\n/g, ' ').replace(/^ ([^]*[^ ][^]*) $/, '$1') });
-    else if (first === '*' || first === '_') tokens.push(delimiterOrText(token, characterClass(text[match.index - 1]), characterClass(text[scanned])));
+    else if (first === '`') {
+      const closers = backtickRuns[token.length] ?? [];
+      while (closers.at(-1)! <= match.index) closers.pop();
+      const end = closers.pop();
+      // Backticks that open no code span are text.
+      if (end === undefined || !spend()) tokens.push(token);
+      else {
+        // One space either side is padding, so that `` `a` `` can show backticks. (The lookahead
+        // is atomic, so a failed match backtracks linearly.)
+        const value = text
+          .slice(scanned, end)
+          .replace(/\n/g, ' ')
+          .replace(/^ (?=[^]*[^ ])([^]*) $/, '$1');
+        tokens.push({ type: 'code', value });
+        resumeAt(end + token.length);
+      }
+    } else if (first === '*' || first === '_') tokens.push(delimiterOrText(token, characterClass(text[match.index - 1]), characterClass(text[scanned])));
     else if (first === ']') {
       const opener = brackets.pop() ?? -1;
       const image = tokens[opener] === '![';
       DESTINATION.lastIndex = scanned;
-      const destination = (image || opener >= linkFloor) && DESTINATION.exec(text);
-      if (!destination) tokens.push(first);
+      const destination = opener >= (image ? imageFloor : linkFloor) && DESTINATION.exec(text);
+      if (!destination || !spend()) tokens.push(first);
       else {
         // Autolinks or images inside link text would nest anchors: keep their text only.
         const linkText = resolveEmphasis(
@@ -211,13 +250,14 @@ function parseInline(text: string): MarkdownNode[] {
         if ((href = safeUrl(destination[1]!.replace(/\\([!-/:-@[-`{-~])/g, '$1')))) {
           tokens.push(withDepth({ type: 'link', href, children: linkText.length ? linkText : [href] }));
         } else for (const node of linkText) tokens.push(node);
-        linkFloor = image ? Math.min(linkFloor, opener) : opener;
+        // The splice left `opener` tokens: no floor stays above that.
+        [linkFloor, imageFloor] = image ? [Math.min(linkFloor, opener), opener] : [opener, Math.min(imageFloor, opener)];
         resumeAt(DESTINATION.lastIndex);
       }
     } else if (first === '[' || first === '!') {
       brackets.push(tokens.length);
       tokens.push(token);
-    } else if (first !== '`') {
+    } else {
       // An autolink or a bare URL. Sentence punctuation after a bare URL is not part of it; a `)`
       // is, only if it closes a `(`.
       let url = autolink ?? token;
@@ -226,9 +266,9 @@ function parseInline(text: string): MarkdownNode[] {
       // Not a usable URL: all of it is text, so it is not rescanned.
       const consumed = autolink ? token : url;
       href = safeUrl(url);
-      tokens.push(href ? { type: 'link', href, children: [url] } : consumed);
+      tokens.push(href && spend() ? { type: 'link', href, children: [url] } : consumed);
       resumeAt(match.index + consumed.length);
-    } else tokens.push(token); // backticks that open no code span
+    }
   }
   tokens.push(text.slice(scanned));
   return resolveEmphasis(tokens);
@@ -251,7 +291,8 @@ function delimiterOrText(run: string, before: number, after: number): Token {
 /**
  * Emphasis as a single shift-reduce pass with one opener stack per delimiter character: a closer
  * pairs with the nearest opener of its character (no "rule of 3"), so there is nothing to search.
- * Tokens are wrapped once each and every opener is pushed and popped once, so the pass is linear.
+ * Tokens are wrapped once each, every opener is pushed and popped once, and a span that is refused
+ * takes every opener before it along, so the pass is linear.
  */
 function resolveEmphasis(tokens: Token[]): MarkdownNode[] {
   const output: Token[] = [];
@@ -260,24 +301,27 @@ function resolveEmphasis(tokens: Token[]): MarkdownNode[] {
   const underscoreOpeners: number[] = [];
   for (const token of tokens) {
     if (isDelimiter(token)) {
-      const character = token.run[0]!;
-      const openers = character === '*' ? starOpeners : underscoreOpeners;
-      for (let openerIndex: number | undefined; token.closes && token.left && (openerIndex = openers.at(-1)) !== undefined;) {
+      const openers = token.run[0] === '*' ? starOpeners : underscoreOpeners;
+      // Over the budget, delimiters stay text.
+      for (let openerIndex: number | undefined; token.closes && token.left && elementsLeft > 0 && (openerIndex = openers.at(-1)) !== undefined;) {
         const opener = output[openerIndex] as Delimiter;
+        const inside = output.slice(openerIndex + 1);
+        if (depthOf(inside) > MAX_DEPTH) {
+          // Too deep to render safely: the delimiters stay text, and so do the openers before them,
+          // so that no later closer goes over this span again.
+          starOpeners.length = underscoreOpeners.length = 0;
+          break;
+        }
+        spend();
+        output.length = openerIndex + 1;
         // Two characters a side make strong, one makes emphasis; the rest of a run stays for more.
         const used = opener.left > 1 && token.left > 1 ? 2 : 1;
-        const children = mergeText(output.splice(openerIndex + 1));
         opener.left -= used;
         token.left -= used;
         if (!opener.left) openers.pop();
         // Openers of the other character inside the span are text now.
         for (const stack of [starOpeners, underscoreOpeners]) while (stack.at(-1)! > openerIndex) stack.pop();
-        if (depthOf(children) <= MAX_DEPTH) output.push(withDepth({ type: used > 1 ? 'strong' : 'emphasis', children }));
-        else {
-          // Too deep to render safely: the delimiters stay as text.
-          const delimiterText = character.repeat(used);
-          for (const node of [delimiterText, ...children, delimiterText]) output.push(node);
-        }
+        output.push(withDepth({ type: used > 1 ? 'strong' : 'emphasis', children: mergeText(inside) }));
       }
       if (token.left && token.opens) openers.push(output.length);
     }

@@ -102,3 +102,52 @@ export function buildThread(comments: readonly Comment[], { maxDepth, sort }: { 
   for (const { node, host, shown } of entries) if (shown) (host ? host.node.children : roots).push(node);
   return sort === 'newest' ? roots.reverse() : roots;
 }
+
+/**
+ * `next` with each node whose comment (the same object), depth and replies are unchanged since
+ * `previous` swapped for the node `previous` had, so that a renderer can skip an unchanged subtree by
+ * identity: after a page of replies, only the new comments' nodes and their ancestors are new
+ * objects. Linear; recursive, but only as deep as the tree (`maxDepth`, at most 20 in the widget).
+ */
+export function keepUnchanged(next: ThreadNode[], previous: readonly ThreadNode[]): ThreadNode[] {
+  const before = new Map<string, ThreadNode>();
+  const index = (nodes: readonly ThreadNode[]) => {
+    for (const node of nodes) {
+      before.set(node.comment.id, node);
+      index(node.children);
+    }
+  };
+  const share = (nodes: ThreadNode[]): ThreadNode[] =>
+    nodes.map((node) => {
+      const children = share(node.children);
+      const old = before.get(node.comment.id);
+      if (
+        old?.comment === node.comment &&
+        old.depth === node.depth &&
+        old.children.length === children.length &&
+        old.children.every((child, i) => child === children[i])
+      ) {
+        return old;
+      }
+      node.children = children;
+      return node;
+    });
+  index(previous);
+  return share(next);
+}
+
+/** The ids given that are in the tree, with the ids of every comment above them. Linear; recursive only as deep as the tree. */
+export function withAncestors(nodes: readonly ThreadNode[], ids: readonly (string | null)[]): Set<string> {
+  const found = new Set<string>();
+  const path: string[] = [];
+  const walk = (level: readonly ThreadNode[]) => {
+    for (const node of level) {
+      path.push(node.comment.id);
+      if (ids.includes(node.comment.id)) for (const id of path) found.add(id);
+      walk(node.children);
+      path.pop();
+    }
+  };
+  walk(nodes);
+  return found;
+}

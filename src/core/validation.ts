@@ -18,6 +18,12 @@ export const defaultValidationRules: ValidationRules = Object.freeze({
   requireEmail: true,
 });
 
+/**
+ * The most comments one page may hold: the widget's `pageSize` (`data-page-size`), the REST
+ * adapter's `limit` and the server's all stop here. Chosen from `npm run bench:api` (README, Performance).
+ */
+export const MAX_PAGE_SIZE = 1000;
+
 /** `invalid`: control characters in a name or body, or a malformed `parentId`. */
 export type ValidationProblem = 'required' | 'too-long' | 'invalid' | 'invalid-email' | 'invalid-url';
 

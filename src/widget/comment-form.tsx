@@ -40,6 +40,7 @@ function describe(t: Translator['t'], { field, problem, limit }: FieldProblem): 
 /** "Leave a Reply": the WordPress comment form, validated as the server will, never losing a word. */
 export function CommentForm(props: CommentFormProps) {
   const { t } = props.translator;
+  const [beforeName, afterName] = t('leaveReplyTo').split('{name}');
   const { draft } = props;
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState('');
@@ -122,7 +123,16 @@ export function CommentForm(props: CommentFormProps) {
   return (
     <div class="respond" id="respond">
       <h3 class="reply-title" id="reply-title">
-        {props.replyTo ? t('leaveReplyTo', { name: props.replyTo.author.name }) : t('leaveReply')}
+        {/* The name in a <bdi>, so that bidi characters in it cannot reorder the words around it. */}
+        {props.replyTo ? (
+          <>
+            {beforeName}
+            <bdi>{props.replyTo.author.name}</bdi>
+            {afterName}
+          </>
+        ) : (
+          t('leaveReply')
+        )}
       </h3>
       {/* Outside the heading, which names the form: "Cancel reply" is not part of that name. */}
       {props.replyTo && (

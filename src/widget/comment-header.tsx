@@ -26,7 +26,8 @@ export function CommentHeader({ comment: { author, createdAt }, translator: { t,
     <header class="comment-meta">
       <Avatar seed={author.avatarSeed} />
       <span class="author">
-        <Name href={website} rel={website && 'nofollow ugc noopener'} class="author-name">
+        {/* dir="auto" isolates the name (as <bdi> would), so that bidi characters in it cannot reorder "says:". */}
+        <Name href={website} rel={website && 'nofollow ugc noopener'} class="author-name" dir="auto">
           {author.name}
         </Name>{' '}
         {/* Without the badge the two spaces render as one. */}

@@ -2,11 +2,11 @@ import { Fragment, h } from 'preact';
 import { useMemo, useRef, useState } from 'preact/hooks';
 import type { ResolvedConfig } from '../core/config';
 import type { Translator } from '../core/i18n';
-import { buildThread } from '../core/thread';
+import { buildThread, keepUnchanged, withAncestors, type ThreadNode } from '../core/thread';
 import type { Comment, KeyValueStore } from '../core/types';
 import type { StorageAdapter } from '../adapters/types';
 import { CommentForm } from './comment-form';
-import type { CommentActions } from './comment-item';
+import type { CommentActions, ThreadView } from './comment-item';
 import { CommentList } from './comment-list';
 import { isColloquyError } from '../core/errors';
 import { useDraft } from './use-draft';
@@ -37,7 +37,14 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
   const root = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const [highlightedId, focusComment] = usePermalink(root, state.status === 'ready');
-  const nodes = useMemo(() => buildThread(state.comments, { maxDepth: config.maxDepth, sort: config.sort }), [state.comments, config.maxDepth, config.sort]);
+  // Unchanged nodes stay the same objects, so that their items are not rendered again.
+  const shownNodes = useRef<ThreadNode[]>([]);
+  const nodes = useMemo(
+    () => (shownNodes.current = keepUnchanged(buildThread(state.comments, { maxDepth: config.maxDepth, sort: config.sort }), shownNodes.current)),
+    [state.comments, config.maxDepth, config.sort],
+  );
+  const replyingTo = replyTo?.id ?? null;
+  const affected = useMemo(() => withAncestors(nodes, [highlightedId, replyingTo]), [nodes, highlightedId, replyingTo]);
   // The heading counts what this reader is shown: the public comments (all pages) and, listed to
   // their author alone, the held ones, which the public count leaves out.
   const count = state.total + state.comments.filter((c) => c.status === 'pending' || c.status === 'spam').length;
@@ -50,25 +57,28 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
     focusComment(comment.id);
   };
 
-  const signal = () => new AbortController().signal;
-  const actions: CommentActions = {
-    reply: setReplyTo,
-    canEdit: (comment) => adapter.canEdit?.(comment) ?? false,
-    update: async (comment, body) => apply({ type: 'updated', comment: await adapter.updateComment(comment.id, { body }, signal()) }),
-    async remove(comment) {
-      setNotice('');
-      if (!confirm(t('confirmDelete'))) return;
-      try {
-        await adapter.deleteComment(comment.id, signal());
-        apply({ type: 'deleted', id: comment.id });
-        // The Delete button is gone with it: focus goes to the placeholder a comment with replies
-        // leaves, else to the heading, which now says how many are left.
-        focusAfterRender(() => findComment(root.current, comment.id) ?? heading.current);
-      } catch (error) {
-        setNotice(isColloquyError(error) ? error.message : t('unavailable'));
-      }
-    },
-  };
+  // One object while the thread is shown: the items keep it in the handlers they render once.
+  const actions = useMemo((): CommentActions => {
+    const signal = () => new AbortController().signal;
+    return {
+      reply: setReplyTo,
+      canEdit: (comment) => adapter.canEdit?.(comment) ?? false,
+      update: async (comment, body) => apply({ type: 'updated', comment: await adapter.updateComment(comment.id, { body }, signal()) }),
+      async remove(comment) {
+        setNotice('');
+        if (!confirm(t('confirmDelete'))) return;
+        try {
+          await adapter.deleteComment(comment.id, signal());
+          apply({ type: 'deleted', id: comment.id });
+          // The Delete button is gone with it: focus goes to the placeholder a comment with replies
+          // leaves, else to the heading, which now says how many are left.
+          focusAfterRender(() => findComment(root.current, comment.id) ?? heading.current);
+        } catch (error) {
+          setNotice(isColloquyError(error) ? error.message : t('unavailable'));
+        }
+      },
+    };
+  }, [adapter, apply, t]);
 
   const form = (
     <CommentForm
@@ -90,15 +100,15 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
     />
   );
 
+  const view: ThreadView = { translator, actions, highlightedId, replyingTo, affected };
+
   return (
     <section ref={root} class="colloquy" data-theme={config.theme} lang={translator.locale} dir={translator.dir} aria-labelledby="comments-title">
       <h2 ref={heading} id="comments-title" class="comments-title" tabIndex={-1}>
         {count ? translator.plural('responses', count, { title: config.title }) : t('noResponses')}
       </h2>
       {state.status === 'loading' && <p class="status">{t('loading')}</p>}
-      {nodes.length > 0 && (
-        <CommentList nodes={nodes} translator={translator} highlightedId={highlightedId} replyingTo={replyTo?.id ?? null} actions={actions} form={form} />
-      )}
+      {nodes.length > 0 && CommentList({ nodes, view, form })}
       {state.nextCursor && (
         <p>
           <button type="button" disabled={state.loadingMore} onClick={loadMore}>

@@ -28,7 +28,13 @@ export function usePermalink(root: RefObject<HTMLElement | null>, ready: boolean
 
   useEffect(() => {
     if (!ready) return;
-    const follow = () => location.hash.startsWith(prefix) && focusComment(decodeURIComponent(location.hash.slice(prefix.length)));
+    const follow = () => {
+      try {
+        if (location.hash.startsWith(prefix)) focusComment(decodeURIComponent(location.hash.slice(prefix.length)));
+      } catch {
+        // A malformed escape (`#comment-%`) names no comment.
+      }
+    };
     follow();
     addEventListener('hashchange', follow);
     return () => removeEventListener('hashchange', follow);

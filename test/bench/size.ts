@@ -8,8 +8,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
-/** The hard limit for dist/colloquy.js, gzipped; test/e2e/package.test.ts enforces it too. */
-export const budgetBytes = 18 * 1024;
+/**
+ * The hard limit for dist/colloquy.js, gzipped; test/e2e/package.test.ts enforces it too. 19 KB since
+ * the linear markdown parser with its element cap, bidi isolation and the render-once comment items
+ * (heap 8.2 -> 2.5 MiB for 1,000 comments) took 0.8 KB; the goal below is still open.
+ */
+export const budgetBytes = 19 * 1024;
 /** Where we want to be. */
 export const goalBytes = 15 * 1024;
 

@@ -117,6 +117,35 @@ describe('the moderation dashboard', () => {
     checkErrors(s);
   });
 
+  it('corrects a thread’s title; an address is refused in its field, which takes the focus, until the site is known', async () => {
+    const s = session();
+    const { page } = s;
+    await postPending(s, 'Ann', 'Which post is this?');
+    await page.goto(`${s.origin}/admin`);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Edit the thread “Post-Interview Non-Awkwardness”' }).click();
+    const title = page.getByRole('textbox', { name: 'Thread title' });
+    const address = page.getByRole('textbox', { name: 'Page address' });
+    await title.fill('Interviews, afterwards');
+    // This server has neither COLLOQUY_SITE_URL nor COLLOQUY_ORIGINS: it can place no address.
+    await address.fill(`${s.origin}/`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => address.getAttribute('aria-invalid')).toBe('true');
+    const addressId = await address.getAttribute('id');
+    await expect.poll(async () => (await focusedElement(page))?.id).toBe(addressId);
+    await expect(page.getByText(/set COLLOQUY_SITE_URL/).isVisible()).resolves.toBe(true);
+    await address.fill('');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => status(page).textContent()).toBe('Thread saved.');
+    await expect.poll(() => focusedLabel(page)).toBe('Edit the thread “Interviews, afterwards”');
+    const feed = await fetch(`${s.origin}/api/feed.atom?thread=${demoThreadId}`).then((r) => r.text());
+    expect(feed).toContain('<title type="text">Comments on Interviews, afterwards</title>');
+    // The refused save answered 400, which the browser logs.
+    expect(s.errors.filter((error) => !/status of 40[01]/.test(error))).toEqual([]);
+    s.allowErrors();
+  });
+
   it('works with the keyboard only: sign in, edit in the widget’s editor (focus comes back to Edit), approve', async () => {
     const s = session();
     const { page } = s;

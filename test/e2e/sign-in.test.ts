@@ -59,6 +59,8 @@ async function signInAtProvider(page: Page, login: string) {
   await page.locator('input[name="login"]').fill(login);
   await page.locator('input[name="password"]').fill('any password');
   await page.locator('button[type="submit"]').click();
+  // The consent page's button, not the login page's a second time before it has gone.
+  await page.locator('input[name="prompt"][value="consent"]').waitFor({ state: 'attached' });
   await page.locator('button[type="submit"]').click();
 }
 

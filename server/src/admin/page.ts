@@ -3,7 +3,8 @@ import { pageBaseCss } from '../shared/page-style';
 /**
  * The dashboard's host page at /admin: an empty shell that loads the built dashboard script
  * (dist/colloquy-admin.js, `vite build --mode admin`). Its CSP allows only our own script and the
- * inline styles Preact sets, and no framing, so the dashboard cannot be clickjacked.
+ * inline styles Preact sets, and no framing, so the dashboard cannot be clickjacked. Its referrer
+ * policy keeps the dashboard's address from the sites its comments link to.
  */
 export const adminPage = {
   html: `<!doctype html>
@@ -22,5 +23,6 @@ export const adminPage = {
 </body>
 </html>
 `,
+  referrerPolicy: 'same-origin',
   csp: "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };

@@ -14,10 +14,12 @@ import {
 } from './session';
 import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
+import { bodyFingerprint } from '../comments/moderation';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
-import { commentId, commentParams } from '../shared/schemas';
+import { commentId, commentParams, cursor, line, multiline, pageLimit, threadId, wellFormed } from '../shared/schemas';
+import { checkedThreadChanges, pageOrigins } from '../shared/thread-page';
 import { decodeCursor, encodeCursor } from '../store/cursor';
-import { InvalidCursorError, type ModerationStatus } from '../store/types';
+import { InvalidCursorError, type ModerationStatus, type StatusChange } from '../store/types';
 import { approvalOptions, type RouteContext } from '../shared/context';
 import { adminUserRoutes } from './users';
 
@@ -35,7 +37,7 @@ const SIGN_IN_WINDOW_MS = 60_000;
 const OWNER_NAME = 'Site owner';
 
 const statuses = ['pending', 'approved', 'spam', 'deleted'] as const;
-const body = { type: 'string', maxLength: 65_536 } as const;
+const body = multiline(65_536);
 
 interface ListAdminQuery {
   status?: ModerationStatus | 'all';
@@ -50,17 +52,22 @@ const listAdminQuery = {
   additionalProperties: false,
   properties: {
     status: { type: 'string', enum: [...statuses, 'all'] },
-    thread: { type: 'string', minLength: 1, maxLength: 200 },
-    q: { type: 'string', maxLength: 200 },
-    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
-    cursor: { type: 'string', minLength: 1, maxLength: 512 },
+    thread: threadId,
+    q: line(200),
+    limit: pageLimit,
+    cursor,
   },
 } as const;
 
 interface ActionBody {
   ids: string[];
   action: 'approve' | 'spam' | 'delete' | 'pending';
+  /** Each comment's `revision` as the owner read it; an approval needs them. */
+  revisions?: Record<string, number>;
 }
+
+/** A comment's revision, as listed (1 when posted, one more at each edit). */
+const revision = { type: 'integer', minimum: 1, maximum: 2_147_483_647 } as const;
 
 const actionBody = {
   type: 'object',
@@ -69,23 +76,50 @@ const actionBody = {
   properties: {
     ids: { type: 'array', minItems: 1, maxItems: 100, items: commentId },
     action: { type: 'string', enum: ['approve', 'spam', 'delete', 'pending'] },
+    revisions: { type: 'object', maxProperties: 100, propertyNames: commentId, additionalProperties: revision },
   },
 } as const;
 
 const actionStatus = { approve: 'approved', spam: 'spam', delete: 'deleted', pending: 'pending' } as const;
 
 const editBody = { type: 'object', additionalProperties: false, required: ['body'], properties: { body } } as const;
+
+interface ThreadBody {
+  title?: string | null;
+  url?: string | null;
+}
+
+/** A thread's title and page address, each optional; their rules are the ones readers' pages meet (shared/thread-page.ts). */
+const threadBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { title: { type: ['string', 'null'], maxLength: 2000 }, url: { type: ['string', 'null'], maxLength: 2000 } },
+} as const;
+const threadParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: threadId } } as const;
 const replyBody = {
   type: 'object',
   additionalProperties: false,
   required: ['body'],
-  properties: { body, name: { type: 'string', maxLength: 200 } },
+  // `revision`: the answered comment's, as read; answering a held comment approves it, so it needs one.
+  properties: { body, name: line(200), revision },
 } as const;
 
 /** The body (and name) as the public create rules judge them: the owner writes under the same limits as readers. */
 function checkedBody(text: string, name = OWNER_NAME): { body: string; name: string } {
   throwIfInvalid(validateBody(text), validateName(name));
   return { body: normalizeBody(text), name: name.trim() };
+}
+
+/**
+ * The 409 of an approval of text the owner did not read: comments edited since they were listed
+ * are left as they were. Any others of the batch were done.
+ */
+function editedSinceRead(changes: StatusChange[]): ApiError | null {
+  const stale = changes.filter((change) => change.outcome === 'stale').length;
+  if (stale === 0) return null;
+  const which = stale === 1 ? 'One comment was' : `${stale} comments were`;
+  const others = changes.length > stale ? ' The others were handled.' : '';
+  return new ApiError('conflict', `${which} edited after you read ${stale === 1 ? 'it' : 'them'}, so not approved: read the text now and try again.${others}`);
 }
 
 /**
@@ -136,6 +170,7 @@ function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (m
  */
 export async function adminRoutes(app: FastifyInstance, context: RouteContext) {
   const { store, config, now, formSecret, notifier, counters } = context;
+  const origins = pageOrigins(config);
   const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
   // Session cookies are signed with a key bound to the password too, so changing the password signs
   // every dashboard out, in every process; the session itself must also still be in the store.
@@ -196,7 +231,14 @@ export async function adminRoutes(app: FastifyInstance, context: RouteContext) {
     {
       // After the same-origin check (the plugin's hook), before the body is read.
       onRequest: limitSignIn,
-      schema: { body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: { type: 'string', maxLength: 1024 } } } },
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['password'],
+          properties: { password: { type: 'string', maxLength: 1024, pattern: wellFormed } },
+        },
+      },
     },
     async (request, reply) => {
       if (!(await password!.matches(request.body.password))) throw new ApiError('unauthorized', 'Wrong password.');
@@ -248,21 +290,37 @@ export async function adminRoutes(app: FastifyInstance, context: RouteContext) {
   });
 
   app.post<{ Body: ActionBody }>('/comments/actions', { schema: { body: actionBody } }, async (request) => {
-    const status = actionStatus[request.body.action];
+    const { action, revisions = {} } = request.body;
+    const ids = [...new Set(request.body.ids)];
+    const status = actionStatus[action];
+    // The owner approves the text they read: each approval names its comment's revision, and one edited since is left held.
+    const seen = new Map(ids.filter((id) => Object.hasOwn(revisions, id)).map((id) => [id, revisions[id]!]));
+    if (status === 'approved' && seen.size < ids.length) {
+      throw new ApiError(
+        'invalid',
+        'Approving needs the revision of each comment as you read it: send "revisions" with each id\'s "revision" from the listing.',
+        'revisions',
+      );
+    }
     // Followers hear of a held comment once it is approved, here as through the mail's link.
-    const results = await store.moderation.setStatus([...new Set(request.body.ids)], status, approvalOptions(notifier !== undefined, now()));
+    const results = await store.moderation.setStatus(ids, status, {
+      ...approvalOptions(notifier !== undefined, now()),
+      ...(status === 'approved' ? { revisions: seen } : {}),
+    });
     notifier?.kick();
+    const refused = editedSinceRead(results);
+    if (refused) throw refused;
     return { results };
   });
 
   app.patch<{ Params: { id: string }; Body: { body: string } }>('/comments/:id', { schema: { params: commentParams, body: editBody } }, async (request) => {
     const { body: text } = checkedBody(request.body.body);
-    const updated = await store.comments.updateBody(request.params.id, text, now().toISOString());
+    const updated = await store.comments.updateBody(request.params.id, { body: text, bodyFingerprint: bodyFingerprint(text), updatedAt: now().toISOString() });
     if (!updated) throw commentNotFound();
     return { comment: updated };
   });
 
-  app.post<{ Params: { id: string }; Body: { body: string; name?: string } }>(
+  app.post<{ Params: { id: string }; Body: { body: string; name?: string; revision?: number } }>(
     '/comments/:id/reply',
     { schema: { params: commentParams, body: replyBody } },
     async (request, reply) => {
@@ -271,8 +329,18 @@ export async function adminRoutes(app: FastifyInstance, context: RouteContext) {
       if (!parent || parent.comment.status === 'deleted') throw commentNotFound();
       if (parent.comment.status === 'spam') throw new ApiError('conflict', 'This comment is marked as spam: approve it first if you want to answer it.');
       // Answering a held comment approves it (WordPress's "Approve and Reply"): readers would see an answer to nothing.
-      if (parent.comment.status === 'pending')
-        await store.moderation.setStatus([parent.comment.id], 'approved', approvalOptions(notifier !== undefined, now()));
+      // Like any approval, of the text the owner read.
+      if (parent.comment.status === 'pending') {
+        const { revision: seen } = request.body;
+        if (seen === undefined)
+          throw new ApiError('invalid', 'Answering a held comment approves it: send the "revision" of the comment as you read it.', 'revision');
+        const changes = await store.moderation.setStatus([parent.comment.id], 'approved', {
+          ...approvalOptions(notifier !== undefined, now()),
+          revisions: new Map([[parent.comment.id, seen]]),
+        });
+        const refused = editedSinceRead(changes);
+        if (refused) throw refused;
+      }
       const result = await store.comments.create({
         id: nanoid(),
         threadId: parent.comment.threadId,
@@ -280,7 +348,7 @@ export async function adminRoutes(app: FastifyInstance, context: RouteContext) {
         body: text,
         authorName: name,
         authorEmail: '',
-        avatarSeed: avatarSeedFor('', name),
+        avatarSeed: avatarSeedFor(await formSecret(), '', name),
         // The owner edits through the dashboard, never with a token: this one is never handed out.
         editTokenHash: sha256Hex(nanoid(32)),
         createdAt: now().toISOString(),
@@ -295,5 +363,11 @@ export async function adminRoutes(app: FastifyInstance, context: RouteContext) {
     },
   );
 
+  // The owner corrects what a thread is called and where its page is: feeds and mails show both.
+  app.patch<{ Params: { id: string }; Body: ThreadBody }>('/threads/:id', { schema: { params: threadParams, body: threadBody } }, async (request) => {
+    const thread = await store.moderation.updateThread(request.params.id, checkedThreadChanges(request.body, origins));
+    if (!thread) throw new ApiError('not-found', 'No comment was ever posted in this thread.');
+    return { thread };
+  });
   adminUserRoutes(app, context);
 }

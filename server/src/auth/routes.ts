@@ -18,12 +18,12 @@ export interface AuthContext extends RouteContext {
  * A user as the reader sees themselves (and the widget shows them): never the email, which only
  * their export carries. The avatar is the identicon of their comments, never the provider's picture.
  */
-export const publicUser = ({ user, verifiedBy }: SignedInReader) => ({
+export const publicUser = ({ user, verifiedBy }: SignedInReader, secret: string) => ({
   id: user.id,
   name: user.name,
   provider: user.provider,
   verifiedBy,
-  avatarSeed: avatarSeedFor(user.email, user.name),
+  avatarSeed: avatarSeedFor(secret, user.email, user.name),
 });
 
 const publicUserSchema = {
@@ -46,13 +46,13 @@ const signedInResponse = {
 
 /** Signs a user in: their account (created on first sign-in) and a new session. Blocked users get none. */
 export async function signIn(
-  { store, now, sessions, providers }: AuthContext,
+  { store, now, sessions, providers, formSecret }: AuthContext,
   identity: Identity,
 ): Promise<{ session: string; user: ReturnType<typeof publicUser> }> {
   const user = await store.users.signIn(identity, nanoid(), now().toISOString());
   if (user.blockedAt !== null) throw new ApiError('forbidden', 'This account is blocked on this site.');
   const verifiedBy = providers.find((provider) => provider.id === user.provider)?.name ?? user.provider;
-  return { session: await sessions.open(user), user: publicUser({ user, verifiedBy }) };
+  return { session: await sessions.open(user), user: publicUser({ user, verifiedBy }, await formSecret()) };
 }
 
 /** The signed-in reader of a route that needs one: 401 without a session. */
@@ -93,7 +93,7 @@ export function authRoutes(app: FastifyInstance, context: AuthContext) {
       const { token, session, reader } = await required(sessions, request);
       // Rotated on use after a while: a token copied from a browser stops working within a day of the reader's next visit.
       const next = await sessions.rotate(token, session);
-      return { user: publicUser(reader), ...(next === undefined ? {} : { session: next }) };
+      return { user: publicUser(reader, await context.formSecret()), ...(next === undefined ? {} : { session: next }) };
     },
   );
 

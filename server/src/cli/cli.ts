@@ -5,7 +5,7 @@ import { moderate } from './moderate';
 import { users } from './users';
 
 const usage = `Usage: colloquy serve [options]
-       colloquy moderate list|approve|spam|delete … (see colloquy moderate --help)
+       colloquy moderate list|approve|spam|delete|thread … (see colloquy moderate --help)
        colloquy users list|block|unblock … (see colloquy users --help)
 
 Starts the Colloquy server: the comment API under /api, the script-tag bundle at /colloquy.js,

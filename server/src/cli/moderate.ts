@@ -5,14 +5,19 @@ import { readConfigFile } from '../config/config-file';
 import { approvalOptions } from '../shared/context';
 import { createStore } from '../store';
 import type { Store } from '../store/interfaces';
-import type { ModerationEntry, ModerationStatus, SettableStatus, StatusChange } from '../store/types';
+import type { ModerationEntry, ModerationStatus, SettableStatus, StatusChange, ThreadChanges } from '../store/types';
+import { ApiError } from '../shared/errors';
+import { checkedThreadChanges, pageOrigins } from '../shared/thread-page';
 
 export const moderateUsage = `Usage: colloquy moderate list [--status pending|approved|spam|deleted] [--thread ID] [--limit N] [--json]
        colloquy moderate approve|spam|delete ID [ID…] [--json]
+       colloquy moderate thread ID [--title TEXT] [--url ADDRESS] [--json]
 
 Lists comments for the site owner, newest first, with the author's email (every status unless
 --status is given; --limit defaults to 50), or approves, marks as spam or deletes comments by id.
 A deleted comment that has replies stays as a placeholder, as when its author deletes it.
+thread shows a thread's title and page address, or corrects them: --title and --url replace
+what is stored ('' clears it); the address must be on COLLOQUY_SITE_URL or COLLOQUY_ORIGINS.
 The database is the server's: --database-url <value> or DATABASE_URL (default sqlite:./data/colloquy.db).
 
 Exit status: 0 done; 1 an id was not found (the others were changed) or the database failed;
@@ -22,12 +27,17 @@ Exit status: 0 done; 1 an id was not found (the others were changed) or the data
 const actions: Record<string, SettableStatus> = { approve: 'approved', spam: 'spam', delete: 'deleted' };
 const statuses: readonly ModerationStatus[] = ['pending', 'approved', 'spam', 'deleted'];
 
+/** The options only one command takes. */
+const commandOptions = { list: ['status', 'thread', 'limit'], thread: ['title', 'url'] } as const;
+
 /** A mistake in the command line: exit status 2. */
 class UsageError extends Error {}
 
 interface Command {
-  action: 'list' | SettableStatus;
+  action: 'list' | 'thread' | SettableStatus;
   ids: string[];
+  /** The correction `thread` makes, checked; empty to show the thread. */
+  changes: ThreadChanges;
   status?: ModerationStatus;
   threadId?: string;
   limit: number;
@@ -49,6 +59,8 @@ function parseCommand(argv: readonly string[], env: Record<string, string | unde
         thread: { type: 'string' },
         limit: { type: 'string' },
         json: { type: 'boolean' },
+        title: { type: 'string' },
+        url: { type: 'string' },
         'database-url': { type: 'string' },
       },
     });
@@ -58,15 +70,17 @@ function parseCommand(argv: readonly string[], env: Record<string, string | unde
   }
   const { values, positionals } = parsed;
   const [verb, ...ids] = positionals;
-  if (verb === undefined) throw new UsageError('[colloquy] say what to do: colloquy moderate list|approve|spam|delete (see colloquy moderate --help)');
-  const action = verb === 'list' ? 'list' : actions[verb];
-  if (action === undefined) throw new UsageError(`[colloquy] unknown moderate command "${verb}"; use list, approve, spam or delete`);
+  if (verb === undefined) throw new UsageError('[colloquy] say what to do: colloquy moderate list|approve|spam|delete|thread (see colloquy moderate --help)');
+  const action = verb === 'list' || verb === 'thread' ? verb : actions[verb];
+  if (action === undefined) throw new UsageError(`[colloquy] unknown moderate command "${verb}"; use list, approve, spam, delete or thread`);
   if (action === 'list') {
     if (ids.length) throw new UsageError(`[colloquy] list takes no ids (got "${ids[0]}"); filter with --status and --thread`);
-  } else {
-    if (!ids.length) throw new UsageError(`[colloquy] ${verb} needs at least one comment id, e.g. colloquy moderate ${verb} 3fJx8k…`);
-    const listOnly = (['status', 'thread', 'limit'] as const).find((name) => values[name] !== undefined);
-    if (listOnly) throw new UsageError(`[colloquy] --${listOnly} is an option of list only`);
+  } else if (action === 'thread') {
+    if (ids.length !== 1) throw new UsageError('[colloquy] thread needs one thread id, e.g. colloquy moderate thread my-post --title "My post"');
+  } else if (!ids.length) throw new UsageError(`[colloquy] ${verb} needs at least one comment id, e.g. colloquy moderate ${verb} 3fJx8k…`);
+  for (const [command, names] of Object.entries(commandOptions)) {
+    const misplaced = names.find((name) => values[name] !== undefined);
+    if (command !== action && misplaced) throw new UsageError(`[colloquy] --${misplaced} is an option of ${command} only`);
   }
   if (values.status !== undefined && !statuses.includes(values.status as ModerationStatus)) {
     throw new UsageError(`[colloquy] --status must be one of ${statuses.join(', ')}, got "${values.status}"`);
@@ -78,9 +92,17 @@ function parseCommand(argv: readonly string[], env: Record<string, string | unde
   // The server's own resolver, so that DATABASE_URL and --database-url mean exactly what they mean to `serve`.
   const dbFlag = values['database-url'];
   const config = resolveServerConfig(env, dbFlag === undefined ? [] : ['--database-url', dbFlag], readConfigFile(env, []).file);
+  let changes: ThreadChanges;
+  try {
+    changes = checkedThreadChanges({ title: values.title, url: values.url }, pageOrigins(config));
+  } catch (error) {
+    if (error instanceof ApiError) throw new UsageError(`[colloquy] --${error.field === 'pageUrl' ? 'url' : 'title'}: ${error.message}`);
+    throw error;
+  }
   return {
     action,
     ids: [...new Set(ids)],
+    changes,
     ...(values.status === undefined ? {} : { status: values.status as ModerationStatus }),
     ...(values.thread === undefined ? {} : { threadId: values.thread }),
     limit: Number(limit),
@@ -140,6 +162,18 @@ function describeChange(change: StatusChange, status: SettableStatus): string {
   }
 }
 
+/** `thread ID`: corrects the thread when asked to, then shows it. */
+async function showThread(store: Store, { ids: [id = ''], changes, json }: Command): Promise<number> {
+  const thread = await store.moderation.updateThread(id, changes);
+  if (!thread) {
+    console.error(`[colloquy] no thread with id "${printable(id)}": no comment was ever posted in it`);
+    return 1;
+  }
+  if (json) console.log(safeJson(thread));
+  else console.log([`thread   ${thread.id}`, `title    ${thread.title ?? '(none)'}`, `address  ${thread.url ?? '(none)'}`].map(printable).join('\n'));
+  return 0;
+}
+
 /** A database address fit to print: no password. */
 const redacted = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:…@');
 
@@ -159,7 +193,7 @@ export async function moderate(argv: readonly string[], env: Record<string, stri
   }
   let store: Store | undefined;
   try {
-    store = createStore(command.databaseUrl);
+    store = createStore(command.databaseUrl, command.config);
     await store.migrate();
     if (command.action === 'list') {
       const { status, threadId, limit } = command;
@@ -168,6 +202,7 @@ export async function moderate(argv: readonly string[], env: Record<string, stri
       else console.log(entries.length ? table(entries) : `No comments${status ? ` with status ${status}` : ''} (database: ${redacted(command.databaseUrl)}).`);
       return 0;
     }
+    if (command.action === 'thread') return await showThread(store, command);
     // Followers hear of a held comment once it is approved, here as from the dashboard: the job is
     // queued with the change, and a running server's worker sends the mails.
     const changes = await store.moderation.setStatus(command.ids, command.action, approvalOptions(Boolean(command.config.smtpUrl), new Date()));

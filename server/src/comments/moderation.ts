@@ -6,11 +6,16 @@
  *
  * Precedence: any spam reason makes `spam`; otherwise any hold reason makes `pending`; otherwise
  * `approved`. No rule rejects a comment: a held or spam comment is stored, never lost.
+ *
+ * An author's edit is judged by the same rules as a new comment (see `ModerationFacts.edit`): a
+ * comment approved for one text must not publish another unchecked.
  */
 import { BlockList, isIP } from 'node:net';
 import { ColloquyConfigError } from 'colloquy/core';
 import { parseMarkdown, type MarkdownNode } from 'colloquy/core';
 import { parseAddressRange } from '../shared/addresses';
+import { matchingForm, matchingText } from './matching-text';
+import { sha256Hex } from '../shared/signing';
 
 /** `none` publishes at once; `first-time` holds a comment unless its author's email has an approved one; `all` holds everything. */
 export type ModerationMode = 'none' | 'first-time' | 'all';
@@ -89,6 +94,8 @@ export interface ModerationInput {
   author: { name: string; email: string; url?: string };
   /** The client address. */
   ip: string;
+  /** The title and address of the comment's page, which name its thread once it is published. */
+  page?: { title?: string; url?: string };
 }
 
 /** The signed form timestamp: its age, or why there is none to read. */
@@ -96,12 +103,17 @@ export type FormTokenFact = { ageSeconds: number } | 'missing' | 'invalid';
 
 /** What the route found out before deciding. A fact left out counts as "not found". */
 export interface ModerationFacts {
-  /** The author's email has an approved comment (only asked under `first-time`). */
+  /**
+   * An author's edit of their comment: no form was sent, so neither the honeypot nor the form's
+   * timing is checked; every other rule is, as for a new comment.
+   */
+  edit?: boolean;
+  /** The author's email has an approved comment, the edited one aside (only asked under `first-time`). */
   knownAuthor?: boolean;
   /** The honeypot field as submitted. */
   honeypot?: string;
   formToken?: FormTokenFact;
-  /** The same normalized body is already in this thread, posted within the duplicate window. */
+  /** The same normalized body is already in this thread (in another comment), posted within the duplicate window. */
   duplicate?: boolean;
   /** The hook's verdict, `failed` when it threw or timed out; absent when it did not run. */
   hook?: SpamVerdict | 'failed';
@@ -141,6 +153,9 @@ export interface ModerationSettings {
   moderationWords: readonly string[];
 }
 
+/** The body as duplicate detection compares it: case, Unicode compatibility forms and runs of whitespace do not matter. */
+export const bodyFingerprint = (body: string) => sha256Hex(`colloquy-body:${body.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()}`);
+
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 
@@ -153,22 +168,25 @@ export const isBadRange = (entry: string) => entry.includes('/') && isIP(entry.s
  * - a word or phrase matches as a whole word in the body, the name, the email, the website or a
  *   link's address (`cash` matches "Cash!" but not "cashew"; spaces in a phrase match any whitespace);
  * - a domain (`spam.example`) or an email address matches the same way but not as part of a longer
- *   domain (`spam.example.org`); `@spam.example` matches every address at that domain.
+ *   domain (`spam.example.org`); `@spam.example` matches every address at that domain, and a domain
+ *   also matches the host of every web address, as a browser would reach it (`https://spam%2Eexample/`).
+ * Entries and text are compared in their matching form (see matching-text.ts): invisible characters,
+ * compatibility forms and look-alike Cyrillic or Greek letters hide nothing.
  */
 export function compileWordList(entries: readonly string[]): WordList {
   const addresses = new BlockList();
   let hasAddresses = false;
   const patterns: string[] = [];
   for (const raw of entries) {
-    const entry = raw.trim().toLowerCase();
-    if (!entry) continue;
-    const address = parseAddressRange(entry);
+    const address = parseAddressRange(raw.trim().toLowerCase());
     if (address) {
       if (address.prefix === undefined) addresses.addAddress(address.address, address.family);
       else addresses.addSubnet(address.address, address.prefix, address.family);
       hasAddresses = true;
       continue;
     }
+    const entry = matchingForm(raw).trim();
+    if (!entry) continue;
     const body = entry.split(/\s+/).map(escapeRegExp).join('\\s+');
     const before = WORD_CHAR.test(entry[0]!) ? '(?<![\\p{L}\\p{N}_])' : '';
     // Domains and addresses do not end inside a longer name: `a.example` is not `a.example.org`.
@@ -186,7 +204,7 @@ function clientAddress(ip: string): { address: string; family: 'ipv4' | 'ipv6' }
 }
 
 function listMatches(list: WordList, text: string, ip: string): boolean {
-  if (list.text?.test(text)) return true;
+  if (list.text?.test(matchingText(text))) return true;
   if (!list.hasAddresses) return false;
   const client = clientAddress(ip);
   return client !== null && list.addresses.check(client.address, client.family);
@@ -238,27 +256,29 @@ const statusOf = (reasons: readonly ModerationReason[]): DecidedStatus =>
  */
 function textReasons(input: ModerationInput, policy: ModerationPolicy): ModerationReason[] {
   const reasons: ModerationReason[] = [];
-  const links = linksOf(input.body);
+  // The page's title is shown like the body (feeds, mails), so its links count as the body's do.
+  const links = [...linksOf(input.body), ...linksOf(input.page?.title ?? '')];
   // Everything a word can hide in: what readers see, and where the links point.
-  const text = [input.body, input.author.name, input.author.email, input.author.url ?? '', ...links].join('\n');
+  const text = [input.body, input.author.name, input.author.email, input.author.url ?? '', input.page?.title ?? '', input.page?.url ?? '', ...links].join('\n');
   if (listMatches(policy.blocklist, text, input.ip)) reasons.push('blocklist');
   if (links.length > policy.maxLinks) reasons.push('links');
   if (listMatches(policy.moderationWords, text, input.ip)) reasons.push('moderation-words');
   return reasons;
 }
 
-/** The status a new comment gets, and why. Pure: the same arguments give the same answer. */
+/** The status a new or edited comment gets, and why. Pure: the same arguments give the same answer. */
 export function decideStatus(input: ModerationInput, facts: ModerationFacts, policy: ModerationPolicy): Decision {
   const reasons: ModerationReason[] = [];
   const on = (check: SpamCheck) => policy.checks.has(check);
+  const form = !facts.edit;
 
-  if (on('honeypot') && facts.honeypot) reasons.push('honeypot');
+  if (form && on('honeypot') && facts.honeypot) reasons.push('honeypot');
   if (on('duplicates') && facts.duplicate) reasons.push('duplicate');
   if (on('hook') && facts.hook === 'spam') reasons.push('hook-spam');
   if (policy.mode === 'all') reasons.push('moderation-all');
   if (policy.mode === 'first-time' && !facts.knownAuthor) reasons.push('first-time');
   reasons.push(...textReasons(input, policy));
-  if (on('timing')) {
+  if (form && on('timing')) {
     const token = facts.formToken ?? 'missing';
     if (token === 'missing') reasons.push('form-token-missing');
     else if (token === 'invalid') reasons.push('form-token-invalid');
@@ -266,15 +286,5 @@ export function decideStatus(input: ModerationInput, facts: ModerationFacts, pol
   }
   if (on('hook') && facts.hook === 'unsure') reasons.push('hook-unsure');
   if (on('hook') && facts.hook === 'failed') reasons.push('hook-failed');
-  return { status: statusOf(reasons), reasons };
-}
-
-/**
- * The rules an edit must pass again: a comment approved for its first body could otherwise be
- * edited into spam within the edit window. Only the rules that read the text; who the author is and
- * how the form was sent do not change with an edit.
- */
-export function decideEditedStatus(input: ModerationInput, policy: ModerationPolicy): Decision {
-  const reasons = textReasons(input, policy);
   return { status: statusOf(reasons), reasons };
 }

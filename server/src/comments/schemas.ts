@@ -5,10 +5,7 @@
  * Response schemas double as an allowlist: the serializer writes only the properties named here.
  */
 
-import { noControl, threadId } from '../shared/schemas';
-
-/** Generous bounds, so nothing huge reaches core validation; core applies the real limits. */
-const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
+import { cursor, line, multiline, noControl, pageLimit, threadId } from '../shared/schemas';
 
 export interface CreateCommentBody {
   thread: string;
@@ -30,20 +27,23 @@ export const createCommentBody = {
   type: 'object',
   additionalProperties: false,
   required: ['thread', 'body'],
+  // Lengths are generous bounds, so that nothing huge reaches core validation, which applies the real limits.
   properties: {
     thread: threadId,
-    title: { type: 'string', maxLength: 500, pattern: noControl },
-    url: text(2000),
-    parentId: { type: ['string', 'null'], maxLength: 64 },
-    body: text(65_536),
+    // Their rules are the dashboard's too (shared/thread-page.ts); here only bounds and characters.
+    title: line(2000),
+    url: line(2000),
+    // Empty or unknown ids are core's and the store's to refuse, with the reply's own message.
+    parentId: { type: ['string', 'null'], maxLength: 64, pattern: noControl },
+    body: multiline(65_536),
     author: {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'email'],
-      properties: { name: text(65_536), email: text(65_536), url: text(65_536) },
+      properties: { name: line(65_536), email: line(65_536), url: line(65_536) },
     },
-    formToken: text(200),
-    honeypot: text(2000),
+    formToken: line(200),
+    honeypot: line(2000),
     notify: { type: 'boolean' },
   },
 } as const;
@@ -56,7 +56,7 @@ export const updateCommentBody = {
   type: 'object',
   additionalProperties: false,
   required: ['body'],
-  properties: { body: text(65_536) },
+  properties: { body: multiline(65_536) },
 } as const;
 
 export const idempotencyHeaders = {
@@ -78,9 +78,9 @@ export const listQuery = {
   properties: {
     thread: threadId,
     // Query values are strings (types are not coerced, so a JSON body's "5" never passes as 5).
-    limit: { type: 'string', pattern: '^(?:[1-9]\\d?|100)$' },
+    limit: pageLimit,
     sort: { type: 'string', enum: ['oldest', 'newest'] },
-    cursor: { type: 'string', minLength: 1, maxLength: 512 },
+    cursor,
   },
 } as const;
 

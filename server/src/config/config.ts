@@ -1,9 +1,10 @@
 import { defaultModerationOptions, moderationOptions, type ModerationOptions } from '../comments/moderation-options';
 import { checkSignInOptions, defaultSignInOptions, signInOptions, type SignInOptions } from '../auth/options';
-import { fail, integer, isAddressOrRange, list, type OptionTable, type Parse } from './option-parsers';
+import { fail, integer, isAddressOrRange, list, origin, type OptionTable, type Parse } from './option-parsers';
+import type { DatabaseTimeouts } from '../store/types';
 
 /** How the reference server runs. Every option is an environment variable and a `colloquy serve` flag. */
-export interface ServerConfig extends ModerationOptions, SignInOptions {
+export interface ServerConfig extends ModerationOptions, Required<DatabaseTimeouts>, SignInOptions {
   /** TCP port to listen on; 0 picks a free one. @default 8080 */
   port: number;
   /** Interface to listen on. @default 'localhost' */
@@ -12,6 +13,12 @@ export interface ServerConfig extends ModerationOptions, SignInOptions {
   databaseUrl: string;
   /** Site origins (`https://blog.example`) whose pages may call the API from the browser. @default [] */
   origins: string[];
+  /**
+   * The site's own origin (`https://blog.example`), for pages that need no CORS entry (a widget
+   * reaching the API through the site's own address). A thread's page address must be on it or on
+   * one of `origins`; with neither set, page addresses are not kept. @default ''
+   */
+  siteUrl: string;
   /** Writes (POST, PATCH, DELETE) per minute per client address; 0 turns the limit off. @default 10 */
   rateLimit: number;
   /** Minutes after posting during which the author may edit or delete a comment. @default 15 */
@@ -24,6 +31,11 @@ export interface ServerConfig extends ModerationOptions, SignInOptions {
   trustProxy: false | string[];
   /** Largest request body, in bytes. @default 65536 */
   bodyLimit: number;
+  /**
+   * Megabytes of public responses (thread pages, counts, feeds) each process keeps in memory until a
+   * write to their thread; 0 turns the read cache off. @default 64
+   */
+  cacheMb: number;
   /**
    * A folder of demo pages (like the repository's demo/) to serve at /, whose demo thread gets the
    * demo post's two responses when it is empty. For trying Colloquy out, never for a real site:
@@ -57,10 +69,12 @@ export interface ServerConfig extends ModerationOptions, SignInOptions {
 export type AppConfig = Pick<
   ServerConfig,
   | 'origins'
+  | 'siteUrl'
   | 'rateLimit'
   | 'editWindowMinutes'
   | 'trustProxy'
   | 'bodyLimit'
+  | 'cacheMb'
   | 'demo'
   | 'moderation'
   | 'maxLinks'
@@ -82,11 +96,15 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   port: 8080,
   host: 'localhost',
   databaseUrl: 'sqlite:./data/colloquy.db',
+  dbStatementTimeoutMs: 5000,
+  dbConnectTimeoutMs: 5000,
   origins: [],
+  siteUrl: '',
   rateLimit: 10,
   editWindowMinutes: 15,
   trustProxy: false,
   bodyLimit: 65_536,
+  cacheMb: 64,
   demo: '',
   ...defaultModerationOptions,
   secret: '',
@@ -116,21 +134,29 @@ export const serverOptions: OptionTable<ServerConfig> = {
         ? raw
         : fail(name, `must start with "sqlite:" (e.g. sqlite:./data/colloquy.db) or "postgres://", got "${raw}"`),
   },
+  dbStatementTimeoutMs: {
+    env: 'COLLOQUY_DB_STATEMENT_TIMEOUT_MS',
+    flag: '--db-statement-timeout-ms',
+    help: 'milliseconds one database statement may take, waiting for locks included, before the request answers 503',
+    parse: integer(100, 600_000),
+  },
+  dbConnectTimeoutMs: {
+    env: 'COLLOQUY_DB_CONNECT_TIMEOUT_MS',
+    flag: '--db-connect-timeout-ms',
+    help: 'milliseconds opening a PostgreSQL connection may take before the request answers 503',
+    parse: integer(100, 600_000),
+  },
   origins: {
     env: 'COLLOQUY_ORIGINS',
     flag: '--origins',
-    help: 'comma-separated site origins allowed to call the API (CORS)',
-    parse: (raw, name) =>
-      list(raw).map((entry) => {
-        let url: URL | undefined;
-        try {
-          url = new URL(entry);
-        } catch {
-          // reported below
-        }
-        const bare = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username;
-        return bare && url ? url.origin : fail(name, `must list origins like https://blog.example (scheme and host, no path), got "${entry}"`);
-      }),
+    help: "comma-separated site origins allowed to call the API (CORS); threads' page addresses must be on one of them or on --site-url",
+    parse: (raw, name) => list(raw).map((entry) => origin(entry, name, 'must list origins like https://blog.example (scheme and host, no path)')),
+  },
+  siteUrl: {
+    env: 'COLLOQUY_SITE_URL',
+    flag: '--site-url',
+    help: "the site's origin, where threads' pages are, when the widget reaches the API through it (no CORS entry needed)",
+    parse: (raw, name) => origin(raw, name, 'must be an origin like https://blog.example (scheme and host, no path)'),
   },
   rateLimit: { env: 'COLLOQUY_RATE_LIMIT', flag: '--rate-limit', help: 'writes per minute per client address (0 = no limit)', parse: integer(0, 1_000_000) },
   editWindowMinutes: {
@@ -153,6 +179,12 @@ export const serverOptions: OptionTable<ServerConfig> = {
     },
   },
   bodyLimit: { env: 'COLLOQUY_BODY_LIMIT', flag: '--body-limit', help: 'largest request body in bytes', parse: integer(1024, 16 * 1024 * 1024) },
+  cacheMb: {
+    env: 'COLLOQUY_CACHE_MB',
+    flag: '--cache-mb',
+    help: 'megabytes of thread pages, counts and feeds kept in memory per process (0 = no read cache)',
+    parse: integer(0, 1_048_576),
+  },
   demo: {
     env: 'COLLOQUY_DEMO',
     flag: '--demo',

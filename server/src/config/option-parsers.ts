@@ -40,6 +40,13 @@ export const list = (raw: string) =>
     .map((entry) => entry.trim())
     .filter(Boolean);
 
+/** An http(s) origin (`https://blog.example`, a trailing `/` allowed), as the URL parser writes it; `problem` otherwise. */
+export function origin(raw: string, name: string, problem: string): string {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  const bare = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  return bare ? url.origin : fail(name, `${problem}, got "${raw}"`);
+}
+
 const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** An IP address, a CIDR range, or one of the named ranges Fastify's trustProxy knows. */

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { escapeHtml, markdownToHtml } from 'colloquy/core';
 import { pageBaseCss, pageColors, styleHash } from '../shared/page-style';
-import { verifyLink, type LinkPurpose } from './outbox';
+import { signLink, verifyLink, type LinkPurpose } from './outbox';
 import type { NotificationSubject, SettableStatus } from '../store/types';
 import { approvalOptions, type RouteContext } from '../shared/context';
+import { line } from '../shared/schemas';
 
 /**
  * The pages behind the links in notification mails. Each link is signed (HMAC over purpose, id and
@@ -11,6 +12,9 @@ import { approvalOptions, type RouteContext } from '../shared/context';
  * POSTs back to the same address. Mail scanners and link previewers fetch every link in a mail,
  * so a GET that approved, deleted, confirmed or unsubscribed would act without the reader. The one
  * exception to "a person presses the button" is RFC 8058: a mail client's List-Unsubscribe POST.
+ *
+ * An approve link names the revision of the text its mail quoted: when the comment was edited
+ * since, the page says so, shows the text as it is now, and its button approves that revision.
  */
 
 const moderationActions: Record<string, { status: SettableStatus; label: string; done: string }> = {
@@ -21,17 +25,18 @@ const moderationActions: Record<string, { status: SettableStatus; label: string;
 
 const linkQuery = {
   type: 'object',
-  // `n`: the nonce of a confirmation mail, signed with the subscription's id.
-  properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 }, n: { type: 'string', maxLength: 64 } },
+  // `n`: the nonce of a confirmation mail, signed with the subscription's id; `v`: the revision an approval is of, signed too.
+  properties: { exp: line(20), sig: line(100), n: line(64), v: line(10) },
 } as const;
 const idParams = (extra: Record<string, unknown> = {}) =>
   ({
     type: 'object',
     required: ['id', ...Object.keys(extra)],
-    properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, ...extra },
+    // A comment's id, or a subscription's.
+    properties: { id: { ...line(64), minLength: 1 }, ...extra },
   }) as const;
 
-type LinkRequest = { Params: { id: string; action?: string }; Querystring: { exp?: string; sig?: string; n?: string } };
+type LinkRequest = { Params: { id: string; action?: string }; Querystring: { exp?: string; sig?: string; n?: string; v?: string } };
 
 /** The dashboard's look (its colours, light or dark as the system prefers), as one stylesheet the CSP allows by hash. */
 const css =
@@ -70,8 +75,15 @@ function describeComment({ comment, thread }: NotificationSubject): string {
 
 const invalid = (reply: FastifyReply) => page(reply, 403, 'This link is not valid', '<p>The link is incomplete, altered or expired.</p>');
 
-/** A form without `action` posts to the page's own address, signature included. */
-const confirmForm = (label: string) => `<form method="post"><button type="submit">${escapeHtml(label)}</button></form>`;
+/** A form without `action` posts to the page's own address, signature included; `query` posts to another signed one. */
+const confirmForm = (label: string, query?: string) =>
+  `<form method="post"${query === undefined ? '' : ` action="?${escapeHtml(query)}"`}><button type="submit">${escapeHtml(label)}</button></form>`;
+
+/**
+ * The revision an approve link names. A link mailed before links named one (no `v`) quoted a text
+ * nobody can tell now: 0, which no comment has, so it counts as edited since.
+ */
+const linkedRevision = (query: LinkRequest['Querystring']) => (query.v === undefined ? 0 : Number(query.v));
 
 export function mailLinkRoutes(app: FastifyInstance, context: RouteContext) {
   const { store, formSecret } = context;
@@ -82,21 +94,49 @@ export function mailLinkRoutes(app: FastifyInstance, context: RouteContext) {
   );
 
   const signedOk = async (purpose: LinkPurpose, id: string, query: LinkRequest['Querystring']) =>
-    verifyLink(await formSecret(), purpose, id, query.exp, query.sig, new Date());
+    verifyLink(await formSecret(), purpose, id, query.exp, query.sig, new Date(), query.v);
+
+  /**
+   * The page of an approve link whose text was edited since its mail: the text now, and a button
+   * that approves this revision (a link signed like the mail's, expiring when it does). 409 when
+   * an approval was just refused for it.
+   */
+  const editedPage = async (reply: FastifyReply, status: 200 | 409, subject: NotificationSubject, exp: string) => {
+    const query = signLink(await formSecret(), 'approve', subject.comment.id, Number(exp), subject.revision);
+    const refused = status === 409 ? ', so it was not approved' : '';
+    return page(
+      reply,
+      status,
+      'This comment was edited',
+      `<p>It changed after the mail with this link was sent${refused}. This is its text now:</p>${describeComment(subject)}${confirmForm('Approve this text', query)}`,
+    );
+  };
+  const gone = (reply: FastifyReply) => page(reply, 404, 'Comment not found', '<p>This comment does not exist any more: it was deleted.</p>');
 
   const moderationSchema = { params: idParams({ action: { type: 'string', enum: Object.keys(moderationActions) } }), querystring: linkQuery };
   app.get<LinkRequest>('/moderate/:id/:action', { schema: moderationSchema }, async (request, reply) => {
     const action = moderationActions[request.params.action!]!;
     if (!(await signedOk(request.params.action as LinkPurpose, request.params.id, request.query))) return invalid(reply);
     const subject = await store.moderation.getForNotification(request.params.id);
-    if (!subject) return page(reply, 404, 'Comment not found', '<p>This comment does not exist any more: it was deleted.</p>');
+    if (!subject) return gone(reply);
+    if (action.status === 'approved' && subject.comment.status !== 'approved' && linkedRevision(request.query) !== subject.revision) {
+      return editedPage(reply, 200, subject, request.query.exp!);
+    }
     return page(reply, 200, action.label, `${describeComment(subject)}${confirmForm(action.label)}`);
   });
   app.post<LinkRequest>('/moderate/:id/:action', { schema: moderationSchema }, async (request, reply) => {
+    const { id } = request.params;
     const action = moderationActions[request.params.action!]!;
-    if (!(await signedOk(request.params.action as LinkPurpose, request.params.id, request.query))) return invalid(reply);
-    const [change] = await store.moderation.setStatus([request.params.id], action.status, approvalOptions(context.notifier !== undefined, context.now()));
-    if (!change || change.outcome === 'not-found') return page(reply, 404, 'Comment not found', '<p>This comment does not exist any more.</p>');
+    if (!(await signedOk(request.params.action as LinkPurpose, id, request.query))) return invalid(reply);
+    const [change] = await store.moderation.setStatus([id], action.status, {
+      ...approvalOptions(context.notifier !== undefined, context.now()),
+      ...(action.status === 'approved' ? { revisions: new Map([[id, linkedRevision(request.query)]]) } : {}),
+    });
+    if (!change || change.outcome === 'not-found') return gone(reply);
+    if (change.outcome === 'stale') {
+      const subject = await store.moderation.getForNotification(id);
+      return subject ? editedPage(reply, 409, subject, request.query.exp!) : gone(reply);
+    }
     context.notifier?.kick();
     return page(reply, 200, 'Done', `<p>${escapeHtml(action.done)}</p>`);
   });

@@ -17,11 +17,14 @@ import type { NotificationJob, NotificationSubject, OutboxItem } from '../store/
  * its own transaction. A worker in each server process claims due items: a job becomes the mails
  * it causes (rendered and queued in one transaction, replacing the job), a mail is sent. Failures
  * are retried with backoff. So the request never waits for mail work, a mail server that is slow
- * or down never delays or loses a comment, and nothing is lost when a process stops (an item
- * claimed by a process that died is due again when its lease runs out).
+ * or down never delays or loses a comment, and nothing is lost when a process stops: one that
+ * stops gracefully gives back what it claimed and did not start, and an item claimed by a process
+ * that died is due again when its lease runs out.
  *
- * Subscriptions are confirmed one by one (double opt-in per thread), and an address gets at most
- * MAX_CONFIRMATIONS confirmation mails a day: the form cannot be used to flood an inbox.
+ * Subscriptions are confirmed one by one (double opt-in per thread), only once the comment that
+ * asked is published, and a mailbox gets at most MAX_CONFIRMATIONS confirmation mails a day (a client
+ * address may ask for at most SUBSCRIPTIONS_PER_ADDRESS a day, comments/routes.ts): the form cannot be used to flood
+ * an inbox, nor to send text of a stranger's choosing to anyone.
  */
 
 /** What a signed link may do. */
@@ -33,7 +36,7 @@ const CONFIRM_LINK_DAYS = 14;
 const UNSUBSCRIBE_LINK_DAYS = 3650;
 const DAY_MS = 86_400_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
-/** Confirmation mails one address gets per day, whatever threads they are for. */
+/** Confirmation mails one mailbox (any case, any +tag) gets per day, whatever threads they are for. */
 const MAX_CONFIRMATIONS = 3;
 const BATCH = 10;
 /**
@@ -43,19 +46,31 @@ const BATCH = 10;
  */
 const LEASE_MS = 15 * 60_000;
 
-/** What a link's signature covers: what it lets its holder do, to what, until when. */
-const linkMessage = (purpose: LinkPurpose, id: string, expires: number) => `${purpose}:${id}:${expires}`;
+/**
+ * What a link's signature covers: what it lets its holder do, to what (and to which revision of
+ * it, for an approval), until when. Read from the end, the digits of the expiry and the `v` of the
+ * revision cannot be part of the id, whatever characters the id has.
+ */
+const linkMessage = (purpose: LinkPurpose, id: string, expires: number, revision?: number) =>
+  `${purpose}:${id}:${expires}${revision === undefined ? '' : `:v${revision}`}`;
 
-/** `exp=…&sig=…` for a link that lets its holder do `purpose` to `id` until `expires` (ms since the epoch). */
-export function signLink(secret: string, purpose: LinkPurpose, id: string, expires: number): string {
-  return `exp=${expires}&sig=${createSigner(secret, 'link').sign(linkMessage(purpose, id, expires))}`;
+/**
+ * `exp=…&sig=…` for a link that lets its holder do `purpose` to `id` until `expires` (ms since the
+ * epoch); with `revision`, only to that revision of it, and `&v=…` follows.
+ */
+export function signLink(secret: string, purpose: LinkPurpose, id: string, expires: number, revision?: number): string {
+  const query = `exp=${expires}&sig=${createSigner(secret, 'link').sign(linkMessage(purpose, id, expires, revision))}`;
+  return revision === undefined ? query : `${query}&v=${revision}`;
 }
 
-/** Whether the signature is ours, for this purpose and id, and not expired. Constant-time on the signature. */
-export function verifyLink(secret: string, purpose: LinkPurpose, id: string, exp: string | undefined, sig: string | undefined, now: Date): boolean {
-  if (!exp || !/^\d{1,15}$/.test(exp)) return false;
+/**
+ * Whether the signature is ours, for this purpose and id (and revision `v`, when the link has one),
+ * and not expired. Constant-time on the signature.
+ */
+export function verifyLink(secret: string, purpose: LinkPurpose, id: string, exp: string | undefined, sig: string | undefined, now: Date, v?: string): boolean {
+  if (!exp || !/^\d{1,15}$/.test(exp) || (v !== undefined && !/^[1-9]\d{0,9}$/.test(v))) return false;
   const expires = Number(exp);
-  return createSigner(secret, 'link').verify(linkMessage(purpose, id, expires), sig) && now.getTime() <= expires;
+  return createSigner(secret, 'link').verify(linkMessage(purpose, id, expires, v === undefined ? undefined : Number(v)), sig) && now.getTime() <= expires;
 }
 
 /** One line, for headers we compose: CR, LF and other controls could start a header of their own. */
@@ -117,15 +132,25 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   // request that brought the comment: a commenter must not choose the subject and link of our mails.
   const threadName = ({ comment, thread }: NotificationSubject) => oneLine(thread.title || comment.threadId, 80);
 
-  async function signed(path: string, purpose: LinkPurpose, id: string, days: number, extra = ''): Promise<string> {
-    return `${base}/api/${path}?${signLink(await secret(), purpose, id, Date.now() + days * DAY_MS)}${extra}`;
+  async function signed(path: string, purpose: LinkPurpose, id: string, days: number, extra = '', revision?: number): Promise<string> {
+    return `${base}/api/${path}?${signLink(await secret(), purpose, id, Date.now() + days * DAY_MS, revision)}${extra}`;
+  }
+
+  /** For a held comment: what approving it would name the thread, which has no title or address yet. */
+  function pageLine({ comment, thread, page }: NotificationSubject): string | undefined {
+    const title = !thread.title && page.title ? `"${oneLine(page.title, 80)}"` : '';
+    const url = !thread.url && page.url ? page.url : '';
+    if (comment.status === 'approved' || !(title || url)) return undefined;
+    return `Approving it names the thread after its page: ${[title, url].filter(Boolean).join(' ')}`;
   }
 
   async function ownerMail(subject: NotificationSubject): Promise<OutboxMessage> {
     const { comment, authorEmail, thread } = subject;
+    const named = pageLine(subject);
     const target = `moderate/${encodeURIComponent(comment.id)}`;
     const actions = [
-      ['Approve', await signed(`${target}/approve`, 'approve', comment.id, MODERATION_LINK_DAYS)],
+      // Approves the text quoted below, and no later edit of it.
+      ['Approve', await signed(`${target}/approve`, 'approve', comment.id, MODERATION_LINK_DAYS, '', subject.revision)],
       ['Mark as spam', await signed(`${target}/spam`, 'spam', comment.id, MODERATION_LINK_DAYS)],
       ['Delete', await signed(`${target}/delete`, 'delete', comment.id, MODERATION_LINK_DAYS)],
     ] as const;
@@ -140,6 +165,7 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
         `New comment on "${title}"${thread.url ? ` (${thread.url})` : ''}`,
         `Author: ${author}`,
         `Status: ${status}`,
+        ...(named ? [named] : []),
         '',
         comment.body,
         '',
@@ -151,6 +177,7 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
         paragraph(`New comment on "${title}"`) + (thread.url ? `<p>${link(thread.url, thread.url)}</p>` : ''),
         paragraph(`Author: ${author}`),
         paragraph(`Status: ${status}`),
+        ...(named ? [paragraph(named)] : []),
         `<blockquote>${markdownToHtml(comment.body)}</blockquote>`,
         `<p>${actions.map(([label, href]) => link(href, label)).join(' · ')}</p>`,
         paragraph('Each link opens a page that asks you to confirm.'),
@@ -190,15 +217,17 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
     if (subscription.confirmed || askedToday || subscription.recentConfirmations >= MAX_CONFIRMATIONS) return undefined;
     // The nonce ties the link to this mail: a subscription reopened later needs a new one.
     const nonce = nanoid();
-    const title = threadName(subject);
+    // Whoever posts can type in any address, so this mail carries nothing they chose: the thread's
+    // stored title (only a published comment or the owner sets it), never its id, which any POST names.
+    const on = subject.thread.title ? ` on "${oneLine(subject.thread.title, 80)}"` : '';
     const confirm = await signed(`subscriptions/${subscription.id}/confirm`, 'confirm', `${subscription.id}.${nonce}`, CONFIRM_LINK_DAYS, `&n=${nonce}`);
     const mail = await subscriberMail(
       authorEmail,
       subscription.id,
-      `Confirm: follow-up comments on "${title}"`,
-      [`You asked to hear of new comments on "${title}". Confirm to start:`, confirm, '', 'Did not ask? Ignore this mail: nothing will be sent.'],
+      `Confirm: follow-up comments${on}`,
+      [`You asked to hear of new comments${on}. Confirm to start:`, confirm, '', 'Did not ask? Ignore this mail: nothing will be sent.'],
       [
-        paragraph(`You asked to hear of new comments on "${title}".`),
+        paragraph(`You asked to hear of new comments${on}.`),
         `<p>${link(confirm, 'Confirm')}</p>`,
         paragraph('Did not ask? Ignore this mail: nothing will be sent.'),
       ],
@@ -242,7 +271,8 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
     // Spam asks nothing of anyone: no mail to the owner for each bot, no confirmation to an address a bot typed in.
     if (subject && subject.comment.status !== 'spam') {
       if (job.toOwner && config.ownerEmail) mails.push(await ownerMail(subject));
-      if (job.subscribeAuthor && subject.authorEmail) {
+      // Only a published comment subscribes its author: a held one waits for its approval's job.
+      if (job.subscribeAuthor && subject.comment.status === 'approved' && subject.authorEmail) {
         const asked = await subscribeAuthor(subject, now);
         if (asked) {
           mails.push(asked.mail);
@@ -289,10 +319,19 @@ export function createNotifier({ store, config, secret, log, retryBaseMs = 30_00
   async function drain() {
     while (!stopped) {
       const now = Date.now();
-      const batch = await store.outbox.claim(new Date(now).toISOString(), new Date(now + LEASE_MS).toISOString(), BATCH);
+      const lease = new Date(now + LEASE_MS).toISOString();
+      const batch = await store.outbox.claim(new Date(now).toISOString(), lease, BATCH);
       if (batch.length === 0) return;
-      // A stop between items leaves the rest claimed; their lease runs out and another worker takes them.
-      for (const item of batch) if (!stopped) await work(item);
+      const left = [...batch];
+      while (left.length && !stopped) await work(left.shift()!);
+      // Stopped between items: the rest go back at once, for the next worker (or this one restarted), not after the lease.
+      if (left.length) {
+        await store.outbox.release(
+          left.map((item) => item.id),
+          lease,
+          new Date().toISOString(),
+        );
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/config';
 import type { ModerationPolicy, SpamCheckHook } from '../comments/moderation';
+import type { ReadCache } from '../cache/read-cache';
 import type { FastifyRequest } from 'fastify';
 import type { Store } from '../store/interfaces';
 import type { User } from '../store/types';
@@ -13,7 +14,7 @@ export interface Notifier {
   /** Works through what is due now (also runs on a timer): call it after queueing a job. */
   kick(): void;
   start(): void;
-  /** Stops the timer and waits for the item being worked on. */
+  /** Stops the timer, waits for the item being worked on, and gives back the items claimed but not started. */
   stop(): Promise<void>;
 }
 
@@ -54,6 +55,8 @@ export interface RouteContext {
   formSecret: () => Promise<string>;
   /** Rate-limit counters kept in the database, shared by every process on it. */
   counters: SharedCounters;
+  /** Public pages, counts and feeds, held until a write to their thread (see cache/read-cache.ts). */
+  cache: ReadCache;
   /** Queues notification mails; absent without SMTP settings. */
   notifier?: Notifier;
   /** Readers' sessions. */

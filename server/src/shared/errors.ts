@@ -1,6 +1,8 @@
 import type { FastifyError } from 'fastify';
-import { createTranslator } from 'colloquy/core';
+import { createTranslator, MAX_PAGE_SIZE } from 'colloquy/core';
 import type { FieldProblem } from 'colloquy/core';
+import { characterPatterns } from './schemas';
+import { StoreUnavailableError } from '../store/types';
 
 /**
  * Every error code the API answers with, its HTTP status and the message it carries when the
@@ -12,13 +14,18 @@ export const API_ERRORS = {
   unauthorized: { status: 401, message: 'Sign in, or send the token that proves you may do this.' },
   forbidden: { status: 403, message: 'This is not allowed.' },
   'not-found': { status: 404, message: 'Not found.' },
+  'request-timeout': { status: 408, message: 'The request took too long to arrive: please send it again.' },
   conflict: { status: 409, message: 'The request conflicts with what is stored.' },
   'too-large': { status: 413, message: 'The request is too large.' },
   'unsupported-media-type': { status: 415, message: 'Send the request body as JSON, with Content-Type: application/json.' },
   'rate-limited': { status: 429, message: 'Too many requests: please wait and try again.' },
+  'headers-too-large': { status: 431, message: "The request's headers are too large." },
   server: { status: 500, message: 'Something went wrong on the server. Please try again later.' },
-  unavailable: { status: 503, message: 'Something went wrong on the server. Please try again later.' },
+  unavailable: { status: 503, message: 'The server cannot answer right now. Please try again in a moment.' },
 } as const satisfies Record<string, { status: number; message: string }>;
+
+/** The Content-Security-Policy of API answers, errors included: JSON loads nothing, and no one may frame it. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /** The `code` of an error body; the HTTP status says the same thing for machines that only read that. */
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -63,10 +70,13 @@ const labels: Record<string, string> = {
   limit: 'limit',
   sort: 'sort',
   cursor: 'cursor',
+  q: 'The search',
   id: 'Comment id',
   'Idempotency-Key': 'The Idempotency-Key header',
   formToken: 'formToken',
   honeypot: 'honeypot',
+  revision: 'revision',
+  revisions: 'revisions',
 };
 
 /** What a field accepts, for messages about wrong types and formats. */
@@ -80,13 +90,15 @@ const expectations: Record<string, string> = {
   title: 'must be text without control characters',
   pageUrl: 'must be text',
   author: 'must be an object with name, email and an optional url',
-  limit: 'must be a whole number from 1 to 100',
+  limit: `must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
   sort: 'must be "oldest" or "newest"',
   cursor: 'must be a cursor from a previous page',
   id: 'must be a comment id',
   'Idempotency-Key': 'must be 1 to 128 printable ASCII characters without spaces',
   formToken: 'must be the formToken of a listing',
   honeypot: 'must be text',
+  revision: "must be the comment's revision from the listing, a whole number from 1",
+  revisions: 'must map each comment id to its revision from the listing',
   token: 'must be a signed token (a JWT) of at most 8192 characters',
   comments: 'must be "delete" or "anonymise"',
 };
@@ -98,7 +110,10 @@ function fieldOf(context: string | undefined, path: string): string {
   if (context !== 'body') return segments[0] ?? context ?? 'request';
   if (segments.length === 1 && segments[0] === 'url') return 'pageUrl';
   if (segments.length === 2 && segments[0] === 'author' && ['name', 'email', 'url'].includes(segments[1]!)) return segments[1]!;
-  return segments.join('.');
+  // A map's keys are comment ids the client chose: named by the map, never echoed.
+  if (segments[0] === 'revisions') return 'revisions';
+  // An item of a list is reported as the list (`ids`, not `ids.3`).
+  return segments.filter((segment) => !/^\d+$/.test(segment)).join('.');
 }
 
 const label = (field: string) => labels[field] ?? `"${field}"`;
@@ -127,8 +142,12 @@ export function validationError(error: FastifyError): ApiError {
   if (first.keyword === 'maxLength') return new ApiError('invalid', t('errTooLong', { field: label(field), limit: String(params.limit) }), field);
   if (first.keyword === 'minLength') return new ApiError('invalid', t('errRequired', { field: label(field) }), field);
   if (first.keyword === 'maxItems') return new ApiError('invalid', `Ask for at most ${String(params.limit)} threads at a time.`, field);
-  if (first.keyword === 'pattern' && (field === 'thread' || field === 'title')) {
-    return new ApiError('invalid', t('errInvalid', { field: label(field) }), field);
+  if (first.keyword === 'pattern' && characterPatterns.has(String(params.pattern))) {
+    return new ApiError(
+      'invalid',
+      `${label(field)} contains a character that is not allowed (a control character or a broken one): remove it and try again.`,
+      field,
+    );
   }
   return new ApiError('invalid', `${label(field)} ${expectations[field] ?? 'is not valid'}.`, field);
 }
@@ -160,6 +179,7 @@ const codeOfStatus = new Map<number, ApiErrorCode>(Object.entries(API_ERRORS).ma
 /** Any error a request can end in (ours, Fastify's, a plugin's, a bug) as an ApiError. */
 export function toApiError(error: FastifyError | Error, bodyLimit: number): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof StoreUnavailableError) return new ApiError('unavailable', 'The database is not answering: please try again in a moment.');
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationError(fastifyError);
   switch (fastifyError.code) {

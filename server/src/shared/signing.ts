@@ -15,7 +15,7 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
  * no prefix is the start of another, so a signature made for one purpose never verifies for another:
  * a form token cannot pass as a mail link or a session cookie, whatever it holds.
  */
-export type SigningPurpose = 'form' | 'link' | 'admin-session' | 'admin-password' | 'sign-in-flow';
+export type SigningPurpose = 'form' | 'link' | 'admin-session' | 'admin-password' | 'avatar' | 'sign-in-flow';
 
 export interface Signer {
   /** The HMAC-SHA256 of `message` for this signer's purpose: 43 base64url characters. */
@@ -62,8 +62,18 @@ export const tokenMatches = (token: string, storedHashHex: string): boolean =>
   safeEqual(Buffer.from(sha256Hex(token), 'hex'), Buffer.from(storedHashHex, 'hex'));
 
 /**
- * The identicon seed for an author: stable per email (so a reader keeps their avatar) but not the
- * email. 16 hex digits are plenty to spread avatars; it is an unsalted hash, so someone who guesses
- * an address can confirm the guess, as with Gravatar — it hides the email, it does not anonymize.
+ * Keys an unkeyed avatar fingerprint (see `avatarSeedFor`) with the site's secret: 16 hex digits of
+ * its HMAC, plenty to spread avatars. Also what turns the unkeyed seeds stored before seeds were
+ * keyed into keyed ones (`CommentStore.keyAvatarSeeds`), so each author keeps one avatar.
  */
-export const avatarSeedFor = (email: string, name: string) => sha256Hex(`colloquy-avatar:${(email || name).trim().toLowerCase()}`).slice(0, 16);
+export const keyedAvatarSeed = (secret: string, fingerprint: string) =>
+  Buffer.from(createSigner(secret, 'avatar').sign(fingerprint), 'base64url').toString('hex').slice(0, 16);
+
+/**
+ * The identicon seed for an author: stable per email (or name, without one) on one site, so a reader
+ * keeps their avatar, and keyed with the site's secret, so nobody can confirm a guessed address from
+ * it or follow one person from site to site. It is the keyed form of the unkeyed SHA-256 fingerprint
+ * that seeds were before, which lets stored seeds be converted without their emails.
+ */
+export const avatarSeedFor = (secret: string, email: string, name: string) =>
+  keyedAvatarSeed(secret, sha256Hex(`colloquy-avatar:${(email || name).trim().toLowerCase()}`).slice(0, 16));

@@ -80,7 +80,7 @@ export async function deleteIn(engine: Engine, tx: Db, id: string): Promise<'rem
   const target = (commentId: string) =>
     tx
       .selectFrom('comments')
-      .select(['parent_id', 'status'])
+      .select(['parent_id', 'status', 'thread_id'])
       .where('id', '=', commentId)
       .$if(engine.rowLocks, (query) => query.forUpdate())
       .executeTakeFirst();
@@ -90,6 +90,7 @@ export async function deleteIn(engine: Engine, tx: Db, id: string): Promise<'rem
 
   const first = await target(id);
   if (!first) return 'not-found';
+  await engine.changed(tx, first.thread_id);
   if (await hasReplies(id)) {
     await tx
       .updateTable('comments')
@@ -142,10 +143,10 @@ export function createCommentStore(engine: Engine): CommentStore {
       .select([...COMMENT_COLUMNS, 'request_hash'])
       .where('idempotency_key', '=', slot<string>('key')),
   );
-  const parentThread = prepare(
+  const parentOf = prepare(
     db
       .selectFrom('comments')
-      .select('thread_id')
+      .select(['thread_id', 'status'])
       .where('id', '=', slot<string>('id'))
       .$if(engine.rowLocks, (query) => query.forKeyShare()),
   );
@@ -156,20 +157,7 @@ export function createCommentStore(engine: Engine): CommentStore {
       .values({ id: slot('id'), title: slot('title'), url: slot('url'), created_at: slot('createdAt') })
       .onConflict((conflict) => conflict.column('id').doNothing()),
   );
-  // Any commenter sends a title and address, and feeds and mails show them: they only fill what is missing,
-  // and the row is touched (so locked) only then. One variant for each of title, address, or both.
-  const fillThread = (title: boolean, url: boolean) =>
-    prepare(
-      db
-        .updateTable('threads')
-        .set(({ fn, val }) => ({
-          ...(title ? { title: fn.coalesce('title', val(slot<string>('title'))) } : {}),
-          ...(url ? { url: fn.coalesce('url', val(slot<string>('url'))) } : {}),
-        }))
-        .where('id', '=', slot<string>('id'))
-        .where((eb) => eb.or([...(title ? [eb('title', 'is', null)] : []), ...(url ? [eb('url', 'is', null)] : [])])),
-    );
-  const fillThreadVariants = { title: fillThread(true, false), url: fillThread(false, true), both: fillThread(true, true) };
+  const fillThread = createThreadFiller(db);
   const insertComment = prepare(
     db
       .insertInto('comments')
@@ -189,14 +177,17 @@ export function createCommentStore(engine: Engine): CommentStore {
         request_hash: slot('requestHash'),
         body_fingerprint: slot('bodyFingerprint'),
         is_owner: slot('isOwner'),
+        page_title: slot('threadTitle'),
+        page_url: slot('pageUrl'),
+        subscribe_author: slot('subscribeAuthor'),
         user_id: slot('userId'),
         verified_by: slot('verifiedBy'),
       })
       .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
       .returning(COMMENT_COLUMNS),
   );
-  const approvedEmail = prepare(approvedEmailQuery(db, slot('email')));
-  const duplicate = prepare(duplicateQuery(db, slot('thread'), slot('fingerprint'), slot('since')));
+  const approvedEmail = prepare(approvedEmailQuery(db, slot('email'), slot('except')));
+  const duplicate = prepare(duplicateQuery(db, slot('thread'), slot('fingerprint'), slot('since'), slot('except')));
   const enqueueJob = prepare(db.insertInto('mail_outbox').values({ kind: 'job', message: slot('message'), next_attempt_at: slot('at') }));
 
   async function insert(tx: Db, input: NormalizedInput, job: string | null) {
@@ -206,16 +197,21 @@ export function createCommentStore(engine: Engine): CommentStore {
     }
     if (input.parentId !== null) {
       // KEY SHARE keeps the parent from being deleted until this reply commits (a delete takes FOR UPDATE).
-      const parent = (await parentThread(tx, { id: input.parentId }))[0];
+      const parent = (await parentOf(tx, { id: input.parentId }))[0];
       if (parent?.thread_id !== input.threadId) throw new Abort({ kind: 'parent-not-found' });
+      // A placeholder stands only for the replies it has; spam is never shown, to be answered.
+      if (parent.status === 'deleted' || parent.status === 'spam') throw new Abort({ kind: 'parent-unavailable', status: parent.status });
     }
-    await insertThread(tx, { id: input.threadId, title: input.threadTitle, url: input.pageUrl, createdAt: input.createdAt });
-    const fill = input.threadTitle === null ? (input.pageUrl === null ? undefined : 'url') : input.pageUrl === null ? 'title' : 'both';
-    if (fill) await fillThreadVariants[fill](tx, { id: input.threadId, title: input.threadTitle, url: input.pageUrl });
+    // Only a published comment names its thread: a held one's title and address wait for its approval.
+    const published = input.status === 'approved';
+    const meta = { id: input.threadId, title: published ? input.threadTitle : null, url: published ? input.pageUrl : null };
+    await insertThread(tx, { ...meta, createdAt: input.createdAt });
+    await fillThread(tx, meta);
     const row = (await insertComment(tx, { ...input }))[0];
     // No row: a concurrent request with the same key committed first. Undo the thread upsert and ask who won.
     if (!row) throw new Abort({ kind: 'conflict' });
     if (job !== null) await enqueueJob(tx, { message: job, at: input.createdAt });
+    await engine.changed(tx, input.threadId);
     return row;
   }
 
@@ -272,24 +268,37 @@ export function createCommentStore(engine: Engine): CommentStore {
       return row ? { comment: toComment(row), editTokenHash: row.edit_token_hash } : null;
     },
 
-    async updateBody(id, body, updatedAt, held) {
-      const row = await db
-        .updateTable('comments')
-        .set({ body, updated_at: toIsoMillis(updatedAt, 'updatedAt'), ...(held === undefined ? {} : { status: held }) })
-        .where('id', '=', id)
-        .where('status', '<>', status('deleted'))
-        .returning(COMMENT_COLUMNS)
-        .executeTakeFirst();
+    async updateBody(id, { body, bodyFingerprint, updatedAt, status: held }) {
+      const changedAt = toIsoMillis(updatedAt, 'updatedAt');
+      // A transaction so that the change is announced with its commit (a NOTIFY on PostgreSQL).
+      const row = await engine.transaction(async (tx) => {
+        const updated = await tx
+          .updateTable('comments')
+          .set((eb) => ({
+            body,
+            body_fingerprint: bodyFingerprint,
+            updated_at: changedAt,
+            // An approval names the revision it saw: one made before this edit no longer matches.
+            revision: eb('revision', '+', 1),
+            ...(held === undefined ? {} : { status: held }),
+          }))
+          .where('id', '=', id)
+          .where('status', '<>', status('deleted'))
+          .returning(COMMENT_COLUMNS)
+          .executeTakeFirst();
+        if (updated) await engine.changed(tx, updated.thread_id);
+        return updated;
+      });
       return row ? toComment(row) : null;
     },
 
-    async hasApprovedComment(email) {
+    async hasApprovedComment(email, except = '') {
       if (email === '') return false;
-      return (await approvedEmail(db, { email })).length > 0;
+      return (await approvedEmail(db, { email, except })).length > 0;
     },
 
-    async hasRecentDuplicate({ threadId, bodyFingerprint, since }) {
-      return (await duplicate(db, { thread: threadId, fingerprint: bodyFingerprint, since: toIsoMillis(since, 'since') })).length > 0;
+    async hasRecentDuplicate({ threadId, bodyFingerprint, since, except = '' }) {
+      return (await duplicate(db, { thread: threadId, fingerprint: bodyFingerprint, since: toIsoMillis(since, 'since'), except })).length > 0;
     },
 
     async delete(id) {
@@ -301,20 +310,94 @@ export function createCommentStore(engine: Engine): CommentStore {
       const rows = await recentQuery(db, threadId, limit).execute();
       return rows.map(toRecentComment);
     },
+
+    async keyAvatarSeeds(key) {
+      return engine.transaction(async (tx) => {
+        // The mark first: a process starting alongside waits on it (or on SQLite's write lock), then finds it.
+        const first = await tx
+          .insertInto('settings')
+          .values({ key: AVATAR_SEEDS_KEYED, value: 'hmac-sha256' })
+          .onConflict((conflict) => conflict.column('key').doNothing())
+          .returning('key')
+          .executeTakeFirst();
+        if (!first) return null;
+        let changed = 0;
+        // By id, a batch per statement: one CASE updates each batch's rows by primary key.
+        for (let after = ''; ;) {
+          const rows = await tx
+            .selectFrom('comments')
+            .select(['id', 'avatar_seed'])
+            .where('id', '>', after)
+            .where('avatar_seed', '<>', '')
+            .orderBy('id')
+            .limit(KEYING_BATCH)
+            .execute();
+          if (rows.length === 0) return changed;
+          const seeds = sql.join(
+            rows.map((row) => sql`WHEN ${row.id} THEN ${key(row.avatar_seed)}`),
+            sql` `,
+          );
+          await tx
+            .updateTable('comments')
+            .set({ avatar_seed: sql<string>`CASE id ${seeds} END` })
+            .where(
+              'id',
+              'in',
+              rows.map((row) => row.id),
+            )
+            .execute();
+          changed += rows.length;
+          after = rows.at(-1)!.id;
+        }
+      });
+    },
   };
 }
 
-/** "Has this email an approved comment?" (the first-time policy), answered from the partial index comments_approved_email. */
-export const approvedEmailQuery = (db: Db, email: string) =>
+/** The setting that records that stored avatar seeds were keyed with the site's secret. */
+const AVATAR_SEEDS_KEYED = 'avatar-seeds-keyed';
+/** Comments keyed per statement: well within either engine's limit on parameters. */
+const KEYING_BATCH = 500;
+
+/**
+ * Gives a thread the title and page address a published comment's page sent, where it has none.
+ * Any commenter sends them, and feeds and mails show them: they only fill what is missing, and the
+ * row is touched (so locked) only then. Compiled once per variant (title, address, or both).
+ */
+export function createThreadFiller(db: Db): (tx: Db, thread: { id: string; title: string | null; url: string | null }) => Promise<void> {
+  const variant = (title: boolean, url: boolean) =>
+    prepare(
+      db
+        .updateTable('threads')
+        .set(({ fn, val }) => ({
+          ...(title ? { title: fn.coalesce('title', val(slot<string>('title'))) } : {}),
+          ...(url ? { url: fn.coalesce('url', val(slot<string>('url'))) } : {}),
+        }))
+        .where('id', '=', slot<string>('id'))
+        .where((eb) => eb.or([...(title ? [eb('title', 'is', null)] : []), ...(url ? [eb('url', 'is', null)] : [])])),
+    );
+  const variants = { title: variant(true, false), url: variant(false, true), both: variant(true, true) };
+  return async (tx, thread) => {
+    const fill = thread.title === null ? (thread.url === null ? undefined : 'url') : thread.url === null ? 'title' : 'both';
+    if (fill) await variants[fill](tx, thread);
+  };
+}
+
+/**
+ * "Has this email an approved comment, `except` that one?" (the first-time policy), answered from the
+ * partial index comments_approved_email. No comment has the id '' (ids are never empty): except none.
+ */
+export const approvedEmailQuery = (db: Db, email: string, except = '') =>
   db
     .selectFrom('comments')
     .select(sql.lit(1).as('one'))
     .where(sql`lower(author_email)`, '=', sql`lower(${email})`)
     .where('status', '=', status('approved'))
+    .where('id', '<>', except)
     .limit(1);
 
-/** A comment of the thread, not deleted, posted since then with this body fingerprint: answered from comments_thread_fingerprint. */
-export const duplicateQuery = (db: Db, threadId: string, fingerprint: string, since: string) =>
+/** Another comment of the thread than `except`, not deleted, posted since then with this body fingerprint: answered from comments_thread_fingerprint. */
+export const duplicateQuery = (db: Db, threadId: string, fingerprint: string, since: string, except = '') =>
   db
     .selectFrom('comments')
     .select(sql.lit(1).as('one'))
@@ -322,6 +405,7 @@ export const duplicateQuery = (db: Db, threadId: string, fingerprint: string, si
     .where('body_fingerprint', '=', fingerprint)
     .where('created_at', '>=', since)
     .where('status', '<>', status('deleted'))
+    .where('id', '<>', except)
     .limit(1);
 
 /**

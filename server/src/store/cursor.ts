@@ -33,7 +33,8 @@ export function decodeCursor(cursor: string): CursorPosition {
   const bar = text.indexOf('|');
   if (bar < 0) throw invalid();
   const position = { createdAt: text.slice(0, bar), id: text.slice(bar + 1) };
-  if (position.id === '' || !ISO_MILLIS.test(position.createdAt)) throw invalid();
+  // A comment id is one line of text (see the API's schemas): a NUL would fail PostgreSQL's query.
+  if (!/^[^\0-\x1f\x7f-\x9f]{1,64}$/.test(position.id) || !ISO_MILLIS.test(position.createdAt)) throw invalid();
   // Rejects impossible dates ('2024-13-45…') and non-canonical encodings (bad UTF-8, stray bits).
   const time = Date.parse(position.createdAt);
   if (Number.isNaN(time) || new Date(time).toISOString() !== position.createdAt) throw invalid();

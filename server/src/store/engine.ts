@@ -14,6 +14,7 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import type { Compilable, Expression, Generated, SqlBool } from 'kysely';
+import type { ChangeListener, ChangeWatch } from './interfaces';
 
 /** The tables as queries see them, in both engines (see migrations.ts). */
 export interface Tables {
@@ -40,6 +41,13 @@ export interface Tables {
     user_id: string | null;
     /** How that reader signed in (the provider's name), for the verified mark. */
     verified_by: string | null;
+    /** The title and address the comment's page sent: they name its thread once it is published, if nothing has. */
+    page_title: string | null;
+    page_url: string | null;
+    /** 1 while the author's wish to follow the thread waits for the comment to be published. */
+    subscribe_author: number;
+    /** 1 when posted, one more at each edit: what an approval names, so that it is of the text the owner read. */
+    revision: Generated<number>;
   };
   settings: { key: string; value: string };
   mail_outbox: { id: Generated<number>; kind: string; message: string; attempts: Generated<number>; next_attempt_at: string; last_error: string | null };
@@ -52,6 +60,8 @@ export interface Tables {
     confirmed_at: string | null;
     confirm_nonce: string | null;
     confirm_sent_at: string | null;
+    /** The address as confirmation mails are counted: lowercased, without a +tag. */
+    mailbox: string | null;
   };
   admin_sessions: { token_hash: string; created_at: string; expires_at: string };
   rate_limits: { key: string; count: number; reset_at: string };
@@ -83,12 +93,29 @@ export interface Engine {
    */
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
   /**
+   * Records, inside the transaction `tx` of a write, that what readers see of `threadId` changed
+   * (its comments, title or count). Once the transaction commits, this process's listeners hear of
+   * it; on PostgreSQL a NOTIFY sent by the same transaction tells every other process. Every rule
+   * that writes comments or threads calls it.
+   */
+  changed(tx: Db, threadId: string): Promise<void>;
+  /** Hears what other processes (or connections) commit, and calls `listener` as `ChangeFeed.watch` says. */
+  watchOthers(listener: ChangeListener): ChangeWatch;
+  /** This process's commits, as `changed` recorded them. */
+  readonly localChanges: { subscribe(listener: ChangeListener): () => void };
+  /**
    * Whether SELECT … FOR UPDATE / FOR KEY SHARE / SKIP LOCKED exist (PostgreSQL). SQLite has none and
    * needs none: its write transaction already excludes every other writer.
    */
   readonly rowLocks: boolean;
   /** `column IN (values)` with the list as one parameter, so one statement serves any length. */
   inList(column: string, values: readonly string[]): Expression<SqlBool>;
+  /**
+   * Whether an error of this engine means the database is not answering (down, unreachable, out of
+   * time, locked past the wait) or the engine is closed, rather than a fault in a query: the store
+   * reports those as StoreUnavailableError.
+   */
+  isUnavailable(error: unknown): boolean;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

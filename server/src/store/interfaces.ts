@@ -5,16 +5,17 @@
  * postgres.ts); the contract suite (test/integration/store-*.test.ts) runs over both.
  */
 import type { Comment } from 'colloquy/core';
-import type { AdminSession, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
+import type { AdminSession, BodyChange, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
 import type { ModerationStatus, NotificationSubject, OutboxItem, RateLimitHit, RecentApprovedOptions, RecentComment } from './types';
-import type { SettableStatus, StatusChange, Subscription, ThreadSummary } from './types';
+import type { SettableStatus, StatusChange, Subscription, ThreadChanges, ThreadInfo, ThreadSummary } from './types';
 import type { DeletedUserComments, EmailSignIn, Identity, ReaderSession, User, UserExport, UserListOptions } from './types';
 
 /** Comments and their threads, as readers and authors reach them. Reads return core `Comment`s: never an email. */
 export interface CommentStore {
   /**
    * Stores a comment with its thread and its notification job, atomically with its idempotency key:
-   * one comment per key, even when two requests with the key race.
+   * one comment per key, even when two requests with the key race. A reply's parent must be of the
+   * same thread, and neither a deleted comment's placeholder nor spam.
    */
   create(input: CommentRecordInput): Promise<CreateResult>;
   /**
@@ -29,12 +30,18 @@ export interface CommentStore {
   count(threadIds: string[]): Promise<Record<string, number>>;
   /** What an author's edit or delete checks their token against; deleted comments are not editable. */
   getEditable(id: string): Promise<EditableComment | null>;
-  /** Changes the body; `status` also holds an edited comment (an edit never approves one). */
-  updateBody(id: string, body: string, updatedAt: string, status?: 'pending' | 'spam'): Promise<Comment | null>;
-  /** The first-time policy: whether a comment by this email (compared case-insensitively) is approved; '' never is. */
-  hasApprovedComment(email: string): Promise<boolean>;
-  /** Duplicate detection: whether a comment of the thread, not deleted, created at or after `since`, has this body fingerprint. */
-  hasRecentDuplicate(query: { threadId: string; bodyFingerprint: string; since: string }): Promise<boolean>;
+  /** Changes the body and counts up its revision; `change.status` also holds the comment (an edit never approves one). */
+  updateBody(id: string, change: BodyChange): Promise<Comment | null>;
+  /**
+   * The first-time policy: whether a comment by this email (compared case-insensitively) is approved;
+   * '' never is. `except`: a comment that does not count (the one being edited vouches not for itself).
+   */
+  hasApprovedComment(email: string, except?: string): Promise<boolean>;
+  /**
+   * Duplicate detection: whether a comment of the thread, not deleted, created at or after `since`,
+   * has this body fingerprint; `except` is not compared (an edited comment with itself).
+   */
+  hasRecentDuplicate(query: { threadId: string; bodyFingerprint: string; since: string; except?: string }): Promise<boolean>;
   /**
    * The author's delete: removes the comment, or keeps it as a 'deleted' placeholder (empty body and
    * author, email erased) when it has replies. A placeholder left without replies goes too, up the chain.
@@ -45,9 +52,20 @@ export interface CommentStore {
    * address: what the Atom feeds show. Newest first by (createdAt, id). Public: never an email.
    */
   listRecentApproved(options: RecentApprovedOptions): Promise<RecentComment[]>;
+  /**
+   * Once per database: replaces every stored avatar seed (placeholders' empty ones aside) by
+   * `key(seed)`, in one transaction, and records that it did. Seeds were unkeyed hashes of emails
+   * before; the app keys them with the site's secret at start. Answers how many comments it changed,
+   * or null when it had run already (here or in another process).
+   */
+  keyAvatarSeeds(key: (seed: string) => string): Promise<number | null>;
 }
 
-/** OWNER-ONLY: what the dashboard, the `colloquy moderate` CLI and owner mails read and do. No public route may call it. */
+/**
+ * OWNER-ONLY: what the dashboard, the `colloquy moderate` CLI and owner mails read and do; its reads
+ * carry emails. A public route may call it only to apply the owner's policy (an author's edit is
+ * judged with the author's email, as a new comment is), and never returns what it reads.
+ */
 export interface ModerationStore {
   /** Comments of any status, newest first by (createdAt, id), with the author's email. */
   list(options: ModerationListOptions): Promise<ModerationEntry[]>;
@@ -55,13 +73,28 @@ export interface ModerationStore {
    * Moves each comment to `status`, each id in a transaction of its own (a batch is not one
    * transaction, so one bad id does not hold the others' locks). `'deleted'` follows `CommentStore.delete`'s
    * rules. A deleted comment is gone for good: any other status reports it as `not-found`. Outcomes
-   * come back in the order of `ids`. With `notifyFollowersAt`, each comment that becomes approved
-   * queues a job telling the thread's followers, due then, in the transaction of its change.
+   * come back in the order of `ids`. A comment that becomes approved gives its thread the title and
+   * page address its page sent, where the thread has none. With `notifyFollowersAt`, it also queues a
+   * job, due then, in the transaction of its change: the thread's followers hear of it, and its author
+   * is subscribed if they asked to follow the thread when it was held. With `revisions`, a comment
+   * listed there whose revision is another (it was edited since) is left as it is and reported
+   * `stale`: an approval is of the text the owner read.
    */
-  setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string }): Promise<StatusChange[]>;
+  setStatus(ids: string[], status: SettableStatus, options?: { notifyFollowersAt?: string; revisions?: ReadonlyMap<string, number> }): Promise<StatusChange[]>;
   /** How many comments have each status (deleted ones are placeholders kept for their replies). */
   countByStatus(): Promise<Record<ModerationStatus, number>>;
-  /** A comment (any status but deleted) with its author's email and its thread, for notification mails. */
+  /** A thread's title and page address; null for a thread never commented on. */
+  getThread(threadId: string): Promise<ThreadInfo | null>;
+  /**
+   * The owner's correction of a thread's title and page address (each one given replaces the stored
+   * one; null clears it): the thread as it is now, or null for a thread never commented on. The
+   * caller checks the values, as it checks any comment's.
+   */
+  updateThread(threadId: string, changes: ThreadChanges): Promise<ThreadInfo | null>;
+  /**
+   * A comment (any status but deleted) with its revision, its author's email and its thread: for
+   * notification mails, the pages of their links, and judging an author's edit.
+   */
   getForNotification(id: string): Promise<NotificationSubject | null>;
 }
 
@@ -78,6 +111,12 @@ export interface OutboxStore {
    * `leaseUntil`, so another process (or a crash) never loses or doubles it.
    */
   claim(now: string, leaseUntil: string, limit: number): Promise<OutboxItem[]>;
+  /**
+   * Gives back items claimed with lease `leaseUntil` that were not worked on (their worker is
+   * stopping): due again at `at`, the claim's attempt not counted. An item claimed again since (its
+   * lease ran out) has another lease and is left to its new worker.
+   */
+  release(ids: number[], leaseUntil: string, at: string): Promise<void>;
   /** Removes a mail that is sent (or refused for good), or makes a failed item due again at `retryAt`. */
   finish(id: number, outcome: { done: true } | { retryAt: string; error: string }): Promise<void>;
   /**
@@ -128,8 +167,8 @@ export interface UserStore {
   list(options: UserListOptions): Promise<User[]>;
   /** Blocks (ending every session of theirs, in the same transaction) or unblocks a user; null if unknown. */
   setBlocked(id: string, blocked: boolean, at: string): Promise<User | null>;
-  /** The first-time policy for signed-in readers: whether a comment of this user is approved. */
-  hasApprovedComment(userId: string): Promise<boolean>;
+  /** The first-time policy for signed-in readers: whether a comment of this user (other than `except`, the one being edited) is approved. */
+  hasApprovedComment(userId: string, except?: string): Promise<boolean>;
   /** Everything stored about a user; null if unknown. */
   exportData(id: string): Promise<UserExport | null>;
   /**
@@ -179,6 +218,40 @@ export interface RateLimitStore {
   prune(now: string): Promise<number>;
 }
 
+/**
+ * Hears which thread changed, or `null` when any may have (another process wrote to the SQLite file,
+ * or the PostgreSQL listener reconnected and may have missed some).
+ */
+export type ChangeListener = (threadId: string | null) => void;
+
+/** A subscription to the change feed. */
+export interface ChangeWatch {
+  /**
+   * Whether other processes' changes are heard now. While it is false (the PostgreSQL listener is
+   * reconnecting) they may go unnoticed, so a cache must serve nothing it holds.
+   */
+  readonly live: boolean;
+  /** Settles once the first attempt to listen has succeeded or failed. */
+  readonly ready: Promise<void>;
+  /** Catches up, synchronously and cheaply, with changes learnt by polling (SQLite's data_version): call before serving from a cache. */
+  check(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Which threads' public data (comments, title, count) changed: what a read cache must forget. Every
+ * rule that writes comments or threads records its thread in its transaction (`Engine.changed`), so
+ * a new write rule must too.
+ */
+export interface ChangeFeed {
+  /**
+   * Calls `listener` after each commit that changed a thread: at once for this process's commits,
+   * and for other processes' through LISTEN/NOTIFY (PostgreSQL, a connection of its own that
+   * reconnects) or the file's data_version (SQLite, read by `check()`).
+   */
+  watch(listener: ChangeListener): ChangeWatch;
+}
+
 /** Everything the app is handed: one object per concern, over one database. */
 export interface Store {
   readonly comments: CommentStore;
@@ -191,6 +264,8 @@ export interface Store {
   readonly users: UserStore;
   readonly readerSessions: ReaderSessionStore;
   readonly emailSignIns: EmailSignInStore;
+  /** Which threads changed, in this process and in others on the database (the read cache listens). */
+  readonly changes: ChangeFeed;
   /**
    * Which engine this is. The app keeps the write rate limit in memory on SQLite (one machine) and
    * in the database on PostgreSQL (several processes share it).

@@ -109,7 +109,24 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX comments_parent_status ON comments (parent_id, status, id);
     DROP INDEX comments_parent;
     `,
-    // Version 9: readers who sign in. A user is (provider, subject); `email` is '' when the provider
+    // Version 9: only a published comment names its thread, so each comment keeps the title and page
+    // address its page sent (applied when it is approved, where the thread has none) and whether its
+    // author asked to follow the thread (asked when it is published). Confirmation mails are counted
+    // per mailbox: the address lowercased, without its +tag.
+    `
+    ALTER TABLE comments ADD COLUMN page_title TEXT;
+    ALTER TABLE comments ADD COLUMN page_url TEXT;
+    ALTER TABLE comments ADD COLUMN subscribe_author INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN mailbox TEXT;
+    UPDATE subscriptions SET mailbox = CASE WHEN instr(substr(email, 1, instr(email, '@') - 1), '+') > 0
+      THEN substr(email, 1, instr(email, '+') - 1) || substr(email, instr(email, '@')) ELSE email END;
+    CREATE INDEX subscriptions_mailbox_sent ON subscriptions (mailbox, confirm_sent_at);
+    DROP INDEX subscriptions_email_sent;
+    `,
+    // Version 10: each comment's revision, counted up by every edit, so that the owner approves the text
+    // they read (the mail's link and the dashboard name it). Existing comments start at revision 1.
+    'ALTER TABLE comments ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;',
+    // Version 11: readers who sign in. A user is (provider, subject); `email` is '' when the provider
     // gave none verified. Reader sessions keep only a SHA-256 of their token, like the dashboard's.
     // A comment by a signed-in reader names its user and the way they signed in (the verified mark).
     // Sign-in links mailed to readers: a SHA-256 of the link's token, used once (the row goes).
@@ -230,7 +247,18 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     CREATE INDEX comments_parent_status ON comments (parent_id, status, id);
     DROP INDEX comments_parent;
     `,
-    // Version 9 (as SQLite's): readers who sign in, their sessions, and the user of a comment.
+    // Version 9 (as SQLite's): each comment keeps its page's title and address and its author's wish to
+    // follow the thread, for when it is published; confirmation mails are counted per mailbox.
+    `
+    ALTER TABLE comments ADD COLUMN page_title text, ADD COLUMN page_url text, ADD COLUMN subscribe_author smallint NOT NULL DEFAULT 0;
+    ALTER TABLE subscriptions ADD COLUMN mailbox text;
+    UPDATE subscriptions SET mailbox = regexp_replace(email, '^([^+@]*)\\+[^@]*@', '\\1@');
+    CREATE INDEX subscriptions_mailbox_sent ON subscriptions (mailbox, confirm_sent_at);
+    DROP INDEX subscriptions_email_sent;
+    `,
+    // Version 10 (as SQLite's).
+    'ALTER TABLE comments ADD COLUMN revision integer NOT NULL DEFAULT 1;',
+    // Version 11 (as SQLite's): readers who sign in, their sessions, and the user of a comment.
     `
     CREATE TABLE users (
       id text COLLATE "C" PRIMARY KEY,

@@ -1,42 +1,55 @@
 /** The owner's side: status changes (with their rules) and the reads that include emails. */
 import { sql } from 'kysely';
-import { deleteIn, status } from './comments';
+import { createThreadFiller, deleteIn, status } from './comments';
 import { toIsoMillis } from './cursor';
 import type { Engine } from './engine';
 import type { ModerationStore } from './interfaces';
 import { approvalJob, checkLimit, checkStatus, COMMENT_COLUMNS, searchPattern, statusCounts, toComment, toModerationEntry } from './rows';
-import type { ModerationStatus, SettableStatus, StatusChange } from './types';
+import type { ModerationStatus, SettableStatus, StatusChange, ThreadInfo } from './types';
 
 export function createModerationStore(engine: Engine): ModerationStore {
   const { db } = engine;
+  const fillThread = createThreadFiller(db);
+  const getThread = async (threadId: string): Promise<ThreadInfo | null> =>
+    (await db.selectFrom('threads').select(['id', 'title', 'url']).where('id', '=', threadId).executeTakeFirst()) ?? null;
 
   /**
-   * One id's change, in its own transaction: the status read (FOR UPDATE on PostgreSQL, so another
-   * moderator's change waits), the change it decides (the delete rule included) and the approval's
-   * notification job commit together or not at all.
+   * One id's change, in its own transaction: the status and revision read (FOR UPDATE on PostgreSQL,
+   * so another moderator's change or an author's edit waits), the change it decides (the delete rule
+   * included), and an approval's naming of the thread and notification job commit together or not at all.
    */
-  const change = (id: string, next: SettableStatus, notifyAt: string | null) =>
+  const change = (id: string, next: SettableStatus, notifyAt: string | null, seen: number | undefined) =>
     engine.transaction(async (tx): Promise<StatusChange> => {
       const row = await tx
         .selectFrom('comments')
-        .select('status')
+        .select(['status', 'revision', 'thread_id', 'page_title', 'page_url', 'subscribe_author'])
         .where('id', '=', id)
         .$if(engine.rowLocks, (query) => query.forUpdate())
         .executeTakeFirst();
-      const previous = row?.status as ModerationStatus | undefined;
+      if (!row) return { id, outcome: 'not-found' };
+      const previous = row.status as ModerationStatus;
       // A deleted comment is gone for good: only a delete still finds it (and leaves it as it is).
-      if (previous === undefined || (previous === 'deleted' && next !== 'deleted')) return { id, outcome: 'not-found' };
+      if (previous === 'deleted' && next !== 'deleted') return { id, outcome: 'not-found' };
       if (previous === next) return { id, outcome: 'unchanged', previous };
+      const revision = Number(row!.revision);
+      if (seen !== undefined && seen !== revision) return { id, outcome: 'stale', previous, revision };
       if (next === 'deleted') {
         const outcome = await deleteIn(engine, tx, id);
         return outcome === 'not-found' ? { id, outcome } : { id, outcome, previous };
       }
-      await tx.updateTable('comments').set({ status: next }).where('id', '=', id).execute();
-      // The comment just became public: its thread's followers hear of it, once.
-      if (next === 'approved' && notifyAt !== null) {
+      await engine.changed(tx, row.thread_id);
+      if (next !== 'approved') {
+        await tx.updateTable('comments').set({ status: next }).where('id', '=', id).execute();
+        return { id, outcome: 'changed', previous };
+      }
+      // Published now: its page names the thread if nothing has, and its author's wish to follow is acted on, once.
+      await tx.updateTable('comments').set({ status: next, subscribe_author: 0 }).where('id', '=', id).execute();
+      await fillThread(tx, { id: row.thread_id, title: row.page_title, url: row.page_url });
+      // Its thread's followers hear of it, once.
+      if (notifyAt !== null) {
         await tx
           .insertInto('mail_outbox')
-          .values({ kind: 'job', message: approvalJob(id), next_attempt_at: notifyAt })
+          .values({ kind: 'job', message: approvalJob(id, row.subscribe_author === 1), next_attempt_at: notifyAt })
           .execute();
       }
       return { id, outcome: 'changed', previous };
@@ -55,6 +68,9 @@ export function createModerationStore(engine: Engine): ModerationStore {
           'c.id',
           'c.thread_id',
           't.title as thread_title',
+          't.url as thread_url',
+          'c.page_title',
+          'c.page_url',
           'c.parent_id',
           'c.status',
           'c.body',
@@ -64,6 +80,7 @@ export function createModerationStore(engine: Engine): ModerationStore {
           'c.avatar_seed',
           'c.created_at',
           'c.updated_at',
+          'c.revision',
           'c.is_owner',
           'c.user_id',
           'c.verified_by',
@@ -89,7 +106,7 @@ export function createModerationStore(engine: Engine): ModerationStore {
       checkStatus(next);
       const notifyAt = options?.notifyFollowersAt === undefined ? null : toIsoMillis(options.notifyFollowersAt, 'notifyFollowersAt');
       const changes: StatusChange[] = [];
-      for (const id of ids) changes.push(await change(id, next, notifyAt));
+      for (const id of ids) changes.push(await change(id, next, notifyAt, options?.revisions?.get(id)));
       return changes;
     },
 
@@ -102,16 +119,42 @@ export function createModerationStore(engine: Engine): ModerationStore {
       return statusCounts(rows);
     },
 
+    getThread,
+
+    async updateThread(threadId, { title, url }) {
+      if (title === undefined && url === undefined) return getThread(threadId);
+      // A transaction so that the change is announced with its commit: pages and feeds show the title.
+      const row = await engine.transaction(async (tx) => {
+        const updated = await tx
+          .updateTable('threads')
+          .set({ ...(title === undefined ? {} : { title }), ...(url === undefined ? {} : { url }) })
+          .where('id', '=', threadId)
+          .returning(['id', 'title', 'url'])
+          .executeTakeFirst();
+        if (updated) await engine.changed(tx, threadId);
+        return updated;
+      });
+      return row ?? null;
+    },
+
     async getForNotification(id) {
       const row = await db
         .selectFrom('comments as c')
         .innerJoin('threads as t', 't.id', 'c.thread_id')
         .select(COMMENT_COLUMNS.map((column) => `c.${column}` as const))
-        .select(['c.author_email', 't.title as thread_title', 't.url as thread_url'])
+        .select(['c.revision', 'c.author_email', 't.title as thread_title', 't.url as thread_url', 'c.page_title', 'c.page_url'])
         .where('c.id', '=', id)
         .where('c.status', '<>', status('deleted'))
         .executeTakeFirst();
-      return row ? { comment: toComment(row), authorEmail: row.author_email, thread: { title: row.thread_title, url: row.thread_url } } : null;
+      return row
+        ? {
+            comment: toComment(row),
+            revision: Number(row.revision),
+            authorEmail: row.author_email,
+            thread: { title: row.thread_title, url: row.thread_url },
+            page: { title: row.page_title, url: row.page_url },
+          }
+        : null;
     },
   };
 }

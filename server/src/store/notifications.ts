@@ -38,6 +38,16 @@ export function createOutboxStore(engine: Engine): OutboxStore {
       });
     },
 
+    async release(ids, leaseUntil, at) {
+      if (ids.length === 0) return;
+      await db
+        .updateTable('mail_outbox')
+        .set((eb) => ({ attempts: eb('attempts', '-', 1), next_attempt_at: toIsoMillis(at, 'at') }))
+        .where('id', 'in', ids)
+        .where('next_attempt_at', '=', toIsoMillis(leaseUntil, 'leaseUntil'))
+        .execute();
+    },
+
     async finish(id, outcome) {
       if ('done' in outcome) await db.deleteFrom('mail_outbox').where('id', '=', id).execute();
       else
@@ -69,6 +79,16 @@ export function createOutboxStore(engine: Engine): OutboxStore {
   };
 }
 
+/**
+ * The mailbox an address reaches, as confirmation mails are counted: lowercased, without a `+tag`
+ * (`Ann+1@x` and `ann+2@x` reach `ann@x`), so variants of one address share its daily limit.
+ */
+export function mailboxOf(email: string): string {
+  const address = email.toLowerCase();
+  const at = address.lastIndexOf('@');
+  return at === -1 ? address : `${address.slice(0, at).split('+', 1)[0]}${address.slice(at)}`;
+}
+
 export function createSubscriptionStore(engine: Engine): SubscriptionStore {
   const { db } = engine;
   return {
@@ -80,7 +100,7 @@ export function createSubscriptionStore(engine: Engine): SubscriptionStore {
         // A concurrent subscribe of the same address inserts first or waits for this one: the unique (thread, email) orders them.
         const inserted = await tx
           .insertInto('subscriptions')
-          .values({ id, email: address, thread_id: threadId, created_at: created })
+          .values({ id, email: address, mailbox: mailboxOf(address), thread_id: threadId, created_at: created })
           .onConflict((conflict) => conflict.columns(['thread_id', 'email']).doNothing())
           .returning('id')
           .executeTakeFirst();
@@ -101,7 +121,7 @@ export function createSubscriptionStore(engine: Engine): SubscriptionStore {
         const recent = await tx
           .selectFrom('subscriptions')
           .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('email', '=', address)
+          .where('mailbox', '=', mailboxOf(address))
           .where('confirm_sent_at', '>=', since)
           .executeTakeFirstOrThrow();
         return {

@@ -1,10 +1,12 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { createLocalChanges } from './changes';
 import { composeStore } from './compose';
 import type { Engine, Tables } from './engine';
 import type { Store } from './interfaces';
 import { migrations } from './migrations';
+import { listenForChanges, newOrigin, notifyChange } from './postgres-listener';
 
 export interface PostgresStoreOptions {
   /** A libpq URL, e.g. `postgres://user@host:5432/db`. */
@@ -20,6 +22,35 @@ export interface PostgresStoreOptions {
    * @default 10
    */
   poolSize?: number;
+  /**
+   * How long one statement may run, waiting for locks included, before PostgreSQL cancels it
+   * (`statement_timeout`) and the request answers 503. Migrations are not bounded.
+   * @default 5000
+   */
+  statementTimeoutMs?: number;
+  /**
+   * How long opening a connection may take before the request answers 503.
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+}
+
+/** Socket errors of a server that is down, unreachable or gone. */
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * SQLSTATEs of a database that is not answering: a statement or lock timeout (57014, 55P03), a server
+ * shutting down or starting (57P01–57P03), too many connections (53300); class 08 is connection exceptions.
+ */
+const UNAVAILABLE_STATES = new Set(['57014', '55P03', '57P01', '57P02', '57P03', '53300']);
+/** pg's and pg-pool's own connection errors, which carry no code. */
+const PG_CONNECTION_ERRORS =
+  /^(?:Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end|Client has encountered a connection error|Client was closed)/;
+
+function isUnavailableError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (NETWORK_ERRORS.has(code) || UNAVAILABLE_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  return PG_CONNECTION_ERRORS.test(error.message);
 }
 
 const TIMESTAMPTZ = 1184;
@@ -87,7 +118,13 @@ function namedStatements(pool: pg.Pool): PostgresPool {
  * processes may share one database: `migrate()` holds an advisory lock, and the rules take row locks
  * (FOR UPDATE, FOR KEY SHARE, SKIP LOCKED) where two processes could otherwise decide on stale reads.
  */
-export function createPostgresEngine({ connectionString, schema = 'public', poolSize = 10 }: PostgresStoreOptions): Engine {
+export function createPostgresEngine({
+  connectionString,
+  schema = 'public',
+  poolSize = 10,
+  statementTimeoutMs = 5000,
+  connectTimeoutMs = 5000,
+}: PostgresStoreOptions): Engine {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`[colloquy] schema must be lowercase letters, digits and underscores, got ${JSON.stringify(schema)}`);
   }
@@ -95,27 +132,39 @@ export function createPostgresEngine({ connectionString, schema = 'public', pool
     connectionString,
     max: poolSize,
     types,
-    // Every connection resolves table names in our schema, and prints timestamps in UTC (the fast
-    // path of isoFromTimestamptz), without an extra round trip.
-    options: `-c search_path=${schema} -c TimeZone=UTC`,
-    // A database that is down fails the request instead of queueing it forever.
-    connectionTimeoutMillis: 10_000,
+    // Every connection resolves table names in our schema, prints timestamps in UTC (the fast path of
+    // isoFromTimestamptz) and bounds its statements, without an extra round trip.
+    options: `-c search_path=${schema} -c TimeZone=UTC -c statement_timeout=${Math.max(1, Math.floor(statementTimeoutMs))}`,
+    // A database that is down or unreachable fails the request instead of queueing it.
+    connectionTimeoutMillis: Math.max(1, Math.floor(connectTimeoutMs)),
   });
   // An idle connection the server dropped is discarded by the pool; without a listener it would crash the process.
   pool.on('error', () => {});
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: namedStatements(pool) }) });
+  const localChanges = createLocalChanges();
+  const origin = newOrigin();
   let closed = false;
 
   return {
     kind: 'postgres',
     db,
     rowLocks: true,
-    transaction: (work) => db.transaction().execute(work),
+    transaction: (work) => localChanges.transaction(db, work),
+    async changed(tx, threadId) {
+      localChanges.record(tx, threadId);
+      await notifyChange(tx, schema, origin, threadId);
+    },
+    watchOthers: (listener) => listenForChanges({ connectionString, schema, origin }, listener),
+    localChanges,
     inList: (column, values) => sql<boolean>`${sql.ref(column)} = ANY(${[...values]}::text[])`,
+    // Once closed, every failure is the closed store's (Kysely refuses before the driver is asked).
+    isUnavailable: (error) => closed || isUnavailableError(error),
     async migrate() {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
+        // A migration may rewrite a large table, and waits for another process's: no statement timeout.
+        await client.query('SET LOCAL statement_timeout = 0');
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`colloquy:migrate:${schema}`]);
         if (schema !== 'public') await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');

@@ -80,9 +80,13 @@ export interface NormalizedInput {
   status: string;
   bodyFingerprint: string | null;
   isOwner: number;
+  /** 1 when the author asked to follow the thread and the comment is held: asked once it is published. */
+  subscribeAuthor: number;
   userId: string | null;
   verifiedBy: string | null;
 }
+
+const published = (input: CommentRecordInput) => (input.status ?? 'approved') === 'approved';
 
 export function normalizeInput(input: CommentRecordInput): NormalizedInput {
   return {
@@ -103,18 +107,26 @@ export function normalizeInput(input: CommentRecordInput): NormalizedInput {
     status: input.status ?? 'approved',
     bodyFingerprint: input.bodyFingerprint ?? null,
     isOwner: input.isOwner ? 1 : 0,
+    subscribeAuthor: input.notification?.subscribeAuthor && !published(input) ? 1 : 0,
     userId: input.user?.id ?? null,
     verifiedBy: input.user?.verifiedBy ?? null,
   };
 }
 
-/** The outbox message of the job a new comment queues, if it asks for one. */
-export const creationJob = (input: CommentRecordInput): string | null =>
-  input.notification ? JSON.stringify({ commentId: input.id, ...input.notification } satisfies NotificationJob) : null;
+/**
+ * The outbox message of the job a new comment queues, if it asks for one. Its author is asked to
+ * confirm a subscription only if the comment is published: a held comment waits for its approval
+ * (see `approvalJob`), so a comment nobody has seen mails nobody.
+ */
+export function creationJob(input: CommentRecordInput): string | null {
+  if (!input.notification) return null;
+  const job: NotificationJob = { commentId: input.id, ...input.notification, subscribeAuthor: input.notification.subscribeAuthor && published(input) };
+  return JSON.stringify(job);
+}
 
-/** The outbox message of the job an approval queues: the comment just became public. */
-export const approvalJob = (commentId: string): string =>
-  JSON.stringify({ commentId, toOwner: false, subscribeAuthor: false, toFollowers: true } satisfies NotificationJob);
+/** The outbox message of the job an approval queues: the comment just became public, and its author may have asked to follow the thread. */
+export const approvalJob = (commentId: string, subscribeAuthor: boolean): string =>
+  JSON.stringify({ commentId, toOwner: false, subscribeAuthor, toFollowers: true } satisfies NotificationJob);
 
 /** The answer to a key seen before: the same request gets the original comment, another one a conflict. */
 export function replayOrConflict(existing: CommentRow & { request_hash: string | null }, requestHash: string | null): CreateResult {
@@ -149,6 +161,9 @@ export interface ModerationRow {
   id: string;
   thread_id: string;
   thread_title: string | null;
+  thread_url: string | null;
+  page_title: string | null;
+  page_url: string | null;
   parent_id: string | null;
   status: string;
   body: string;
@@ -158,6 +173,7 @@ export interface ModerationRow {
   avatar_seed: string;
   created_at: string;
   updated_at: string | null;
+  revision: number;
   is_owner: number;
   user_id: string | null;
   verified_by: string | null;
@@ -167,6 +183,9 @@ export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
   id: row.id,
   threadId: row.thread_id,
   threadTitle: row.thread_title,
+  threadUrl: row.thread_url,
+  pageTitle: row.page_title,
+  pageUrl: row.page_url,
   parentId: row.parent_id,
   status: row.status as ModerationStatus,
   body: row.body,
@@ -180,6 +199,7 @@ export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
   },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  revision: Number(row.revision),
   ...(row.is_owner === 1 ? { isOwner: true as const } : {}),
 });
 

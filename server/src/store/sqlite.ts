@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
+import { createLocalChanges } from './changes';
 import { composeStore } from './compose';
 import type { Engine, Tables } from './engine';
 import type { Store } from './interfaces';
@@ -11,7 +12,8 @@ export interface SqliteStoreOptions {
   /** The database file; its folder is created if missing. `':memory:'` gives a private, throwaway database. */
   path: string;
   /**
-   * How long a write waits for another connection's lock before failing, in milliseconds.
+   * How long a write waits for another process's lock before failing (and the request answering
+   * 503), in milliseconds. The wait blocks the process (better-sqlite3 is synchronous).
    * @default 5000
    */
   busyTimeoutMs?: number;
@@ -96,6 +98,9 @@ export function createSqliteEngine({ path, busyTimeoutMs = 5000 }: SqliteStoreOp
   queue.users++;
   const db = new Kysely<Tables>({ dialect: new ImmediateDialect({ database }, queue) });
   const ping = raw.prepare('SELECT 1');
+  // Changes with every commit of another connection (another process, `colloquy moderate`), never with this one's.
+  const dataVersion = raw.prepare<[], number>('PRAGMA data_version').pluck();
+  const localChanges = createLocalChanges();
 
   const migrate = raw.transaction(() => {
     raw.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
@@ -112,8 +117,31 @@ export function createSqliteEngine({ path, busyTimeoutMs = 5000 }: SqliteStoreOp
     kind: 'sqlite',
     db,
     rowLocks: false,
-    transaction: (work) => db.transaction().execute(work),
+    transaction: (work) => localChanges.transaction(db, work),
+    async changed(tx, threadId) {
+      localChanges.record(tx, threadId);
+    },
+    watchOthers(listener) {
+      let seen = dataVersion.get();
+      return {
+        live: true,
+        ready: Promise.resolve(),
+        // Which thread another connection changed is not known: any may have.
+        check() {
+          if (!raw.open) return;
+          const now = dataVersion.get();
+          if (now !== seen) {
+            seen = now;
+            listener(null);
+          }
+        },
+        stop: async () => {},
+      };
+    },
+    localChanges,
     inList: (column, values) => sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
+    // Another process held the lock past the busy timeout; once closed, every failure is the closed store's.
+    isUnavailable: (error) => !raw.open || (error instanceof Error && String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')),
     async migrate() {
       statements.clear();
       migrate.immediate();

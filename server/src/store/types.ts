@@ -5,8 +5,9 @@ export interface CommentRecordInput {
   id: string;
   threadId: string;
   /**
-   * Labels the thread the first time it is seen (or while it has no title). Later comments never
-   * change it: any commenter sends these, and feeds and mails show them.
+   * The title the comment's page sent. It labels the thread once the comment is published (at once,
+   * or when approved), if the thread has none yet; later comments never change it: any commenter
+   * sends these, and feeds and mails show them. A held comment's title is used only if it is approved.
    */
   threadTitle?: string;
   /** The page's address, kept by the same rule as the title. */
@@ -50,7 +51,11 @@ export interface NotificationJob {
   commentId: string;
   /** Mail the site owner about the comment (a reader's new comment). */
   toOwner: boolean;
-  /** The author ticked "Notify me of follow-up comments by email": subscribe them to the thread. */
+  /**
+   * The author ticked "Notify me of follow-up comments by email": subscribe them to the thread (which
+   * asks them to confirm). Only once the comment is public: the store queues a held comment's wish
+   * with its approval.
+   */
   subscribeAuthor: boolean;
   /**
    * Tell the thread's followers: the comment was public when this job was queued (published at
@@ -66,7 +71,9 @@ export type CreateResult =
   /** The key was seen before with a different request. */
   | { kind: 'conflict' }
   /** parentId is not a comment of the same thread. */
-  | { kind: 'parent-not-found' };
+  | { kind: 'parent-not-found' }
+  /** parentId is a deleted comment's placeholder, or a comment marked as spam: nothing readers may answer. */
+  | { kind: 'parent-unavailable'; status: 'deleted' | 'spam' };
 
 export interface ListOptions {
   threadId: string;
@@ -74,6 +81,20 @@ export interface ListOptions {
   sort: SortOrder;
   /** Opaque, from a previous page's nextCursor. Stores reject one they cannot read with InvalidCursorError. */
   cursor?: string;
+}
+
+/** A thread as feeds and mails name it: what the owner sees and corrects. */
+export interface ThreadInfo {
+  id: string;
+  title: string | null;
+  /** The page's address. */
+  url: string | null;
+}
+
+/** The owner's correction of a thread: each field given replaces the stored one (null clears it). */
+export interface ThreadChanges {
+  title?: string | null;
+  url?: string | null;
 }
 
 export interface ThreadSummary {
@@ -89,8 +110,38 @@ export interface EditableComment {
   editTokenHash: string;
 }
 
+/** An edit of a comment's body, as the store records it. */
+export interface BodyChange {
+  body: string;
+  /** SHA-256 hex of the new body as duplicate detection compares it. */
+  bodyFingerprint: string;
+  updatedAt: string;
+  /** Holds the edited comment (an edit never approves one); absent, the status stays. */
+  status?: 'pending' | 'spam';
+}
+
 export class InvalidCursorError extends Error {
   override readonly name = 'InvalidCursorError';
+}
+
+/** How long the database may take before a request gives up on it and answers 503. */
+export interface DatabaseTimeouts {
+  /**
+   * How long one statement may take, waiting for locks included: PostgreSQL's `statement_timeout`;
+   * on SQLite, how long a write waits for another process's lock (its busy timeout).
+   * @default 5000
+   */
+  dbStatementTimeoutMs?: number;
+  /** How long opening a PostgreSQL connection may take. @default 5000 */
+  dbConnectTimeoutMs?: number;
+}
+
+/**
+ * The database did not answer: it is down or unreachable, a statement ran out of time (waiting for a
+ * lock included), or the store is closed. Worth trying again later; `cause` is the driver's error.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }
 
 /**
@@ -113,8 +164,12 @@ export interface RateLimitHit {
 
 export interface NotificationSubject {
   comment: Comment;
+  /** The comment's revision: an approval link names the text it quotes. */
+  revision: number;
   authorEmail: string;
   thread: { title: string | null; url: string | null };
+  /** The title and address the comment's page sent, which its approval gives the thread where it has none. */
+  page: { title: string | null; url: string | null };
 }
 
 export interface OutboxItem {
@@ -132,7 +187,7 @@ export interface Subscription {
   confirmed: boolean;
   /** When its latest confirmation mail was queued, if ever. */
   confirmationSentAt: string | null;
-  /** Confirmation mails queued to this address (any thread) since `confirmationsSince`. */
+  /** Confirmation mails queued to this address's mailbox (any thread, any `+tag`) since `confirmationsSince`. */
   recentConfirmations: number;
 }
 
@@ -173,6 +228,14 @@ export interface ModerationEntry {
   id: string;
   threadId: string;
   threadTitle: string | null;
+  /** The thread's page address. */
+  threadUrl: string | null;
+  /**
+   * The title and address the comment's page sent with it: approving a held comment gives them to
+   * its thread where the thread has none, so the owner sees what they approve.
+   */
+  pageTitle: string | null;
+  pageUrl: string | null;
   parentId: string | null;
   status: ModerationStatus;
   body: string;
@@ -180,16 +243,21 @@ export interface ModerationEntry {
   author: { name: string; email: string; url: string | null; avatarSeed: string; userId?: string; verifiedBy?: string };
   createdAt: string;
   updatedAt: string | null;
+  /** 1 when posted, one more at each edit: an approval names the revision the owner read. */
+  revision: number;
   /** Written by the site owner from the dashboard. */
   isOwner?: true;
 }
 
 /**
  * One id's result: `changed` (from `previous`), `unchanged` (it already had that status),
- * `removed` / `placeholder` (deleted, as `deleteComment` answers), or `not-found`.
+ * `removed` / `placeholder` (deleted, as `deleteComment` answers), `stale` (left as it was: it was
+ * edited since the revision the change named, and is now at `revision`), or `not-found`.
  */
 export type StatusChange =
-  { id: string; outcome: 'changed' | 'unchanged' | 'removed' | 'placeholder'; previous: ModerationStatus } | { id: string; outcome: 'not-found' };
+  | { id: string; outcome: 'changed' | 'unchanged' | 'removed' | 'placeholder'; previous: ModerationStatus }
+  | { id: string; outcome: 'stale'; previous: ModerationStatus; revision: number }
+  | { id: string; outcome: 'not-found' };
 
 /** A reader who signed in: one per (provider, subject). Owner-only as a whole: `email` is never public. */
 export interface User {

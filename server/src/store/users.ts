@@ -100,12 +100,13 @@ export function createUserStore(engine: Engine): UserStore {
         return toUser(row);
       }),
 
-    async hasApprovedComment(userId) {
+    async hasApprovedComment(userId, except) {
       const row = await db
         .selectFrom('comments')
         .select(sql.lit(1).as('one'))
         .where('user_id', '=', userId)
         .where('status', '=', status('approved'))
+        .$if(except !== undefined, (query) => query.where('id', '<>', except!))
         .limit(1)
         .executeTakeFirst();
       return row !== undefined;

@@ -4,7 +4,7 @@
  * autocannon. Told what to serve over IPC, answers with its port, stops when told or orphaned.
  *
  * - `colloquy`: the real app (`createApp`, rate limit off, logger as `colloquy serve` sets it) on a
- *   SQLite file or a PostgreSQL schema.
+ *   SQLite file or a PostgreSQL schema, with its read cache or (`cacheMb: 0`) without.
  * - `ceiling`: a bare Fastify instance with one route answering a fixed JSON string from memory.
  */
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,12 @@ import { createPostgresStore, createSqliteStore } from '../../src/store';
 import type { Store } from '../../src/store/interfaces';
 
 export type ServeRequest =
-  | { kind: 'colloquy'; store: { engine: 'sqlite'; path: string } | { engine: 'postgres'; connectionString: string; schema: string } }
+  | {
+      kind: 'colloquy';
+      store: { engine: 'sqlite'; path: string } | { engine: 'postgres'; connectionString: string; schema: string };
+      /** COLLOQUY_CACHE_MB: 0 turns the read cache off. @default the server's default */
+      cacheMb?: number;
+    }
   | { kind: 'ceiling'; path: string; body: string; contentType: string };
 
 export type ServeReply = { ready: number } | { failed: string };
@@ -31,7 +36,16 @@ async function serve(request: ServeRequest): Promise<{ app: FastifyInstance; sto
   await store.migrate();
   // The logger level `colloquy serve` uses, so per-request logging costs what it costs in production.
   return {
-    app: createApp({ store, config: { rateLimit: 0, moderation: 'none', spamChecks: ['honeypot', 'duplicates', 'hook'] }, logger: { level: 'warn' } }),
+    app: createApp({
+      store,
+      config: {
+        rateLimit: 0,
+        moderation: 'none',
+        spamChecks: ['honeypot', 'duplicates', 'hook'],
+        ...(request.cacheMb === undefined ? {} : { cacheMb: request.cacheMb }),
+      },
+      logger: { level: 'warn' },
+    }),
     store,
   };
 }

@@ -5,7 +5,10 @@
  *
  * 1. Throughput (autocannon, 10 connections, 2 s warm-up then 10 s measured per scenario):
  *    `GET /api/comments?thread=bench&limit=100` on a thread of 100 comments (seeded through the
- *    API), and `POST /api/comments` with a fresh body and Idempotency-Key on every request (so every
+ *    API) three ways: from the read cache (a 200 with the page and a fresh form token), revalidated
+ *    (If-None-Match with the page's ETag: a 304), and from a second server on the same database
+ *    without the cache (COLLOQUY_CACHE_MB=0: every GET reads the database and serializes); then
+ *    `POST /api/comments` with a fresh body and Idempotency-Key on every request (so every
  *    answer is a 201 that wrote a row). The ceiling runs first and again last; ratios are to the
  *    mean of the two. p50/p99 come from each response's time (autocannon's own histogram keeps whole
  *    milliseconds); "autocannon CPU" near 100% means the load generator, not the server, was the limit.
@@ -15,7 +18,14 @@
  *    here, too slow for this run), then ANALYZE (SQLite) or VACUUM ANALYZE (PostgreSQL, as
  *    autovacuum soon would). GET latency of its first page and of its last page (found by walking
  *    every cursor once over HTTP), 200 sequential requests each, beside the 100-comment thread's
- *    first page; and the same pages through `store.listComments` alone, without HTTP or the count.
+ *    first page, from the cache and without it; and the same pages through `store.listComments`
+ *    alone, without HTTP or the count.
+ * 3. Page sizes: the first page of the 100,000-comment thread at limit 100, 200, 500 and 1000 (50
+ *    sequential requests each), without the cache (what each change of a thread costs) and from it
+ *    (what every other read costs), with the size of the JSON: the figures behind MAX_PAGE_SIZE.
+ *
+ * The goals of issue 10 are printed with each figure: a cached GET at 0.6× the ceiling or more on
+ * each engine, and the last page of the big thread within 1.1× of the first.
  *
  * The server runs in a child process (test/bench/api-server.ts), autocannon in this one: on 2 cores,
  * in-process autocannon would share the server's single event loop, so every figure would include
@@ -60,6 +70,7 @@ interface AutocannonOptions {
   connections: number;
   duration: number;
   method?: string;
+  headers?: Record<string, string>;
   requests?: (AutocannonRequest & { setupRequest?: (request: AutocannonRequest) => AutocannonRequest })[];
 }
 interface AutocannonResult {
@@ -103,6 +114,10 @@ const BIG = 100_000;
 const PAGE = 100;
 const SAMPLES = 200;
 const WARMUP_SAMPLES = 20;
+const PAGE_SIZES = [100, 200, 500, 1000];
+const PAGE_SIZE_SAMPLES = 50;
+/** Issue 10's goals. */
+const GOALS = { cachedGet: 0.6, lastOverFirst: 1.1 };
 const GET_PATH = `/api/comments?thread=bench&limit=${PAGE}`;
 const RUN_ID = randomBytes(4).toString('hex');
 
@@ -156,7 +171,7 @@ type BigRow = ReturnType<typeof bigRow>;
 
 interface BenchDatabase {
   name: 'SQLite' | 'PostgreSQL';
-  serve: ServeRequest;
+  serve: Extract<ServeRequest, { kind: 'colloquy' }>;
   version: string;
   /** Another store instance on this database, in this process (for listComments alone). */
   openStore(): Store;
@@ -338,9 +353,14 @@ async function startServer(request: ServeRequest): Promise<Server> {
   return { origin: `http://127.0.0.1:${port}`, stop };
 }
 
-async function call(url: string, init?: RequestInit): Promise<{ status: number; text: string; contentType: string }> {
+async function call(url: string, init?: RequestInit): Promise<{ status: number; text: string; contentType: string; etag: string }> {
   const response = await fetch(url, init);
-  return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '' };
+  return {
+    status: response.status,
+    text: await response.text(),
+    contentType: response.headers.get('content-type') ?? '',
+    etag: response.headers.get('etag') ?? '',
+  };
 }
 
 /** The 100-comment thread, through the API: a quarter replies, as readers would post it. */
@@ -404,7 +424,8 @@ async function load(scenario: string, options: AutocannonOptions, expected: numb
   };
 }
 
-const getLoad = (scenario: string, origin: string) => load(scenario, { url: `${origin}${GET_PATH}`, connections: CONNECTIONS, duration: DURATION }, 200);
+const getLoad = (scenario: string, origin: string, headers?: Record<string, string>) =>
+  load(scenario, { url: `${origin}${GET_PATH}`, connections: CONNECTIONS, duration: DURATION, ...(headers ? { headers } : {}) }, headers ? 304 : 200);
 
 /** Every request a new comment: its own body and its own Idempotency-Key, so every answer is a 201. */
 function postLoad(scenario: string, origin: string) {
@@ -441,10 +462,10 @@ function percentile(values: number[], p: number): number {
 }
 
 /** Sequential latency of several operations, interleaved round by round so drift hits each alike. */
-async function sequential(operations: Record<string, () => Promise<unknown>>): Promise<Record<string, { median: number; p99: number }>> {
+async function sequential(operations: Record<string, () => Promise<unknown>>, count = SAMPLES): Promise<Record<string, { median: number; p99: number }>> {
   const names = Object.keys(operations);
   const samples = new Map(names.map((name) => [name, [] as number[]]));
-  for (let round = 0; round < WARMUP_SAMPLES + SAMPLES; round++) {
+  for (let round = 0; round < WARMUP_SAMPLES + count; round++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(round + k) % names.length]!;
       const start = performance.now();
@@ -461,10 +482,10 @@ interface Page {
   nextCursor: string | null;
 }
 
-async function getPage(origin: string, thread: string, cursor?: string): Promise<Page> {
-  const { status, text } = await call(`${origin}/api/comments?thread=${thread}&limit=${PAGE}${cursor ? `&cursor=${cursor}` : ''}`);
+async function getPage(origin: string, thread: string, cursor?: string, limit = PAGE): Promise<Page & { bytes: number }> {
+  const { status, text } = await call(`${origin}/api/comments?thread=${thread}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
   if (status !== 200) throw new Error(`GET ${thread} page: ${status} ${text}`);
-  return JSON.parse(text) as Page;
+  return { ...(JSON.parse(text) as Page), bytes: Buffer.byteLength(text) };
 }
 
 interface BigFigures {
@@ -472,10 +493,18 @@ interface BigFigures {
   insertSeconds: number;
   walkSeconds: number;
   pages: number;
-  timings: Record<'reference' | 'first' | 'last' | 'storeFirst' | 'storeLast', { median: number; p99: number }>;
+  timings: Record<'reference' | 'first' | 'last' | 'bareFirst' | 'bareLast' | 'storeFirst' | 'storeLast', { median: number; p99: number }>;
+  pageSizes: { limit: number; kilobytes: number; bare: number; cached: number }[];
 }
 
-async function measureBigThread(database: BenchDatabase, origin: string): Promise<BigFigures> {
+/** Both servers of a database: with the read cache, and without it. */
+interface Servers {
+  cached: Server;
+  bare: Server;
+}
+
+async function measureBigThread(database: BenchDatabase, { cached, bare }: Servers): Promise<BigFigures> {
+  const origin = cached.origin;
   const started = performance.now();
   await database.insertBig(
     (function* () {
@@ -508,10 +537,21 @@ async function measureBigThread(database: BenchDatabase, origin: string): Promis
     reference: () => getPage(origin, 'bench'),
     first: () => getPage(origin, 'big'),
     last: () => getPage(origin, 'big', lastCursor),
+    bareFirst: () => getPage(bare.origin, 'big'),
+    bareLast: () => getPage(bare.origin, 'big', lastCursor),
     storeFirst: () => store.comments.list({ threadId: 'big', limit: PAGE, sort: 'oldest' }),
     storeLast: () => store.comments.list({ threadId: 'big', limit: PAGE, sort: 'oldest', cursor: lastCursor }),
   });
-  return { store: database.name, insertSeconds, walkSeconds, pages, timings: timings as BigFigures['timings'] };
+  const pageSizes: BigFigures['pageSizes'] = [];
+  for (const limit of PAGE_SIZES) {
+    const { bytes } = await getPage(bare.origin, 'big', undefined, limit);
+    const times = await sequential(
+      { bare: () => getPage(bare.origin, 'big', undefined, limit), cached: () => getPage(origin, 'big', undefined, limit) },
+      PAGE_SIZE_SAMPLES,
+    );
+    pageSizes.push({ limit, kilobytes: bytes / 1024, bare: times.bare!.median, cached: times.cached!.median });
+  }
+  return { store: database.name, insertSeconds, walkSeconds, pages, timings: timings as BigFigures['timings'], pageSizes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,14 +609,14 @@ async function main() {
       `${WARMUP} s warm-up + ${DURATION} s per scenario.\n`,
   );
 
-  const servers = new Map<BenchDatabase, Server>();
+  const servers = new Map<BenchDatabase, Servers>();
   for (const database of databases) {
-    const server = await startServer(database.serve);
-    await seedThread(server.origin);
-    servers.set(database, server);
+    const cached = await startServer(database.serve);
+    await seedThread(cached.origin);
+    servers.set(database, { cached, bare: await startServer({ ...database.serve, cacheMb: 0 }) });
   }
   // The ceiling answers exactly what the real GET answered.
-  const captured = await call(`${servers.get(sqlite)!.origin}${GET_PATH}`);
+  const captured = await call(`${servers.get(sqlite)!.cached.origin}${GET_PATH}`);
   const capturedComments = (JSON.parse(captured.text) as Page).comments.length;
   if (captured.status !== 200 || capturedComments !== SEEDED) throw new Error(`GET ${GET_PATH}: ${captured.status}, ${capturedComments} comments`);
   const ceiling = await startServer({ kind: 'ceiling', path: '/api/comments', body: captured.text, contentType: captured.contentType });
@@ -588,10 +628,15 @@ async function main() {
     results.push(figures);
   };
   progress(await getLoad('ceiling: bare Fastify, same body from memory', ceiling.origin));
+  const cachedGets = new Map<BenchDatabase, Figures>();
   for (const database of databases) {
-    const { origin } = servers.get(database)!;
-    progress(await getLoad(`${database.name}: GET ${GET_PATH}`, origin));
-    progress(await postLoad(`${database.name}: POST /api/comments`, origin));
+    const { cached, bare } = servers.get(database)!;
+    const { etag } = await call(`${cached.origin}${GET_PATH}`);
+    cachedGets.set(database, await getLoad(`${database.name}: GET ${GET_PATH}, from the cache`, cached.origin));
+    progress(cachedGets.get(database)!);
+    progress(await getLoad(`${database.name}: the same GET with If-None-Match (304)`, cached.origin, { 'if-none-match': etag }));
+    progress(await getLoad(`${database.name}: the same GET without the cache`, bare.origin));
+    progress(await postLoad(`${database.name}: POST /api/comments`, cached.origin));
   }
   progress(await getLoad('ceiling, again at the end', ceiling.origin));
   await ceiling.stop();
@@ -614,13 +659,18 @@ async function main() {
     ],
     [0],
   );
+  const goal = (met: boolean) => (met ? 'goal met' : 'goal MISSED');
+  for (const [database, figures] of cachedGets) {
+    const ratio = figures.perSecond / ceilingRate;
+    console.log(`Goal: a cached GET at ${GOALS.cachedGet}× the ceiling or more on ${database.name}: ${ratio.toFixed(2)}×, ${goal(ratio >= GOALS.cachedGet)}`);
+  }
 
   console.log(
     `\nA thread of ${BIG.toLocaleString('en')} comments (limit=${PAGE}; ${SAMPLES} sequential requests per row after ${WARMUP_SAMPLES} warm-up, interleaved)\n`,
   );
   const big: BigFigures[] = [];
   for (const database of databases) {
-    const figures = await measureBigThread(database, servers.get(database)!.origin);
+    const figures = await measureBigThread(database, servers.get(database)!);
     console.log(
       `  ${database.name}: inserted through the raw driver in one transaction in ${figures.insertSeconds.toFixed(1)} s (then ${database.name === 'SQLite' ? 'ANALYZE' : 'VACUUM ANALYZE'}); ` +
         `walked ${figures.pages} pages over HTTP in ${figures.walkSeconds.toFixed(1)} s`,
@@ -632,22 +682,45 @@ async function main() {
   for (const { store, timings: t } of big) {
     rows.push(
       [`${store}: 100-comment thread, first page (reference)`, ms(t.reference.median), ms(t.reference.p99), '', ''],
-      [`${store}: 100,000-comment thread, first page`, ms(t.first.median), ms(t.first.p99), ms(t.storeFirst.median), ms(t.storeFirst.p99)],
-      [`${store}: 100,000-comment thread, last page`, ms(t.last.median), ms(t.last.p99), ms(t.storeLast.median), ms(t.storeLast.p99)],
+      [`${store}: 100,000-comment thread, first page, from the cache`, ms(t.first.median), ms(t.first.p99), '', ''],
+      [`${store}: 100,000-comment thread, last page, from the cache`, ms(t.last.median), ms(t.last.p99), '', ''],
+      [`${store}: 100,000-comment thread, first page, no cache`, ms(t.bareFirst.median), ms(t.bareFirst.p99), ms(t.storeFirst.median), ms(t.storeFirst.p99)],
+      [`${store}: 100,000-comment thread, last page, no cache`, ms(t.bareLast.median), ms(t.bareLast.p99), ms(t.storeLast.median), ms(t.storeLast.p99)],
       [
-        `${store}: last ÷ first`,
-        `${(t.last.median / t.first.median).toFixed(2)}×`,
-        `${(t.last.p99 / t.first.p99).toFixed(2)}×`,
+        `${store}: last ÷ first, no cache`,
+        `${(t.bareLast.median / t.bareFirst.median).toFixed(2)}×`,
+        `${(t.bareLast.p99 / t.bareFirst.p99).toFixed(2)}×`,
         `${(t.storeLast.median / t.storeFirst.median).toFixed(2)}×`,
         `${(t.storeLast.p99 / t.storeFirst.p99).toFixed(2)}×`,
       ],
     );
   }
-  table(rows, [0, ...big.slice(1).map((_, k) => 4 * (k + 1))]);
+  table(rows, [0, ...big.slice(1).map((_, k) => 6 * (k + 1))]);
   console.log(
     '\nGET is the whole request over HTTP (one keep-alive connection): the page plus the thread count the response carries.' +
       '\nlistComments is the store call alone, in this process: the keyset page query without HTTP or the count.',
   );
+  for (const { store, timings: t } of big) {
+    const ratio = t.bareLast.median / t.bareFirst.median;
+    console.log(
+      `Goal: the last page within ${GOALS.lastOverFirst}× of the first on ${store} (no cache, median): ${ratio.toFixed(2)}×, ${goal(ratio <= GOALS.lastOverFirst)}`,
+    );
+  }
+
+  console.log(`\nPage sizes: the first page of the 100,000-comment thread (${PAGE_SIZE_SAMPLES} sequential requests each, medians)\n`);
+  const sizeRows: string[][] = [['', 'JSON', 'no cache', 'from the cache', 'no cache per comment']];
+  for (const { store, pageSizes } of big) {
+    for (const size of pageSizes) {
+      sizeRows.push([
+        `${store}: limit=${size.limit}`,
+        `${size.kilobytes.toFixed(0)} KB`,
+        ms(size.bare),
+        ms(size.cached),
+        `${((size.bare / size.limit) * 1000).toFixed(0)} µs`,
+      ]);
+    }
+  }
+  table(sizeRows, [0, ...big.slice(1).map((_, k) => PAGE_SIZES.length * (k + 1))]);
   console.log(
     `\nLoad average at the end: ${loadavg()
       .map((n) => n.toFixed(2))

@@ -9,7 +9,14 @@ import { createStoreDatabase, selectedStores, type StoreDatabase } from './store
 
 const PASSWORD = 'correct horse battery staple';
 const ORIGIN = 'http://localhost:80';
-const base: Partial<AppConfig> = { rateLimit: 0, moderation: 'all', spamChecks: [], adminPassword: PASSWORD, secret: 'a-test-secret-of-some-length' };
+const base: Partial<AppConfig> = {
+  rateLimit: 0,
+  moderation: 'all',
+  spamChecks: [],
+  adminPassword: PASSWORD,
+  secret: 'a-test-secret-of-some-length',
+  siteUrl: 'https://blog.example',
+};
 
 /** Every admin route and method, with a body that would be valid: without a session each answers 401. */
 const adminRoutes: InjectOptions[] = [
@@ -18,9 +25,10 @@ const adminRoutes: InjectOptions[] = [
   { method: 'GET', url: '/api/admin/comments' },
   { method: 'GET', url: '/api/admin/comments?status=all&q=x' },
   { method: 'GET', url: '/api/admin/counts' },
-  { method: 'POST', url: '/api/admin/comments/actions', payload: { ids: ['x'], action: 'approve' } },
+  { method: 'POST', url: '/api/admin/comments/actions', payload: { ids: ['x'], action: 'approve', revisions: { x: 1 } } },
   { method: 'PATCH', url: '/api/admin/comments/x', payload: { body: 'Edited.' } },
   { method: 'POST', url: '/api/admin/comments/x/reply', payload: { body: 'Thanks!' } },
+  { method: 'PATCH', url: '/api/admin/threads/t', payload: { title: 'A post' } },
 ];
 
 interface Server {
@@ -177,7 +185,7 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     const response = await server.app.inject({
       method: 'POST',
       url: '/api/admin/comments/actions',
-      payload: { ids: [comment.id], action: 'approve' },
+      payload: { ids: [comment.id], action: 'approve', revisions: { [comment.id]: 1 } },
       headers: { cookie, ...headers },
     });
     expect(response.statusCode, response.body).toBe(403);
@@ -245,7 +253,11 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     ];
     const before = (await admin({ method: 'GET', url: '/api/admin/counts' })).json().counts;
 
-    const approve = await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [one!.id], action: 'approve' } });
+    const approve = await admin({
+      method: 'POST',
+      url: '/api/admin/comments/actions',
+      payload: { ids: [one!.id], action: 'approve', revisions: { [one!.id]: 1 } },
+    });
     expect(approve.statusCode, approve.body).toBe(200);
     expect(approve.json().results).toEqual([{ id: one!.id, outcome: 'changed', previous: 'pending' }]);
     const spam = await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [two!.id], action: 'spam' } });
@@ -274,9 +286,59 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
     expect(empty.statusCode).toBe(400);
   });
 
+  it('corrects what a thread is called and where its page is, checked as readers’ pages are', async () => {
+    const thread = `fix-${kind}`;
+    const held = await server.app.inject({
+      method: 'POST',
+      url: '/api/comments',
+      payload: {
+        thread,
+        title: 'Hacked: visit evil.example',
+        url: 'https://blog.example/phish',
+        body: 'Hi',
+        author: { name: 'Ann', email: 'ann@example.com' },
+      },
+    });
+    expect(held.json().comment.status).toBe('pending');
+    const patch = (payload: object, id = thread) => admin({ method: 'PATCH', url: `/api/admin/threads/${encodeURIComponent(id)}`, payload });
+
+    const fixed = await patch({ title: ' The real post ', url: 'https://BLOG.example:443/real' });
+    expect(fixed.statusCode, fixed.body).toBe(200);
+    expect(fixed.json()).toEqual({ thread: { id: thread, title: 'The real post', url: 'https://blog.example/real' } });
+    // Approving the held comment no longer renames what the owner set.
+    await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [held.json().comment.id], action: 'approve' } });
+    expect((await server.app.inject({ url: `/api/comments?thread=${thread}` })).json().thread).toMatchObject({ title: 'The real post', count: 1 });
+    const [entry] = (await admin({ url: `/api/admin/comments?status=all&thread=${thread}` })).json().comments;
+    expect(entry).toMatchObject({ threadTitle: 'The real post', threadUrl: 'https://blog.example/real', pageTitle: 'Hacked: visit evil.example' });
+
+    expect((await patch({ url: null })).json()).toEqual({ thread: { id: thread, title: 'The real post', url: null } });
+    expect((await patch({ title: '' })).json()).toEqual({ thread: { id: thread, title: null, url: null } });
+    for (const [payload, field, message] of [
+      [{ url: 'https://evil.example/phish' }, 'pageUrl', /a page of this site/],
+      [{ url: 'https://blog.example@evil.example/' }, 'pageUrl', /a page of this site/],
+      [{ url: 'javascript:alert(1)' }, 'pageUrl', /http/],
+      [{ title: 'Line\nbreak' }, 'title', /control characters/],
+      [{ title: 'x'.repeat(501) }, 'title', /500/],
+      [{ title: 5 }, 'title', /Title/],
+      [{ owner: 'me' }, 'owner', /Unknown field/],
+    ] as const) {
+      const refused = await patch(payload);
+      expect(refused.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(refused.json().error).toMatchObject({ code: 'invalid', field, message: expect.stringMatching(message) });
+    }
+    expect((await patch({ title: 'Nobody posted here' }, 'no-such-thread')).statusCode).toBe(404);
+    const crossSite = await admin({
+      method: 'PATCH',
+      url: `/api/admin/threads/${thread}`,
+      payload: { title: 'x' },
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(crossSite.statusCode).toBe(403);
+  });
+
   it('replies as the owner: approved at once, badged in the public listing, never with an email', async () => {
     const question = await postComment(server.app, 'A question for the owner?');
-    await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [question.id], action: 'approve' } });
+    await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [question.id], action: 'approve', revisions: { [question.id]: 1 } } });
     const reply = await admin({ method: 'POST', url: `/api/admin/comments/${question.id}/reply`, payload: { body: 'An answer.' } });
     expect(reply.statusCode, reply.body).toBe(201);
     expect(reply.json().comment).toMatchObject({ parentId: question.id, status: 'approved', author: { name: 'Site owner', isOwner: true } });
@@ -290,6 +352,90 @@ describe.each(selectedStores())('admin API on %s', (kind) => {
 
     const orphan = await admin({ method: 'POST', url: '/api/admin/comments/nope/reply', payload: { body: 'x' } });
     expect(orphan.statusCode).toBe(404);
+  });
+
+  /** A held comment, then its author's edit of it (with the edit token) after the owner listed it. */
+  async function editedAfterListing(body: string) {
+    const posted = await server.app.inject({
+      method: 'POST',
+      url: '/api/comments',
+      payload: { thread: 't', body, author: { name: 'Ann', email: 'ann@example.com' } },
+    });
+    const { comment, editToken } = posted.json() as { comment: { id: string }; editToken: string };
+    const listed = (await admin({ method: 'GET', url: `/api/admin/comments?q=${encodeURIComponent(body)}` })).json().comments;
+    expect(listed).toMatchObject([{ id: comment.id, body, status: 'pending', revision: 1 }]);
+    const edited = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/comments/${comment.id}`,
+      payload: { body: `${body} Now visit https://spam.example instead.` },
+      headers: { authorization: `Bearer ${editToken}` },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    // Edited, it stays held: only the owner approves.
+    expect(edited.json().comment.status).toBe('pending');
+    return comment.id;
+  }
+  const storedStatus = async (id: string) => (await server.db.query<{ status: string }>('SELECT status FROM comments WHERE id = ?', [id]))[0]?.status;
+
+  it('approves the revision the owner read: one edited since is refused (409), stays held, and is listed with its text now', async () => {
+    const id = await editedAfterListing('What the owner read.');
+    const other = await postComment(server.app, 'Approved along with it.');
+    const actions = (revisions: Record<string, number>) =>
+      admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [id, other.id], action: 'approve', revisions } });
+
+    const refused = await actions({ [id]: 1, [other.id]: 1 });
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toEqual({
+      error: {
+        code: 'conflict',
+        message: 'One comment was edited after you read it, so not approved: read the text now and try again. The others were handled.',
+      },
+    });
+    expect([await storedStatus(id), await storedStatus(other.id)]).toEqual(['pending', 'approved']);
+    expect(JSON.stringify((await server.app.inject({ url: '/api/comments?thread=t' })).json())).not.toContain('spam.example');
+
+    const relisted = (await admin({ method: 'GET', url: `/api/admin/comments?q=${encodeURIComponent('What the owner read.')}` })).json().comments;
+    expect(relisted).toMatchObject([{ id, body: 'What the owner read. Now visit https://spam.example instead.', revision: 2 }]);
+    const approved = await actions({ [id]: 2, [other.id]: 1 });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json().results).toEqual([
+      { id, outcome: 'changed', previous: 'pending' },
+      { id: other.id, outcome: 'unchanged', previous: 'approved' },
+    ]);
+  });
+
+  it('approves nothing without the revisions read, naming the field', async () => {
+    const comment = await postComment(server.app, 'Approve me blind?');
+    for (const revisions of [undefined, {}, { 'another-id': 1 }, { [comment.id]: 0 }, { [comment.id]: '1' }, [1]]) {
+      const response = await admin({
+        method: 'POST',
+        url: '/api/admin/comments/actions',
+        payload: { ids: [comment.id], action: 'approve', ...(revisions ? { revisions } : {}) },
+      });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'invalid', field: 'revisions' });
+    }
+    expect(await storedStatus(comment.id)).toBe('pending');
+    // Other actions need none.
+    expect((await admin({ method: 'POST', url: '/api/admin/comments/actions', payload: { ids: [comment.id], action: 'spam' } })).statusCode).toBe(200);
+  });
+
+  it('answers a held comment, which approves it, only at the revision read', async () => {
+    const id = await editedAfterListing('A question, read by the owner.');
+    const answer = (revision?: number) =>
+      admin({ method: 'POST', url: `/api/admin/comments/${id}/reply`, payload: { body: 'An answer.', ...(revision === undefined ? {} : { revision }) } });
+    const replies = async () => (await server.db.query('SELECT id FROM comments WHERE parent_id = ?', [id])).length;
+
+    const missing = await answer();
+    expect(missing.statusCode, missing.body).toBe(400);
+    expect(missing.json().error).toMatchObject({ code: 'invalid', field: 'revision' });
+    const stale = await answer(1);
+    expect(stale.statusCode, stale.body).toBe(409);
+    expect(stale.json().error.code).toBe('conflict');
+    expect([await storedStatus(id), await replies()]).toEqual(['pending', 0]);
+    const current = await answer(2);
+    expect(current.statusCode, current.body).toBe(201);
+    expect([await storedStatus(id), await replies()]).toEqual(['approved', 1]);
   });
 
   it('signs out: the cookie is cleared, and a copy of it no longer works in any process', async () => {
@@ -455,6 +601,17 @@ describe('admin sign-in', () => {
     }
   });
 
+  it('serves /admin with Referrer-Policy: a link followed from a comment does not tell its site where the dashboard is', async () => {
+    const server = await start('sqlite');
+    try {
+      const page = await server.app.inject({ url: '/admin' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['referrer-policy']).toBe('same-origin');
+    } finally {
+      await stop(server);
+    }
+  });
+
   it('sets Secure on the cookie behind https', async () => {
     const server = await start('sqlite', { trustProxy: ['127.0.0.1'] });
     try {
@@ -482,7 +639,7 @@ describe('admin sign-in', () => {
         server.app.inject({
           method: 'POST',
           url: '/api/admin/comments/actions',
-          payload: { ids: [comment.id], action: 'approve' },
+          payload: { ids: [comment.id], action: 'approve', revisions: { [comment.id]: 1 } },
           headers: { cookie, ...headers },
         });
       for (const headers of [
@@ -530,7 +687,7 @@ describe('admin sign-in', () => {
       const response = await server.app.inject({
         method: 'POST',
         url: '/api/admin/comments/actions',
-        payload: { ids: [comment.id], action: 'approve' },
+        payload: { ids: [comment.id], action: 'approve', revisions: { [comment.id]: 1 } },
         headers: { cookie, ...behindProxy },
       });
       expect(response.statusCode, response.body).toBe(200);

@@ -1,13 +1,17 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import type { Comment } from 'colloquy/core';
+import { MAX_PAGE_SIZE, type Comment } from 'colloquy/core';
 import { createApp } from '../../src/app';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveServerConfig, type AppConfig } from '../../src/config/config';
 import { demoResponses, demoThread, seedDemo } from '../../src/demo-seed';
 import { startServer as serve } from '../../src/main';
 import type { Store } from '../../src/store/interfaces';
-import { createStoreDatabase, type StoreDatabase } from './stores';
+import { createStoreDatabase, recordInput, type StoreDatabase } from './stores';
+import { sha256Hex } from '../../src/shared/signing';
 import type { CreateCommentBody } from '../../src/comments/schemas';
 
 const T0 = Date.UTC(2024, 0, 1, 12);
@@ -139,6 +143,20 @@ describe('happy paths', () => {
     expect(c.comment.author.avatarSeed).not.toBe(a.comment.author.avatarSeed);
   });
 
+  it('keys the avatar seed with the site’s secret: another site gives the same email another seed, and stored seeds follow, once', async () => {
+    const { app, store } = await startServer({ secret: 'site-one-secret-0123456789' });
+    // Stored before seeds were keyed: the seed was the email's bare fingerprint, which anyone can compute.
+    const fingerprint = sha256Hex('colloquy-avatar:bea@example.com').slice(0, 16);
+    await store.comments.create(recordInput('old-post', { authorEmail: 'bea@example.com', avatarSeed: fingerprint }));
+    const fresh = (await create(app, wire({ author: { email: ' Bea@Example.com' } }))).comment.author.avatarSeed;
+    expect(fresh).toMatch(/^[0-9a-f]{16}$/);
+    expect(fresh).not.toBe(fingerprint);
+    // The app keyed the stored seed at start: Bea keeps one avatar across her old and new comments.
+    expect((await list(app, 'thread=old-post')).comments.map((c) => c.author.avatarSeed)).toEqual([fresh]);
+    const other = await startServer({ secret: 'site-two-secret-0123456789' });
+    expect((await create(other.app, wire({ author: { email: 'bea@example.com' } }))).comment.author.avatarSeed).not.toBe(fresh);
+  });
+
   it('replies to a comment of the same thread', async () => {
     const { app } = await startServer();
     const parent = await create(app);
@@ -164,7 +182,8 @@ describe('happy paths', () => {
       cursor = page.nextCursor;
     }
     expect(seen.map((c) => c.id)).toEqual(ids);
-    const newest = await list(app, 'thread=t&sort=newest&limit=100');
+    // The widget's largest page size is the server's too.
+    const newest = await list(app, `thread=t&sort=newest&limit=${MAX_PAGE_SIZE}`);
     expect(newest.comments.map((c) => c.id)).toEqual([...ids].reverse());
     expect(newest.nextCursor).toBeNull();
     expect((await list(app, 'thread=t')).comments).toHaveLength(5);
@@ -176,7 +195,7 @@ describe('happy paths', () => {
       thread: { id: 'nobody-posted-here', title: null, count: 0 },
       comments: [],
       nextCursor: null,
-      formToken: expect.stringMatching(/^\d+\.[\w-]{43}$/),
+      formToken: expect.stringMatching(/^\d+\.[\w-]{11}\.[\w-]{43}$/),
     });
   });
 
@@ -271,6 +290,33 @@ describe('happy paths', () => {
     expect(home.body).not.toContain('Post-Interview Non-Awkwardness');
     for (const url of ['/index.html', '/host.css', '/ar.html']) expectError(await app.inject({ url }), 404);
     for (const url of ['/colloquy.js', '/colloquy-admin.js', '/admin']) expect((await app.inject({ url })).statusCode, url).toBe(200);
+  });
+
+  it("serves of the widget package's build only the files a browser loads, nothing else built beside them", async () => {
+    const { store } = await startServer();
+    const root = mkdtempSync(join(tmpdir(), 'colloquy-root-'));
+    const built = {
+      loaded: ['colloquy.js', 'colloquy-ar.js', 'colloquy-local.js', 'colloquy-admin.js', 'colloquy.css'],
+      hidden: ['colloquy.mjs', 'core.mjs', 'markdown-CR3djaTn.js', 'types/index.d.ts', 'server/colloquy.js', 'colloquy.js.map', 'package.json'],
+    };
+    for (const file of [...built.loaded, ...built.hidden]) {
+      mkdirSync(dirname(join(root, 'dist', file)), { recursive: true });
+      writeFileSync(join(root, 'dist', file), `/* ${file} */`);
+    }
+    const app = createApp({ store, root, config: trusted });
+    try {
+      for (const file of built.loaded) {
+        const response = await app.inject({ url: `/${file}` });
+        expect(response.statusCode, file).toBe(200);
+        expect(response.body).toBe(`/* ${file} */`);
+      }
+      for (const url of [...built.hidden.map((file) => `/${file}`), '/types/', '/%74ypes/index.d.ts', '/server%2fcolloquy.js', '/x/../core.mjs']) {
+        expectError(await app.inject({ url }), 404);
+      }
+    } finally {
+      await app.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
@@ -569,7 +615,7 @@ describe('malformed requests', () => {
     ['a list with a 201-character thread', () => ({ url: `/api/comments?thread=${long(201)}` }), 400, 'thread'],
     ['a list with two threads', () => ({ url: '/api/comments?thread=t&thread=other' }), 400, 'thread'],
     ['limit=0', () => ({ url: '/api/comments?thread=t&limit=0' }), 400, 'limit'],
-    ['limit=101', () => ({ url: '/api/comments?thread=t&limit=101' }), 400, 'limit'],
+    [`limit=${MAX_PAGE_SIZE + 1}`, () => ({ url: `/api/comments?thread=t&limit=${MAX_PAGE_SIZE + 1}` }), 400, 'limit'],
     ['limit=abc', () => ({ url: '/api/comments?thread=t&limit=abc' }), 400, 'limit'],
     ['limit=-1', () => ({ url: '/api/comments?thread=t&limit=-1' }), 400, 'limit'],
     ['limit=2.5', () => ({ url: '/api/comments?thread=t&limit=2.5' }), 400, 'limit'],
@@ -930,5 +976,25 @@ describe('response headers', () => {
       expect(response.headers['cache-control'], request.url as string).toBe(cacheControl);
       expect(response.headers['content-security-policy']).toContain("default-src 'none'");
     }
+  });
+
+  it('an API route reached by an encoded path (/%61pi/…) gets the API headers too', async () => {
+    const { app } = await startServer();
+    const cases: [string, number, string][] = [
+      ['/%61pi/comments?thread=t', 200, 'no-cache'],
+      ['/%61pi/nothing-here', 404, 'no-store'],
+      ['/api/%63omments?thread=t', 200, 'no-cache'],
+    ];
+    for (const [url, status, cacheControl] of cases) {
+      const response = await app.inject({ url });
+      expect(response.statusCode, url).toBe(status);
+      expect(response.headers['cache-control'], url).toBe(cacheControl);
+      expect(response.headers['content-security-policy'], url).toBe("default-src 'none'; frame-ancestors 'none'");
+    }
+    expect((await app.inject({ url: '/%61pi/nothing-here' })).json().error.message).toBe('The API has no such route for this method.');
+    // Answered before routing, so by no route's hooks: still never cached.
+    const malformed = await app.inject({ url: '/api/%E0%A4%A' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['cache-control']).toBe('no-store');
   });
 });

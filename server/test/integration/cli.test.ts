@@ -120,12 +120,16 @@ describe('colloquy moderate list', () => {
         id: 'c-reply',
         threadId: 'post-1',
         threadTitle: 'Post one',
+        threadUrl: null,
+        pageTitle: 'Post one',
+        pageUrl: null,
         parentId: 'c-new',
         status: 'approved',
         body: 'Body of c-reply',
         author: { name: 'Author c-reply', email: 'c-reply@mail.example', url: null, avatarSeed: 'seed' },
         createdAt: at(4),
         updatedAt: null,
+        revision: 1,
       },
       expect.objectContaining({ id: 'c-new', author: { name: 'Cy', email: 'c-new@mail.example', url: 'https://cy.example', avatarSeed: 'seed' } }),
     ]);
@@ -180,6 +184,43 @@ describe('colloquy moderate approve | spam | delete', () => {
       { id: 'gone', outcome: 'not-found' },
     ]);
     expect(run.stderr).toContain('"gone"');
+  });
+});
+
+describe('colloquy moderate thread', () => {
+  const site = { DATABASE_URL: '', COLLOQUY_SITE_URL: 'https://blog.example' };
+
+  it('shows a thread, and corrects its title and page address on the site', async () => {
+    expect(await moderate('thread', 'post-1')).toEqual({ code: 0, stdout: 'thread   post-1\ntitle    Post one\naddress  (none)\n', stderr: '' });
+    const fixed = await colloquy(['moderate', 'thread', 'post-1', '--title', '  The first post ', '--url', 'https://BLOG.example/first'], {
+      ...site,
+      DATABASE_URL: url,
+    });
+    expect(fixed).toEqual({ code: 0, stdout: 'thread   post-1\ntitle    The first post\naddress  https://blog.example/first\n', stderr: '' });
+    expect(await store.moderation.getThread('post-1')).toStrictEqual({ id: 'post-1', title: 'The first post', url: 'https://blog.example/first' });
+    // '' clears; what is not given stays; --json prints the thread.
+    const cleared = await moderate('thread', 'post-1', '--title', '', '--json');
+    expect(JSON.parse(cleared.stdout)).toStrictEqual({ id: 'post-1', title: null, url: 'https://blog.example/first' });
+  });
+
+  it('refuses an address off the site, or any address before the site is known (exit 2), and an unknown thread (exit 1)', async () => {
+    const off = await colloquy(['moderate', 'thread', 'post-1', '--url', 'https://evil.example/phish'], { ...site, DATABASE_URL: url });
+    expect(off).toMatchObject({ code: 2, stdout: '' });
+    expect(off.stderr).toMatch(/^\[colloquy\] --url: Page address must be a page of this site/);
+    const unknownSite = await moderate('thread', 'post-1', '--url', 'https://blog.example/first');
+    expect(unknownSite.code).toBe(2);
+    expect(unknownSite.stderr).toContain('set COLLOQUY_SITE_URL');
+    const controls = await moderate('thread', 'post-1', '--title', 'Two\nlines');
+    expect(controls).toMatchObject({ code: 2, stderr: '[colloquy] --title: Title must be one line of text, without control characters.\n' });
+    expect(await store.moderation.getThread('post-1')).toMatchObject({ title: 'Post one', url: null });
+    const unknown = await moderate('thread', 'no-such-thread', '--title', 'X');
+    expect(unknown).toEqual({ code: 1, stdout: '', stderr: '[colloquy] no thread with id "no-such-thread": no comment was ever posted in it\n' });
+  });
+
+  it('takes one thread id, and its flags only there', async () => {
+    expect(await moderate('thread')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^\[colloquy\] thread needs one thread id/) });
+    expect(await moderate('thread', 'a', 'b')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^\[colloquy\] thread needs one thread id/) });
+    expect(await moderate('list', '--url', 'https://blog.example/')).toMatchObject({ code: 2, stderr: '[colloquy] --url is an option of thread only\n' });
   });
 });
 

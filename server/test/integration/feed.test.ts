@@ -201,7 +201,7 @@ function feedSuite(kind: StoreKind) {
         createdAt: at(10),
       });
       const reply = await seed(store, { threadId, parentId: first.id, authorName: 'Bob', createdAt: at(20) });
-      await store.comments.updateBody(reply.id, 'Edited reply', at(25));
+      await store.comments.updateBody(reply.id, { body: 'Edited reply', bodyFingerprint: 'fp', updatedAt: at(25) });
       const pending = await seed(store, { threadId, createdAt: at(30) });
       const spam = await seed(store, { threadId, createdAt: at(40) });
       const removed = await seed(store, { threadId, createdAt: at(50) });

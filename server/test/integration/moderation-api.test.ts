@@ -228,7 +228,8 @@ function moderationSuite(kind: StoreKind) {
       const c = start({ moderation: 'none', secret: 'configured-secret-0123456789' });
       c.clock.now += 5 * SECOND;
       expect(created(await c.post({ thread, body: 'Posted to c.', author: { name: 'Ann', email }, formToken })).comment.status).toBe('pending');
-      const [row] = await db().query<{ n: number | string }>(`SELECT count(*) AS n FROM settings`);
+      // One secret stored (beside the mark that stored avatar seeds were keyed with it).
+      const [row] = await db().query<{ n: number | string }>(`SELECT count(*) AS n FROM settings WHERE key <> 'avatar-seeds-keyed'`);
       expect(Number(row?.n)).toBe(1);
     });
 
@@ -261,6 +262,62 @@ function moderationSuite(kind: StoreKind) {
       expect((await server.list(thread)).comments).toEqual([]);
     });
 
+    it('judges the page’s title and address as it judges the body: the blocklist, the link limit, the moderation list', async () => {
+      const server = start({ moderation: 'none', maxLinks: 1, blocklist: ['casino'], moderationWords: ['crypto'], siteUrl: 'https://blog.example' });
+      const page = (title: string, url = 'https://blog.example/post') => ({ title, url });
+      const cases: [ReturnType<typeof page>, string][] = [
+        [page('Best Casino bonus'), 'spam'],
+        [page('A post', 'https://blog.example/casino-bonus'), 'spam'],
+        [page('Read https://a.example and https://b.example'), 'pending'],
+        [page('Crypto news'), 'pending'],
+        [page('A post'), 'approved'],
+      ];
+      for (const [fields, expected] of cases) {
+        const { thread, email } = fresh();
+        const { formToken } = await server.list(thread);
+        server.clock.now += 5 * SECOND;
+        const answer = created(await server.post({ thread, ...fields, body: 'A thoughtful comment.', author: { name: 'Ann', email }, formToken }));
+        expect(answer.comment.status, JSON.stringify(fields)).toBe(expected);
+        // Only the published one names its thread.
+        expect((await server.list(thread)).thread.title, JSON.stringify(fields)).toBe(expected === 'approved' ? fields.title : null);
+      }
+    });
+
+    it('keeps a page address only on the site: its origin among COLLOQUY_SITE_URL and COLLOQUY_ORIGINS, compared parsed', async () => {
+      const server = start({ moderation: 'none', spamChecks: [], siteUrl: 'https://blog.example', origins: ['https://www.blog.example'] });
+      const postAt = async (url: string) => {
+        const { thread, email } = fresh();
+        return { thread, response: await server.post({ thread, url, body: 'Hello.', author: { name: 'Ann', email } }) };
+      };
+      const kept = async (url: string) => {
+        const { thread, response } = await postAt(url);
+        expect(response.statusCode, response.body).toBe(201);
+        return (await server.store.moderation.getThread(thread))?.url;
+      };
+      expect(await kept('https://blog.example/a')).toBe('https://blog.example/a');
+      expect(await kept('  https://BLOG.example:443/b?x=1 ')).toBe('https://blog.example/b?x=1');
+      expect(await kept('https://www.blog.example/c')).toBe('https://www.blog.example/c');
+      for (const url of [
+        'https://evil.example/phish',
+        'http://blog.example/a',
+        'https://blog.example@evil.example/',
+        'https://blog.example.evil.example/',
+        'https://blog%2Eexample.evil.example/',
+      ]) {
+        const { thread, response } = await postAt(url);
+        expect(response.statusCode, url).toBe(400);
+        expect(response.json().error, url).toMatchObject({ code: 'invalid', field: 'pageUrl', message: expect.stringContaining('a page of this site') });
+        expect(await server.store.moderation.getThread(thread), url).toBeNull();
+      }
+      // With no site configured, an address is not kept at all (the server warns at start).
+      const unplaced = start({ moderation: 'none', spamChecks: [] });
+      const { thread, email } = fresh();
+      expect(
+        (await unplaced.post({ thread, url: 'https://anywhere.example/p', title: 'A post', body: 'Hi.', author: { name: 'Ann', email } })).statusCode,
+      ).toBe(201);
+      expect(await unplaced.store.moderation.getThread(thread)).toStrictEqual({ id: thread, title: 'A post', url: null });
+    });
+
     it('an approved comment edited into one the policy holds is held again', async () => {
       const server = start({ moderation: 'none', blocklist: ['casino'], maxLinks: 0 });
       const { thread, email } = fresh();
@@ -277,8 +334,116 @@ function moderationSuite(kind: StoreKind) {
       expect((await server.list(thread)).comments).toEqual([]);
       // A held comment stays held when edited back; only the owner approves.
       expect((await edit(b, 'Innocent again.')).json().comment.status).toBe('spam');
-      expect((await edit(a, 'Innocent again.')).json().comment.status).toBe('pending');
+      expect((await edit(a, 'Innocent once more.')).json().comment.status).toBe('pending');
       expect(await server.storedStatus(b.comment.id)).toBe('spam');
+    });
+
+    /** An author's edit of their comment, with its edit token. */
+    const editAs = (server: Server, c: Created, body: string) =>
+      server.send({ method: 'PATCH', url: `/api/comments/${c.comment.id}`, payload: { body }, headers: { authorization: `Bearer ${c.editToken}` } });
+
+    it('first-time: an edit of a published comment whose author has no other approved one is held again; a trusted author edits freely', async () => {
+      const server = start();
+      const { thread, email } = fresh();
+      const first = created(await widgetPost(server, { thread, email, body: 'What the owner approved.' }));
+      expect(first.comment.status).toBe('pending');
+      await server.store.moderation.setStatus([first.comment.id], 'approved');
+
+      // Approved for the text the owner read, not for whatever it says next.
+      const edited = await editAs(server, first, 'Something the owner never read.');
+      expect(edited.statusCode, edited.body).toBe(200);
+      expect([edited.json().comment.status, await server.storedStatus(first.comment.id)]).toEqual(['pending', 'pending']);
+      expect((await server.list(thread)).comments).toEqual([]);
+      // Nor does the held comment vouch for its author any more: the next one is held too.
+      expect(created(await widgetPost(server, { thread, email, body: 'And another.' })).comment.status).toBe('pending');
+
+      // An author with another approved comment is known: their edits pass as their comments do.
+      const known = fresh();
+      const vouching = created(await widgetPost(server, { thread, email: known.email, body: 'Vouches for its author.' }));
+      await server.store.moderation.setStatus([vouching.comment.id], 'approved');
+      const second = created(await widgetPost(server, { thread, email: known.email, body: 'Published at once.' }));
+      expect(second.comment.status).toBe('approved');
+      expect((await editAs(server, second, 'Published, and edited.')).json().comment.status).toBe('approved');
+      expect((await server.list(thread)).comments.map((c) => c.body)).toEqual(['Vouches for its author.', 'Published, and edited.']);
+    });
+
+    it('an edit goes through the rules a new comment does: moderation all, duplicates, the spam check (with the email); spam stays spam', async () => {
+      const seen: SpamCheckComment[] = [];
+      let verdict: SpamVerdict = 'ham';
+      const server = start({ moderation: 'none' }, { spamCheck: async (comment) => (seen.push(comment), verdict) });
+      const { thread, email } = fresh();
+      const a = created(await widgetPost(server, { thread, email, body: 'First of all.' }));
+      const b = created(await widgetPost(server, { thread, email, body: 'Second of all.' }));
+      expect([a.comment.status, b.comment.status]).toEqual(['approved', 'approved']);
+
+      // Unchanged text is no duplicate of itself; another comment's text is.
+      expect((await editAs(server, a, 'First  of ALL.')).json().comment.status).toBe('approved');
+      expect((await editAs(server, a, 'second of all.')).json().comment.status).toBe('spam');
+      expect(seen.at(-1)).toEqual({ threadId: thread, parentId: null, body: 'First  of ALL.', author: { name: 'Ann', email } });
+
+      verdict = 'spam';
+      const spam = await editAs(server, b, 'Cheap watches, now.');
+      expect([spam.json().comment.status, await server.storedStatus(b.comment.id)]).toEqual(['spam', 'spam']);
+      expect(seen.at(-1)).toMatchObject({ body: 'Cheap watches, now.', author: { email } });
+      // Spam stays spam whatever the edit says, and the spam check is not asked about it again.
+      const asked = seen.length;
+      verdict = 'ham';
+      expect((await editAs(server, b, 'Innocent now.')).json().comment.status).toBe('spam');
+      expect(seen).toHaveLength(asked);
+
+      const strict = start({ moderation: 'all' });
+      const c = created(await widgetPost(strict, { thread: fresh().thread, email, body: 'Held, then approved.' }));
+      await strict.store.moderation.setStatus([c.comment.id], 'approved');
+      expect((await editAs(strict, c, 'Edited after approval.')).json().comment.status).toBe('pending');
+    });
+
+    it('a form token serves only the thread it was listed for: on another thread the comment is refused, naming formToken', async () => {
+      const server = start({ moderation: 'none' });
+      const [a, b] = [fresh(), fresh()];
+      const { formToken } = await server.list(a.thread);
+      server.clock.now += 5 * SECOND;
+      const post = (thread: string) => server.post({ thread, body: 'Harvested token.', author: { name: 'Bot', email: a.email }, formToken });
+      const refused = await post(b.thread);
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(refused.json().error).toEqual({
+        code: 'invalid',
+        message: 'This comment form was loaded for another thread: reload the page and send your comment again.',
+        field: 'formToken',
+      });
+      expect(await db().query('SELECT id FROM comments WHERE thread_id = ?', [b.thread])).toEqual([]);
+      expect(created(await post(a.thread)).comment.status).toBe('approved');
+      // Without the timing check the token is not read at all.
+      const untimed = start({ moderation: 'none', spamChecks: ['honeypot', 'duplicates'] });
+      expect(
+        created(await untimed.post({ thread: b.thread, body: 'No timing here.', author: { name: 'Ann', email: a.email }, formToken })).comment.status,
+      ).toBe('approved');
+    });
+
+    it('refuses a reply to a deleted comment or to spam, naming parentId, and takes one to a held comment', async () => {
+      const server = start({ moderation: 'none', blocklist: ['casino'] });
+      const { thread, email } = fresh();
+      const gone = created(await widgetPost(server, { thread, email, body: 'Deleted later.' }));
+      created(await widgetPost(server, { thread, email, body: 'Keeps it as a placeholder.', parentId: gone.comment.id }));
+      const deleted = await server.send({ method: 'DELETE', url: `/api/comments/${gone.comment.id}`, headers: { authorization: `Bearer ${gone.editToken}` } });
+      expect(deleted.json()).toEqual({ outcome: 'placeholder' });
+      const spam = created(await widgetPost(server, { thread, email, body: 'Visit the casino.' }));
+      expect(spam.comment.status).toBe('spam');
+      const held = created(await widgetPost(server, { thread, email, body: 'Held: https://a.example https://b.example https://c.example' }));
+      expect(held.comment.status).toBe('pending');
+
+      const before = await db().query('SELECT id FROM comments WHERE thread_id = ?', [thread]);
+      for (const [parent, message] of [
+        [gone, 'The comment you are replying to was deleted: it can no longer be answered.'],
+        [spam, 'The comment you are replying to is not published: it cannot be answered.'],
+      ] as const) {
+        const reply = await widgetPost(server, { thread, email, body: `A reply to ${parent.comment.id}.`, parentId: parent.comment.id });
+        expect(reply.statusCode, reply.body).toBe(400);
+        expect(reply.json().error).toEqual({ code: 'invalid', message, field: 'parentId' });
+      }
+      expect(await db().query('SELECT id FROM comments WHERE thread_id = ?', [thread])).toEqual(before);
+      expect(created(await widgetPost(server, { thread, email, body: 'A reply to a held one.', parentId: held.comment.id })).comment.parentId).toBe(
+        held.comment.id,
+      );
     });
 
     describe('the spam-check hook', () => {

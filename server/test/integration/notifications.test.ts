@@ -5,9 +5,11 @@ import { nanoid } from 'nanoid';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
-import type { AppConfig } from '../../src/config/config';
+import { defaultServerConfig, type AppConfig } from '../../src/config/config';
 import { moderate } from '../../src/cli/moderate';
-import { createRecord, selectedStores, useStoreDatabase, type StoreKind } from './stores';
+import { SUBSCRIPTIONS_PER_ADDRESS } from '../../src/comments/routes';
+import { createNotifier, signLink } from '../../src/notifications/outbox';
+import { createRecord, createStoreDatabase, selectedStores, useStoreDatabase, type StoreKind } from './stores';
 
 /*
  * Notification mails against a real SMTP server (smtp-server on 127.0.0.1), on every store: the
@@ -88,7 +90,7 @@ const decoded = (raw: string) => raw.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2
 
 /** The path and query of the first link to `path` in the mail's text. */
 function linkIn(raw: string, path: RegExp): string {
-  const match = new RegExp(`https?://comments\\.test(/api/${path.source}\\?exp=\\d+&sig=[\\w-]+(?:&n=[\\w-]+)?)`).exec(decoded(raw));
+  const match = new RegExp(`https?://comments\\.test(/api/${path.source}\\?exp=\\d+&sig=[\\w-]+(?:&[nv]=[\\w-]+)?)`).exec(decoded(raw));
   if (!match) throw new Error(`no ${path.source} link in:\n${decoded(raw)}`);
   return match[1]!;
 }
@@ -123,7 +125,11 @@ function notificationSuite(kind: StoreKind) {
       for (const response of responses) for (const email of emails) expect(response.body).not.toContain(email);
     });
 
+    // Each server's requests come from an address of their own: subscriptions are counted per client address and day.
+    let servers = 0;
+
     async function start(config: Partial<AppConfig> = {}, port?: number, refuse?: (address: string) => number | undefined) {
+      const ip = `198.51.100.${++servers}`;
       const smtp = port === undefined ? await startSmtp(0, refuse) : undefined;
       if (smtp) smtps.push(smtp);
       const app = createApp({
@@ -136,6 +142,7 @@ function notificationSuite(kind: StoreKind) {
           mailFrom: 'Comments <comments@blog.test>',
           ownerEmail: 'owner@blog.test',
           publicUrl: 'http://comments.test',
+          siteUrl: 'https://blog.test',
           ...config,
         },
         mail: { retryBaseMs: 50, pollMs: 50 },
@@ -143,7 +150,7 @@ function notificationSuite(kind: StoreKind) {
       apps.push(app);
       await app.ready();
       const send = async (options: InjectOptions) => {
-        const response = await app.inject(options);
+        const response = await app.inject({ remoteAddress: ip, ...options });
         responses.push(response);
         return response;
       };
@@ -201,7 +208,9 @@ function notificationSuite(kind: StoreKind) {
       const [mail] = server.mailsTo('owner@blog.test');
       expect(mail).toBeDefined();
       const raw = mail!.raw;
-      expect(header(raw, 'subject')).toEqual(['New comment on "A post" by Ada']);
+      // A held comment does not name its thread; the owner is told what approving it would.
+      expect(header(raw, 'subject')).toEqual([`New comment on "${thread}" by Ada`]);
+      expect(decoded(raw)).toContain('Approving it names the thread after its page: "A post" https://blog.test/a-post');
       expect(header(raw, 'from')).toEqual(['Comments <comments@blog.test>']);
       expect(raw).toMatch(/Content-Type: text\/plain/);
       expect(decoded(raw)).toContain('<em>nicely</em>');
@@ -211,7 +220,7 @@ function notificationSuite(kind: StoreKind) {
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('<form method="post">');
       // What is acted on: the thread linked to its page, the author's name, the text as the widget renders it; never the email.
-      expect(page.body).toContain('<p class="meta">On <a href="https://blog.test/a-post" rel="noreferrer">A post</a>, Ada wrote on ');
+      expect(page.body).toContain(`<p class="meta">On ${thread}, Ada wrote on `);
       expect(page.body).toContain('<div class="comment"><p>Hello from ada, <em>nicely</em>.</p></div>');
       expect(page.body).not.toContain('ada@example.test');
       // Styled like the dashboard (its colours, dark with the system), by the one stylesheet its CSP allows by hash.
@@ -231,6 +240,9 @@ function notificationSuite(kind: StoreKind) {
       const done = await server.send({ method: 'POST', url: approve, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
       expect(done.statusCode, done.body).toBe(200);
       expect(await status(id)).toBe('approved');
+      expect((await server.send({ url: approve })).body).toContain(
+        '<p class="meta">On <a href="https://blog.test/a-post" rel="noreferrer">A post</a>, Ada wrote on ',
+      );
 
       expect((await server.send({ method: 'POST', url: linkIn(raw, new RegExp(`moderate/${id}/spam`)) })).statusCode).toBe(200);
       expect(await status(id)).toBe('spam');
@@ -244,6 +256,64 @@ function notificationSuite(kind: StoreKind) {
         payload: 'a=b',
       });
       expect(form.statusCode).toBe(415);
+    });
+
+    it("approves from the mail only the text it quoted: after the author's edit the link refuses (409) and shows the text now", async () => {
+      const server = await start({ moderation: 'all' });
+      const thread = `t-${nanoid(8)}`;
+      const posted = (await server.post({ thread, name: 'Eve', email: 'eve@example.test' })).json<{ comment: { id: string }; editToken: string }>();
+      const id = posted.comment.id;
+      await server.drained();
+      const mail = server.mailsTo('owner@blog.test').find((m) => decoded(m.raw).includes(`/moderate/${id}/`))!;
+      expect(decoded(mail.raw)).toContain('Hello from eve, *nicely*.');
+      const approve = linkIn(mail.raw, new RegExp(`moderate/${id}/approve`));
+      expect(approve).toMatch(/&v=1$/);
+      // Unaltered, the link shows what it approves.
+      expect((await server.send({ url: approve })).body).toContain('Approve this comment');
+
+      // The author edits the held comment after the mail went out.
+      const edit = await server.send({
+        method: 'PATCH',
+        url: `/api/comments/${id}`,
+        payload: { body: 'Your account is locked: https://phish.example' },
+        headers: { authorization: `Bearer ${posted.editToken}` },
+      });
+      expect(edit.json().comment.status).toBe('pending');
+
+      const page = await server.send({ url: approve });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
+      expect(page.body).toContain('<h1>This comment was edited</h1>');
+      expect(page.body).toContain('phish.example');
+      const refused = await server.send({ method: 'POST', url: approve });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.body).toContain('so it was not approved. This is its text now:');
+      expect(refused.body).toContain('phish.example');
+      expect(await status(id)).toBe('pending');
+      // A revision the link does not name, or one it names but did not sign, is no way around it.
+      expect((await server.send({ method: 'POST', url: approve.replace(/&v=1$/, '') })).statusCode).toBe(403);
+      expect((await server.send({ method: 'POST', url: approve.replace(/&v=1$/, '&v=2') })).statusCode).toBe(403);
+      expect(await status(id)).toBe('pending');
+
+      // The page's own button approves the text it shows: the next revision, signed like the mail's link.
+      const action = /<form method="post" action="\?([^"]+)">/.exec(refused.body)![1]!.replaceAll('&amp;', '&');
+      expect(action).toMatch(/^exp=\d+&sig=[\w-]+&v=2$/);
+      expect(action.split('&')[0]).toBe(/exp=\d+/.exec(approve)![0]);
+      const done = await server.send({ method: 'POST', url: `/api/moderate/${id}/approve?${action}` });
+      expect(done.statusCode, done.body).toBe(200);
+      expect(await status(id)).toBe('approved');
+    });
+
+    it('takes an approve link without a revision (mailed by an earlier version) as of a text since edited', async () => {
+      const server = await start({ moderation: 'all' });
+      const id = await server.create({ thread: `t-${nanoid(8)}`, email: 'old@example.test' });
+      await server.drained();
+      const [row] = await db().query<{ value: string }>(`SELECT value FROM settings WHERE key = 'form-token-secret'`);
+      const old = `/api/moderate/${id}/approve?${signLink(row!.value, 'approve', id, Date.now() + 60_000)}`;
+      const page = await server.send({ url: old });
+      expect([page.statusCode, page.body.includes('This comment was edited')]).toEqual([200, true]);
+      expect((await server.send({ method: 'POST', url: old })).statusCode).toBe(409);
+      expect(await status(id)).toBe('pending');
     });
 
     it('confirms once, then notifies of replies, never the author, and stops after unsubscribing', async () => {
@@ -356,18 +426,120 @@ function notificationSuite(kind: StoreKind) {
       expect(server.mailsTo(follower)).toHaveLength(1);
     });
 
-    it('sends one address at most three confirmation mails a day, one per thread', async () => {
+    it('sends one mailbox at most three confirmation mails a day, one per thread, whatever its case or +tag', async () => {
       const server = await start();
-      const victim = `victim-${nanoid(6)}@example.test`;
-      const threads = Array.from({ length: 5 }, () => `t-${nanoid(8)}`);
-      for (const thread of threads) await server.create({ thread, email: victim, notify: true });
-      await server.create({ thread: threads[0]!, email: victim, notify: true });
+      const victim = `victim-${nanoid(6)}`;
+      // The review's relay: each post to a fresh thread and another spelling of one mailbox.
+      const spellings = [
+        `${victim}+1@example.test`,
+        `${victim.toUpperCase()}+2@Example.test`,
+        `${victim}@example.test`,
+        `${victim}+3@example.test`,
+        `${victim}+4@example.test`,
+      ];
+      const threads = spellings.map(() => `t-${nanoid(8)}`);
+      for (const [index, thread] of threads.entries()) await server.create({ thread, email: spellings[index]!, notify: true });
+      await server.create({ thread: threads[0]!, email: spellings[0]!, notify: true });
       await server.drained();
-      const mails = server.mailsTo(victim);
+      const mails = server.smtp!.messages.filter((mail) => mail.to.some((to) => to.toLowerCase().startsWith(victim.toLowerCase())));
       expect(mails).toHaveLength(3);
       for (const mail of mails) expect(header(mail.raw, 'subject')[0]).toMatch(/^Confirm: /);
       // The owner still hears of every comment.
       expect(server.mailsTo('owner@blog.test')).toHaveLength(6);
+    });
+
+    it(`asks for at most ${SUBSCRIPTIONS_PER_ADDRESS} confirmations a day from one client address, whatever the addresses`, async () => {
+      const server = await start();
+      const victims = Array.from({ length: SUBSCRIPTIONS_PER_ADDRESS + 2 }, () => `victim-${nanoid(6)}@example.test`);
+      for (const victim of victims) await server.create({ thread: `t-${nanoid(8)}`, email: victim, notify: true });
+      // Another client is not held back by this one.
+      const other = `other-${nanoid(6)}@example.test`;
+      emails.add(other);
+      const elsewhere = await server.send({
+        method: 'POST',
+        url: '/api/comments',
+        remoteAddress: '203.0.113.9',
+        payload: { thread: `t-${nanoid(8)}`, body: 'From elsewhere.', author: { name: 'Other', email: other }, notify: true },
+      });
+      expect(elsewhere.statusCode, elsewhere.body).toBe(201);
+      await server.drained();
+      expect(victims.map((victim) => server.mailsTo(victim).length)).toEqual(victims.map((_, index) => (index < SUBSCRIPTIONS_PER_ADDRESS ? 1 : 0)));
+      expect(server.mailsTo(other)).toHaveLength(1);
+    });
+
+    it('asks a held comment’s author to confirm only once it is approved, and a spam one’s never', async () => {
+      const server = await start({ moderation: 'first-time', spamChecks: ['honeypot'] });
+      const thread = `t-${nanoid(8)}`;
+      const author = `author-${nanoid(6)}@example.test`;
+      const held = await server.create({ thread, email: author, notify: true, title: 'The post' });
+      const victim = `victim-${nanoid(6)}@example.test`;
+      emails.add(victim);
+      const spam = await server.send({
+        method: 'POST',
+        url: '/api/comments',
+        payload: { thread, title: 'Call +1 555 0100 now', body: 'Hi', author: { name: 'Bot', email: victim }, notify: true, honeypot: 'filled' },
+      });
+      expect(spam.json<{ comment: { status: string } }>().comment.status).toBe('spam');
+      await server.drained();
+      expect(server.mailsTo(author)).toEqual([]);
+
+      const ownerMail = server.mailsTo('owner@blog.test').find((mail) => decoded(mail.raw).includes(`/moderate/${held}/`))!;
+      expect((await server.send({ method: 'POST', url: linkIn(ownerMail.raw, new RegExp(`moderate/${held}/approve`)) })).statusCode).toBe(200);
+      await server.drained();
+      const [confirmation, ...more] = server.mailsTo(author);
+      expect(more).toEqual([]);
+      // Approved, the comment named its thread: the title the owner was shown in the mail.
+      expect(header(confirmation!.raw, 'subject')).toEqual(['Confirm: follow-up comments on "The post"']);
+      // Marking the spam as spam again or deleting it asks nobody either.
+      const spamId = spam.json<{ comment: { id: string } }>().comment.id;
+      await db().open().moderation.setStatus([spamId], 'deleted');
+      await server.drained();
+      expect(server.mailsTo(victim)).toEqual([]);
+    });
+
+    it('puts nothing the commenter chose into a confirmation mail: never the thread id, and no title the thread lacks', async () => {
+      const server = await start();
+      const thread = `Your-account-is-locked-call-555-0100-${nanoid(4)}`;
+      const victim = `victim-${nanoid(6)}@example.test`;
+      await server.create({ thread, email: victim, notify: true, title: '' });
+      await server.drained();
+      const [confirmation] = server.mailsTo(victim);
+      expect(header(confirmation!.raw, 'subject')).toEqual(['Confirm: follow-up comments']);
+      expect(decoded(confirmation!.raw)).toContain('You asked to hear of new comments. Confirm to start:');
+      expect(decoded(confirmation!.raw)).not.toContain('Your-account');
+    });
+
+    it("lets no spam or held comment name its thread, in the API, the feed or a mail: the review's reproduction", async () => {
+      const server = await start({ moderation: 'first-time', spamChecks: ['honeypot'] });
+      const thread = `t-${nanoid(8)}`;
+      const hacked = { thread, title: 'Hacked: visit evil.example', body: 'Nice post.', author: { name: 'Mallory', email: `m-${nanoid(6)}@example.test` } };
+      emails.add(hacked.author.email);
+      const send = (payload: object) => server.send({ method: 'POST', url: '/api/comments', payload: { ...hacked, ...payload } });
+      // An address off the site is refused, and nothing is stored.
+      const offSite = await send({ url: 'https://evil.example/phish', honeypot: 'filled' });
+      expect(offSite.statusCode).toBe(400);
+      expect(offSite.json()).toMatchObject({ error: { code: 'invalid', field: 'pageUrl' } });
+      expect(await db().query('SELECT id FROM threads WHERE id = ?', [thread])).toEqual([]);
+      // On the site, a spam comment and a held one name nothing.
+      const spam = await send({ url: 'https://blog.test/phish', honeypot: 'filled' });
+      const held = await send({ url: 'https://blog.test/phish' });
+      expect([spam, held].map((response) => response.json<{ comment: { status: string } }>().comment.status)).toEqual(['spam', 'pending']);
+      await server.drained();
+
+      expect((await server.send({ url: `/api/comments?thread=${thread}` })).json()).toMatchObject({ thread: { id: thread, title: null, count: 0 } });
+      const feed = await server.send({ url: `/api/feed.atom?thread=${thread}` });
+      expect(feed.body).toContain(`<title type="text">Comments on ${thread}</title>`);
+      expect(feed.body).not.toMatch(/Hacked|phish/);
+      const mails = server.mailsTo('owner@blog.test');
+      expect(mails.map((mail) => header(mail.raw, 'subject')[0])).toEqual([`New comment on "${thread}" by Mallory`]);
+      expect(decoded(mails[0]!.raw)).toContain('Approving it names the thread after its page: "Hacked: visit evil.example" https://blog.test/phish');
+      // The owner corrects the thread before anything is published: no later approval renames it.
+      await db().open().moderation.updateThread(thread, { title: 'The real post', url: 'https://blog.test/real' });
+      await db().open().moderation.setStatus([held.json<{ comment: { id: string } }>().comment.id], 'approved');
+      const published = await server.send({ url: `/api/feed.atom?thread=${thread}` });
+      expect(published.body).toContain('<title type="text">Comments on The real post</title>');
+      expect(published.body).toContain('href="https://blog.test/real#comment-');
+      expect(published.body).not.toMatch(/Hacked|phish/);
     });
 
     it("queues the notification job in the comment's own transaction: without the outbox, nothing is stored", async () => {
@@ -387,11 +559,15 @@ function notificationSuite(kind: StoreKind) {
       expect(server.mailsTo('owner@blog.test').map((mail) => header(mail.raw, 'subject')[0])).toEqual(['New comment on "A post" by Kept']);
     });
 
-    /** A thread whose first comment's author asked to follow it and confirmed: they have had only the confirmation mail. */
+    /**
+     * A thread whose first comment's author asked to follow it and confirmed: they have had only the
+     * confirmation mail. A held first comment is approved first (its author is asked then).
+     */
     async function confirmedFollower(server: Awaited<ReturnType<typeof start>>, extra: { title?: string } = {}) {
       const thread = `t-${nanoid(8)}`;
       const follower = `follower-${nanoid(6)}@example.test`;
       const first = await server.create({ thread, email: follower, notify: true, ...extra });
+      if ((await status(first)) !== 'approved') await db().open().moderation.setStatus([first], 'approved', { notifyFollowersAt: new Date().toISOString() });
       await server.drained();
       await server.send({ method: 'POST', url: linkIn(server.mailsTo(follower)[0]!.raw, /subscriptions\/[\w-]+\/confirm/) });
       return { thread, follower, first };
@@ -447,7 +623,7 @@ function notificationSuite(kind: StoreKind) {
       const approve = {
         method: 'POST' as const,
         url: '/api/admin/comments/actions',
-        payload: { ids: [held], action: 'approve' },
+        payload: { ids: [held], action: 'approve', revisions: { [held]: 1 } },
         headers: { ...sameOrigin, cookie },
       };
       expect((await server.send(approve)).statusCode).toBe(200);
@@ -514,7 +690,7 @@ function notificationSuite(kind: StoreKind) {
       const sameOrigin = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' };
       const signIn = await server.send({ method: 'POST', url: '/api/admin/session', payload: { password: 'a long admin password' }, headers: sameOrigin });
       const headers = { ...sameOrigin, cookie: String(signIn.headers['set-cookie']).split(';')[0]! };
-      const answer = await server.send({ method: 'POST', url: `/api/admin/comments/${held}/reply`, payload: { body: 'Welcome.' }, headers });
+      const answer = await server.send({ method: 'POST', url: `/api/admin/comments/${held}/reply`, payload: { body: 'Welcome.', revision: 1 }, headers });
       expect(answer.statusCode, answer.body).toBe(201);
       expect(await status(held)).toBe('approved');
       await server.drained();
@@ -558,6 +734,66 @@ function notificationSuite(kind: StoreKind) {
       expect(mail).toMatchObject({ kind: 'mail', message: JSON.stringify({ mark: 'rendered' }), attempts: 1 });
       await a.outbox.finish(mail!.id, { done: true });
       expect(await a.outbox.claim(at(120_000), at(180_000), 100)).toEqual([]);
+    });
+
+    it('gives back at once what a worker that stops claimed and did not send', async () => {
+      // Its own database: the outbox holds only this test's mails.
+      const database = await createStoreDatabase(kind);
+      let received!: () => void;
+      const firstReceived = new Promise<void>((resolve) => (received = resolve));
+      let answer!: () => void;
+      const answered = new Promise<void>((resolve) => (answer = resolve));
+      // Holds the first mail's answer until the worker has been told to stop.
+      const smtp = new SMTPServer({
+        disabledCommands: ['AUTH', 'STARTTLS'],
+        logger: false,
+        onData(stream, _session, callback) {
+          stream.resume();
+          stream.on('end', () => {
+            received();
+            void answered.then(() => callback());
+          });
+        },
+      });
+      await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const store = database.open();
+        await store.migrate();
+        const due = new Date(Date.now() - 1000).toISOString();
+        for (const n of [1, 2, 3]) {
+          const message = JSON.stringify({
+            from: 'a@blog.test',
+            to: { name: '', address: `reader${n}@example.test` },
+            subject: `Mail ${n}`,
+            text: 'Hi',
+            html: '<p>Hi</p>',
+          });
+          await database.query('INSERT INTO mail_outbox (kind, message, next_attempt_at) VALUES (?, ?, ?)', ['mail', message, due]);
+        }
+        const notifier = createNotifier({
+          store,
+          config: { ...defaultServerConfig, smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, mailFrom: 'a@blog.test' },
+          secret: async () => 'a-test-secret-of-some-length',
+          log: { warn: () => {}, error: () => {} },
+          pollMs: 3_600_000,
+        });
+        notifier.start();
+        await firstReceived;
+        const stopped = notifier.stop();
+        answer();
+        await stopped;
+
+        // The mail that went out is gone; the two never tried are due now, their claim not counted as an attempt.
+        const now = new Date().toISOString();
+        const again = await store.outbox.claim(now, new Date(Date.now() + 60_000).toISOString(), 10);
+        expect(again.map((item) => [JSON.parse(item.message).subject, item.attempts])).toEqual([
+          ['Mail 2', 1],
+          ['Mail 3', 1],
+        ]);
+      } finally {
+        await new Promise<void>((resolve) => smtp.close(() => resolve()));
+        await database.destroy();
+      }
     });
 
     it('refuses CR/LF in names and titles, and no mail grows an extra header', async () => {

@@ -216,18 +216,24 @@ function storeContract(kind: StoreKind) {
       expect((await store.comments.getThread(threadId))?.count).toBe(1);
     });
 
-    it('edits a body: getEditable gives the token hash, updateBody sets body and updatedAt', async () => {
+    it('edits a body: getEditable gives the token hash, updateBody sets body, fingerprint and updatedAt and counts the revision up', async () => {
       const threadId = thread();
-      const comment = await create(store, threadId, { authorUrl: 'https://ann.example' });
+      const comment = await create(store, threadId, { authorUrl: 'https://ann.example', bodyFingerprint: 'fp-1' });
       const editable = await store.comments.getEditable(comment.id);
       expect(editable).toStrictEqual({ comment, editTokenHash: `hash-${comment.id}` });
+      const stored = async () =>
+        (await db().query<{ revision: number; body_fingerprint: string }>('SELECT revision, body_fingerprint FROM comments WHERE id = ?', [comment.id]))[0];
+      expect(await stored()).toEqual({ revision: 1, body_fingerprint: 'fp-1' });
 
-      const updated = await store.comments.updateBody(comment.id, 'Edited *body*', at(60, 7));
+      const updated = await store.comments.updateBody(comment.id, { body: 'Edited *body*', bodyFingerprint: 'fp-2', updatedAt: at(60, 7) });
       expect(updated).toStrictEqual({ ...comment, body: 'Edited *body*', updatedAt: '2024-01-01T12:01:00.007Z' });
       expect(await listAll(store, threadId)).toStrictEqual([updated]);
+      expect(await stored()).toEqual({ revision: 2, body_fingerprint: 'fp-2' });
+      await store.comments.updateBody(comment.id, { body: 'Again', bodyFingerprint: 'fp-3', updatedAt: at(61) });
+      expect((await stored())?.revision).toBe(3);
 
       expect(await store.comments.getEditable('no-such-comment')).toBeNull();
-      expect(await store.comments.updateBody('no-such-comment', 'x', at(61))).toBeNull();
+      expect(await store.comments.updateBody('no-such-comment', { body: 'x', bodyFingerprint: 'fp', updatedAt: at(61) })).toBeNull();
     });
 
     it('removes a comment without replies', async () => {
@@ -263,7 +269,7 @@ function storeContract(kind: StoreKind) {
       expect((await store.comments.getThread(threadId))?.count).toBe(1);
       // A placeholder is nobody's comment any more: it cannot be edited.
       expect(await store.comments.getEditable(parent.id)).toBeNull();
-      expect(await store.comments.updateBody(parent.id, 'back', at(3))).toBeNull();
+      expect(await store.comments.updateBody(parent.id, { body: 'back', bodyFingerprint: 'fp', updatedAt: at(3) })).toBeNull();
       expect(await store.comments.delete(parent.id)).toBe('placeholder');
     });
 
@@ -442,7 +448,7 @@ function storeContract(kind: StoreKind) {
       const spam = await create(store, b, { createdAt: later(12) });
       const parent = await create(store, b, { createdAt: later(13) });
       const edited = await create(store, b, { parentId: parent.id, createdAt: later(14) });
-      await store.comments.updateBody(edited.id, 'Edited', later(15));
+      await store.comments.updateBody(edited.id, { body: 'Edited', bodyFingerprint: 'fp', updatedAt: later(15) });
       await store.moderation.setStatus([pending.id], 'pending');
       await store.moderation.setStatus([spam.id], 'spam');
       await store.moderation.setStatus([parent.id], 'deleted');
@@ -452,12 +458,17 @@ function storeContract(kind: StoreKind) {
         id: edited.id,
         threadId: b,
         threadTitle: null,
+        threadUrl: null,
+        pageTitle: null,
+        pageUrl: null,
         parentId: parent.id,
         status: 'approved',
         body: 'Edited',
         author: { name: `Author ${edited.id}`, email: `secret-${edited.id}@mail.example`, url: null, avatarSeed: `seed-${edited.id}` },
         createdAt: later(14),
         updatedAt: later(15),
+        // Counted up by the edit: an approval names the revision the owner read.
+        revision: 2,
       });
       expect((await owner.moderation.list({ threadId: a, limit: 10 })).map((e) => [e.id, e.status, e.author.email, e.author.url, e.threadTitle])).toEqual([
         [pending.id, 'pending', `secret-${pending.id}@mail.example`, null, 'Post A'],
@@ -472,6 +483,48 @@ function storeContract(kind: StoreKind) {
       expect(await owner.moderation.list({ threadId: thread(), limit: 10 })).toEqual([]);
       await expect(owner.moderation.list({ limit: 0 })).rejects.toThrow(RangeError);
       await expect(owner.moderation.list({ status: 'bogus' as 'spam', limit: 5 })).rejects.toThrow(RangeError);
+    });
+
+    it('approves only the revision named: a comment edited since is left as it is and reported stale', async () => {
+      const threadId = thread();
+      const held = await create(store, threadId, { status: 'pending' });
+      const other = await create(store, threadId, { status: 'pending' });
+      await store.comments.updateBody(held.id, { body: 'Edited after the owner read it', bodyFingerprint: 'fp', updatedAt: at(5) });
+      const read = new Map([
+        [held.id, 1],
+        [other.id, 1],
+      ]);
+      expect(await store.moderation.setStatus([held.id, other.id], 'approved', { revisions: read })).toStrictEqual([
+        { id: held.id, outcome: 'stale', previous: 'pending', revision: 2 },
+        { id: other.id, outcome: 'changed', previous: 'pending' },
+      ]);
+      expect(ids(await listAll(store, threadId))).toEqual([other.id]);
+      // The revision now read: approved. Already approved: unchanged, whatever revision is named.
+      expect(await store.moderation.setStatus([held.id], 'approved', { revisions: new Map([[held.id, 2]]) })).toStrictEqual([
+        { id: held.id, outcome: 'changed', previous: 'pending' },
+      ]);
+      expect(await store.moderation.setStatus([held.id], 'approved', { revisions: new Map([[held.id, 1]]) })).toStrictEqual([
+        { id: held.id, outcome: 'unchanged', previous: 'approved' },
+      ]);
+      // An id without a revision named is not checked.
+      expect(await store.moderation.setStatus([other.id], 'spam', { revisions: new Map() })).toStrictEqual([
+        { id: other.id, outcome: 'changed', previous: 'approved' },
+      ]);
+    });
+
+    it('refuses a reply to a placeholder or to spam, and takes one to a held comment', async () => {
+      const threadId = thread();
+      const deleted = await create(store, threadId, { createdAt: at(1) });
+      await create(store, threadId, { parentId: deleted.id, createdAt: at(2) });
+      expect(await store.comments.delete(deleted.id)).toBe('placeholder');
+      const spam = await create(store, threadId, { status: 'spam', createdAt: at(3) });
+      const held = await create(store, threadId, { status: 'pending', createdAt: at(4) });
+
+      const before = (await listAll(store, threadId)).length;
+      expect(await store.comments.create(input(threadId, { parentId: deleted.id }))).toStrictEqual({ kind: 'parent-unavailable', status: 'deleted' });
+      expect(await store.comments.create(input(threadId, { parentId: spam.id }))).toStrictEqual({ kind: 'parent-unavailable', status: 'spam' });
+      expect(await listAll(store, threadId)).toHaveLength(before);
+      expect((await store.comments.create(input(threadId, { parentId: held.id }))).kind).toBe('created');
     });
 
     it('sets statuses: approve, hold, spam and delete (placeholder with replies), in order, reporting unknown ids', async () => {
@@ -521,7 +574,7 @@ function storeContract(kind: StoreKind) {
       const parent = await create(store, threadId, { authorUrl: 'https://ann.example', idempotencyKey: nanoid(), requestHash: 'h' });
       const reply = await create(store, threadId, { parentId: parent.id });
       await store.comments.getEditable(reply.id);
-      await store.comments.updateBody(reply.id, 'edited', at(9));
+      await store.comments.updateBody(reply.id, { body: 'edited', bodyFingerprint: 'fp', updatedAt: at(9) });
       await store.comments.delete(parent.id);
       await store.comments.list({ threadId, limit: 1, sort: 'newest' });
       await store.comments.getThread(threadId);

@@ -50,6 +50,11 @@ function moderationContract(kind: StoreKind) {
       expect(await store.comments.hasApprovedComment(email.toLowerCase())).toBe(true);
       expect(await store.comments.hasApprovedComment(email.toUpperCase())).toBe(true);
       expect(await store.comments.hasApprovedComment(`x${email}`)).toBe(false);
+      // The comment an author edits does not vouch for them; another approved one does.
+      expect(await store.comments.hasApprovedComment(email, held.id)).toBe(false);
+      const another = await create(store, threadId, { authorEmail: email.toLowerCase() });
+      expect(await store.comments.hasApprovedComment(email, held.id)).toBe(true);
+      await store.moderation.setStatus([another.id], 'pending');
       await store.moderation.setStatus([held.id], 'spam');
       expect(await store.comments.hasApprovedComment(email)).toBe(false);
       // Authors without an email (the demo seed) never vouch for anyone.
@@ -62,7 +67,7 @@ function moderationContract(kind: StoreKind) {
     it('finds a recent duplicate by fingerprint, in its thread, since the given time, unless deleted', async () => {
       const threadId = thread();
       const fingerprint = `fp-${nanoid()}`;
-      const query = (overrides: Partial<{ threadId: string; bodyFingerprint: string; since: string }> = {}) =>
+      const query = (overrides: Partial<{ threadId: string; bodyFingerprint: string; since: string; except: string }> = {}) =>
         store.comments.hasRecentDuplicate({ threadId, bodyFingerprint: fingerprint, since: at(0), ...overrides });
       expect(await query()).toBe(false);
       const original = await create(store, threadId, { createdAt: at(10), bodyFingerprint: fingerprint, status: 'spam' });
@@ -71,6 +76,11 @@ function moderationContract(kind: StoreKind) {
       expect(await query({ since: at(11) })).toBe(false);
       expect(await query({ threadId: thread() })).toBe(false);
       expect(await query({ bodyFingerprint: 'another' })).toBe(false);
+      // An edited comment is no duplicate of itself.
+      expect(await query({ except: original.id })).toBe(false);
+      expect(await query({ except: 'another-comment' })).toBe(true);
+      // Published, so that it can be answered (spam cannot), then deleted: a placeholder.
+      await store.moderation.setStatus([original.id], 'approved');
       await create(store, threadId, { parentId: original.id });
       expect(await store.comments.delete(original.id)).toBe('placeholder');
       expect(await query()).toBe(false);
@@ -79,14 +89,16 @@ function moderationContract(kind: StoreKind) {
     it('holds an edited comment when told to, and never changes the status otherwise', async () => {
       const threadId = thread();
       const comment = await create(store, threadId);
-      expect((await store.comments.updateBody(comment.id, 'Edited', at(5)))?.status).toBe('approved');
-      expect(await store.comments.updateBody(comment.id, 'Edited into spam', at(6), 'spam')).toStrictEqual({
+      const edit = (body: string, updatedAt: string, status?: 'pending' | 'spam') =>
+        store.comments.updateBody(comment.id, { body, bodyFingerprint: `fp-${body}`, updatedAt, ...(status ? { status } : {}) });
+      expect((await edit('Edited', at(5)))?.status).toBe('approved');
+      expect(await edit('Edited into spam', at(6), 'spam')).toStrictEqual({
         ...comment,
         body: 'Edited into spam',
         updatedAt: at(6),
         status: 'spam',
       });
-      expect((await store.comments.updateBody(comment.id, 'Edited back', at(7)))?.status).toBe('spam');
+      expect((await edit('Edited back', at(7)))?.status).toBe('spam');
       expect((await store.comments.list({ threadId, limit: 10, sort: 'oldest' })).comments).toEqual([]);
     });
 

@@ -12,7 +12,7 @@ import { createPostgresStore } from '../../src/store/postgres';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { nanoid } from 'nanoid';
 import type { Comment } from 'colloquy/core';
-import type { CommentRecordInput } from '../../src/store/types';
+import type { CommentRecordInput, DatabaseTimeouts } from '../../src/store/types';
 import type { Store } from '../../src/store/interfaces';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -39,8 +39,8 @@ export interface StoreDatabase {
   path?: string;
   /** For PostgreSQL, the schema. */
   schema?: string;
-  /** Opens another store instance (its own connection or pool) on this database. destroy() closes it. */
-  open(): Store;
+  /** Opens another store instance (its own connection or pool) on this database, with these timeouts. destroy() closes it. */
+  open(timeouts?: DatabaseTimeouts): Store;
   /** Raw SQL with `?` placeholders, for what the store does not expose (stored emails, plans, bulk data). */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   destroy(): Promise<void>;
@@ -85,8 +85,8 @@ async function createSqliteDatabase(): Promise<StoreDatabase> {
   return {
     kind: 'sqlite',
     path,
-    open() {
-      const store = createSqliteStore({ path });
+    open({ dbStatementTimeoutMs }: DatabaseTimeouts = {}) {
+      const store = createSqliteStore({ path, ...(dbStatementTimeoutMs === undefined ? {} : { busyTimeoutMs: dbStatementTimeoutMs }) });
       stores.push(store);
       return store;
     },
@@ -133,8 +133,13 @@ async function createPostgresDatabase(): Promise<StoreDatabase> {
   return {
     kind: 'postgres',
     schema,
-    open() {
-      const store = createPostgresStore({ connectionString: POSTGRES_URL, schema });
+    open({ dbStatementTimeoutMs, dbConnectTimeoutMs }: DatabaseTimeouts = {}) {
+      const store = createPostgresStore({
+        connectionString: POSTGRES_URL,
+        schema,
+        ...(dbStatementTimeoutMs === undefined ? {} : { statementTimeoutMs: dbStatementTimeoutMs }),
+        ...(dbConnectTimeoutMs === undefined ? {} : { connectTimeoutMs: dbConnectTimeoutMs }),
+      });
       stores.push(store);
       return store;
     },
@@ -152,6 +157,15 @@ async function createPostgresDatabase(): Promise<StoreDatabase> {
       await admin.end();
     },
   };
+}
+
+/** Polls `condition` until it holds (a NOTIFY arrives in its own time), failing after about five seconds: no timing is asserted. */
+export async function eventually(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let tries = 0; tries < 250; tries++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`never happened: ${what}`);
 }
 
 /** The stores' tests' clock: a timestamp `seconds` (and `ms`) after a fixed base; equal arguments, equal times. */

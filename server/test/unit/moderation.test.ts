@@ -3,7 +3,6 @@ import { FORM_TOKEN_MAX_AGE_MS, issueFormToken, readFormToken } from '../../src/
 import {
   compileWordList,
   createModerationPolicy,
-  decideEditedStatus,
   decideStatus,
   linksOf,
   SPAM_CHECKS,
@@ -84,6 +83,47 @@ const cases: Case[] = [
   ['no blocklist', { input: { body: 'casino', ip: '203.0.113.9' }, settings: { blocklist: [] } }, 'approved', []],
   ['a blocked email with every spam check off', { author: { email: 'bob@bad.example' }, settings: { spamChecks: [] } }, 'spam', ['blocklist']],
   ['a blocked address with every spam check off', { input: { ip: '203.0.113.9' }, settings: { spamChecks: [] } }, 'spam', ['blocklist']],
+  // The blocklist sees through spellings that hide an entry from the raw text (the security review's bypasses)
+  ['a blocked domain with a percent-encoded dot, in a link', { input: { body: 'See [this](https://spam%2Eexample/offer)' } }, 'spam', ['blocklist']],
+  ['a blocked domain with a percent-encoded dot, as a bare address', { input: { body: 'See https://spam%2eexample/offer' } }, 'spam', ['blocklist']],
+  ['a blocked domain with a percent-encoded dot, as the website', { author: { url: 'https://spam%2Eexample/' } }, 'spam', ['blocklist']],
+  ['a blocked domain with an ideographic full stop, in a link', { input: { body: 'https://spam\u3002example/' } }, 'spam', ['blocklist']],
+  ['a blocked domain with an ideographic full stop, in text', { input: { body: 'Visit spam\u3002example today' } }, 'spam', ['blocklist']],
+  ['a blocked domain with a halfwidth ideographic full stop', { author: { url: 'https://spam\uff61example/' } }, 'spam', ['blocklist']],
+  ['a blocked domain in fullwidth letters, in text', { input: { body: 'Visit ｓｐａｍ．ｅｘａｍｐｌｅ today' } }, 'spam', ['blocklist']],
+  ['a blocked domain in fullwidth letters, in a link', { input: { body: '[deal](https://ｓｐａｍ.example/)' } }, 'spam', ['blocklist']],
+  ['a blocked domain with a trailing dot and a port', { author: { url: 'https://SPAM.example.:443/' } }, 'spam', ['blocklist']],
+  ['a blocked domain with a percent-encoded look-alike letter', { input: { body: 'https://sp%D0%B0m.example/' } }, 'spam', ['blocklist']],
+  ['a blocked domain in look-alike letters', { author: { url: 'https://ѕраm.example/' } }, 'spam', ['blocklist']],
+  ['a blocked @domain in fullwidth letters', { author: { email: 'anyone@ｊｕｎｋ.example' } }, 'spam', ['blocklist']],
+  ['a blocked word split by a zero-width space', { input: { body: 'Best ca\u200bsino in town' } }, 'spam', ['blocklist']],
+  ['a blocked word split by a zero-width joiner', { input: { body: 'Best cas\u200dino in town' } }, 'spam', ['blocklist']],
+  ['a blocked word split by a soft hyphen', { input: { body: 'Best ca\u00adsi\u00adno in town' } }, 'spam', ['blocklist']],
+  ['a blocked word split by bidi controls', { input: { body: 'Best cas\u202eino\u202c in town' } }, 'spam', ['blocklist']],
+  ['a blocked word split by a variation selector', { input: { body: 'Best casi\ufe0fno in town' } }, 'spam', ['blocklist']],
+  ['a blocked word in fullwidth letters', { input: { body: 'Best ＣＡＳＩＮＯ in town' } }, 'spam', ['blocklist']],
+  ['a blocked word in mathematical letters', { input: { body: 'Best 𝐜𝐚𝐬𝐢𝐧𝐨 in town' } }, 'spam', ['blocklist']],
+  ['a blocked word with Cyrillic look-alikes', { input: { body: 'Best сasinо in town' } }, 'spam', ['blocklist']],
+  ['a blocked word in Cyrillic capitals', { input: { body: 'Best САЅІNО in town' } }, 'spam', ['blocklist']],
+  ['a blocked word with Greek look-alikes', { input: { body: 'Best cαsinο in town' } }, 'spam', ['blocklist']],
+  ['a blocked word in look-alikes, in the name', { author: { name: 'Саsіnо Bot' } }, 'spam', ['blocklist']],
+  ['a blocked phrase split by a non-breaking space', { input: { body: 'Buy cheap\u00a0pills' } }, 'spam', ['blocklist']],
+  ['an invisible character does not make a longer word a blocked one', { input: { body: 'The casino\u200bs of Monaco' } }, 'approved', []],
+  ['a moderation word in look-alikes', { input: { body: 'сrурtо tips inside' } }, 'pending', ['moderation-words']],
+  ['an entry written in fullwidth letters', { input: { body: 'casino' }, settings: { blocklist: ['ＣＡＳＩＮＯ'] } }, 'spam', ['blocklist']],
+  ['an entry with look-alikes', { input: { body: 'casino' }, settings: { blocklist: ['сasinо'] } }, 'spam', ['blocklist']],
+  [
+    'a Unicode domain entry, linked in punycode',
+    { input: { body: 'https://xn--bcher-kva.example/' }, settings: { blocklist: ['bücher.example'] } },
+    'spam',
+    ['blocklist'],
+  ],
+  [
+    'a punycode domain entry, linked in Unicode',
+    { input: { body: 'https://bücher.example/' }, settings: { blocklist: ['xn--bcher-kva.example'] } },
+    'spam',
+    ['blocklist'],
+  ],
   // The moderation list
   ['a moderation word', { input: { body: 'Crypto tips inside' } }, 'pending', ['moderation-words']],
   ['a moderated address', { input: { ip: '198.51.100.99' } }, 'pending', ['moderation-words']],
@@ -134,6 +174,20 @@ const cases: Case[] = [
     'spam',
     ['moderation-all', 'blocklist', 'links', 'moderation-words'],
   ],
+  // An author's edit: no form, so no honeypot or timing to check; every other rule, as for a new comment.
+  ['an edit, clean: no form token is asked for', { facts: { edit: true, formToken: undefined, honeypot: undefined } }, 'approved', []],
+  ['an edit ignores the form facts altogether', { facts: { edit: true, formToken: 'invalid', honeypot: 'x' } }, 'approved', []],
+  [
+    'an edit by an author with no other approved comment',
+    { facts: { edit: true, knownAuthor: false }, settings: { moderation: 'first-time' } },
+    'pending',
+    ['first-time'],
+  ],
+  ['an edit under moderation all', { facts: { edit: true }, settings: { moderation: 'all' } }, 'pending', ['moderation-all']],
+  ['an edit that adds links', { input: { body: links(3) }, facts: { edit: true } }, 'pending', ['links']],
+  ['an edit that adds a blocked word', { input: { body: 'casino' }, facts: { edit: true } }, 'spam', ['blocklist']],
+  ['an edit into a duplicate of another comment', { facts: { edit: true, duplicate: true } }, 'spam', ['duplicate']],
+  ['an edit the hook calls spam', { facts: { edit: true, hook: 'spam' } }, 'spam', ['hook-spam']],
   [
     'every spam check off and a clean comment: approved whatever the facts',
     { facts: { honeypot: 'x', formToken: 'invalid', duplicate: true, hook: 'spam' }, settings: { spamChecks: [] } },
@@ -176,18 +230,6 @@ describe('decideStatus', () => {
   });
 });
 
-describe('decideEditedStatus', () => {
-  const policy = createModerationPolicy({ ...settings, moderation: 'all' });
-  it.each([
-    ['a clean edit', 'Second thoughts.', 'approved', []],
-    ['an edit that adds links', links(3), 'pending', ['links']],
-    ['an edit that adds a moderation word', 'crypto', 'pending', ['moderation-words']],
-    ['an edit that adds a blocked word', 'casino', 'spam', ['blocklist']],
-  ] as const)('%s → %s (who posted and how the form was sent do not count)', (_name, body, status, reasons) => {
-    expect(decideEditedStatus({ ...input, body }, policy)).toEqual({ status, reasons });
-  });
-});
-
 describe('linksOf', () => {
   it('finds the links core renders, with their addresses', () => {
     expect(linksOf('[a](https://a.example/x) and https://b.example. Also <mailto:c@c.example> and `https://no.example`')).toEqual([
@@ -219,37 +261,51 @@ describe('form tokens', () => {
   const issued = new Date(Date.UTC(2024, 0, 1, 12));
   const later = (ms: number) => new Date(issued.getTime() + ms);
 
+  const thread = 'blog/a-post';
+
   it('tell how long ago they were issued', () => {
-    const token = issueFormToken(secret, issued);
-    expect(token).toMatch(/^\d+\.[\w-]{43}$/);
-    expect(readFormToken(token, secret, later(4500))).toEqual({ ageSeconds: 4.5 });
-    expect(readFormToken(token, secret, issued)).toEqual({ ageSeconds: 0 });
+    const token = issueFormToken(secret, issued, thread);
+    expect(token).toMatch(/^\d+\.[\w-]{11}\.[\w-]{43}$/);
+    expect(readFormToken(token, secret, later(4500), thread)).toEqual({ ageSeconds: 4.5 });
+    expect(readFormToken(token, secret, issued, thread)).toEqual({ ageSeconds: 0 });
     // A little clock skew between processes reads as "just now", not as a forgery.
-    expect(readFormToken(token, secret, later(-30_000))).toEqual({ ageSeconds: 0 });
+    expect(readFormToken(token, secret, later(-30_000), thread)).toEqual({ ageSeconds: 0 });
   });
 
   it('expire after a week: an old token reads as invalid', () => {
-    const token = issueFormToken(secret, issued);
-    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS))).toEqual({ ageSeconds: FORM_TOKEN_MAX_AGE_MS / 1000 });
-    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS + 1))).toBe('invalid');
+    const token = issueFormToken(secret, issued, thread);
+    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS), thread)).toEqual({ ageSeconds: FORM_TOKEN_MAX_AGE_MS / 1000 });
+    expect(readFormToken(token, secret, later(FORM_TOKEN_MAX_AGE_MS + 1), thread)).toBe('invalid');
   });
 
-  it('are missing when absent, invalid when forged, altered, from another secret or far in the future', () => {
-    const token = issueFormToken(secret, issued);
-    const [time, mac] = token.split('.') as [string, string];
-    expect(readFormToken(undefined, secret, issued)).toBe('missing');
-    expect(readFormToken('', secret, issued)).toBe('missing');
+  it('serve only the thread they were issued for', () => {
+    const token = issueFormToken(secret, issued, thread);
+    for (const other of ['blog/another-post', 'blog/a-post/', 'Blog/a-post', '']) {
+      expect(readFormToken(token, secret, later(10_000), other), other).toBe('other-thread');
+    }
+    expect(readFormToken(issueFormToken(secret, issued, 'blog/another-post'), secret, later(10_000), 'blog/another-post')).toEqual({ ageSeconds: 10 });
+  });
+
+  it('are missing when absent, invalid when forged, altered, from another secret, far in the future or of the unbound kind', () => {
+    const token = issueFormToken(secret, issued, thread);
+    const [time, tag, mac] = token.split('.') as [string, string, string];
+    const otherTag = issueFormToken(secret, issued, 'blog/another-post').split('.')[1]!;
+    expect(readFormToken(undefined, secret, issued, thread)).toBe('missing');
+    expect(readFormToken('', secret, issued, thread)).toBe('missing');
     for (const bad of [
-      `${Number(time) - 60_000}.${mac}`,
-      `${time}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`,
-      issueFormToken('another-secret-entirely', issued),
-      `${time}.${mac}x`,
+      `${Number(time) - 60_000}.${tag}.${mac}`,
+      `${time}.${tag}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`,
+      // Another thread's tag under this token's signature: forged, not merely misplaced.
+      `${time}.${otherTag}.${mac}`,
+      issueFormToken('another-secret-entirely', issued, thread),
+      `${time}.${tag}.${mac}x`,
+      `${time}.${mac}`,
       `${time}`,
       'garbage',
-      `-1.${mac}`,
+      `-1.${tag}.${mac}`,
     ]) {
-      expect(readFormToken(bad, secret, later(10_000)), bad).toBe('invalid');
+      expect(readFormToken(bad, secret, later(10_000), thread), bad).toBe('invalid');
     }
-    expect(readFormToken(issueFormToken(secret, later(120_000)), secret, issued)).toBe('invalid');
+    expect(readFormToken(issueFormToken(secret, later(120_000), thread), secret, issued, thread)).toBe('invalid');
   });
 });

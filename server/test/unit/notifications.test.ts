@@ -20,6 +20,19 @@ describe('signed mail links', () => {
     expect(verifyLink(SECRET, 'approve', 'c1', undefined, sig, now)).toBe(false);
     expect(verifyLink(SECRET, 'approve', 'c1', '1e20', sig, now)).toBe(false);
   });
+
+  it('names a revision when signed with one: that revision only, and never without it', () => {
+    const expires = now.getTime() + 60_000;
+    const { exp, sig, v } = parts(signLink(SECRET, 'approve', 'c1', expires, 3)) as ReturnType<typeof parts> & { v: string };
+    expect(v).toBe('3');
+    expect(verifyLink(SECRET, 'approve', 'c1', exp, sig, now, v)).toBe(true);
+    for (const other of ['4', '03', '0', '-3', '3x', '']) expect(verifyLink(SECRET, 'approve', 'c1', exp, sig, now, other), other).toBe(false);
+    expect(verifyLink(SECRET, 'approve', 'c1', exp, sig, now)).toBe(false);
+    // Nor does an id that ends like an expiry and a revision pass for a shorter one.
+    const unversioned = parts(signLink(SECRET, 'approve', `c1:${expires}:v3`, expires));
+    expect(verifyLink(SECRET, 'approve', 'c1', String(expires), unversioned.sig, now, '3')).toBe(false);
+    expect(verifyLink(SECRET, 'approve', 'c1', exp, parts(signLink(SECRET, 'approve', 'c1', expires)).sig, now, '3')).toBe(false);
+  });
 });
 
 describe('oneLine', () => {

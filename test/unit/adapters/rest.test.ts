@@ -2,6 +2,7 @@ import { within } from '@testing-library/preact';
 import { delay, http, HttpResponse } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRestAdapter, type RestAdapterOptions } from '../../../src/adapters/rest';
+import { MAX_PAGE_SIZE } from '../../../src/core/validation';
 import { ColloquyError } from '../../../src/core/errors';
 import type { Comment, NewComment } from '../../../src/core/types';
 import { mount } from '../../../src/widget/mount';
@@ -103,7 +104,7 @@ describe('listComments', () => {
     expect(Object.fromEntries(query)).toEqual({ thread: 'post/1 & more', cursor: 'a+b/c==', limit: '20', sort: 'newest' });
   });
 
-  it('asks for at most 100 a page, the most the server serves', async () => {
+  it('asks for the page size given, up to MAX_PAGE_SIZE, the most the server serves', async () => {
     const { requests, record } = recorded();
     server.use(
       http.get(`${API}/comments`, ({ request }) => {
@@ -111,8 +112,9 @@ describe('listComments', () => {
         return HttpResponse.json({ thread: { id: 'post', title: null, count: 0 }, comments: [], nextCursor: null });
       }),
     );
-    await adapter().listComments({ threadId: 'post', limit: 1000, sort: 'oldest' }, live());
-    expect(new URL(requests[0]!.url).searchParams.get('limit')).toBe('100');
+    await adapter().listComments({ threadId: 'post', limit: MAX_PAGE_SIZE, sort: 'oldest' }, live());
+    await adapter().listComments({ threadId: 'post', limit: MAX_PAGE_SIZE + 1, sort: 'oldest' }, live());
+    expect(requests.map((request) => new URL(request.url).searchParams.get('limit'))).toEqual([String(MAX_PAGE_SIZE), String(MAX_PAGE_SIZE)]);
   });
 
   it('leaves out the cursor on the first page and ends at a null nextCursor', async () => {
@@ -214,6 +216,21 @@ describe('anti-spam fields and held comments', () => {
     expect(first).toMatchObject({ formToken: 'token-of-listing-1' });
     expect(first).not.toHaveProperty('honeypot');
     expect(second).toMatchObject({ formToken: 'token-of-listing-1', honeypot: 'https://bot.example' });
+  });
+
+  it("sends each thread's own form token: the server takes a token only on the thread it was listed for", async () => {
+    serveList((n) => `token-of-listing-${n}`);
+    const posts = serveCreate();
+    const rest = adapter();
+    await rest.listComments(query, live());
+    // Any thread id is a key like another, even one that names a property of every object.
+    await rest.listComments({ ...query, threadId: '__proto__' }, live());
+    await rest.listComments(query, live());
+    await rest.createComment({ ...input, threadId: '__proto__' }, live());
+    await rest.createComment(input, live());
+    const [onOther, onPost] = await Promise.all(posts.map((r) => r.json()));
+    expect(onOther).toMatchObject({ thread: '__proto__', formToken: 'token-of-listing-2' });
+    expect(onPost).toMatchObject({ thread: 'post', formToken: 'token-of-listing-1' });
   });
 
   it('sends notify only when the reader asked for follow-up mails', async () => {

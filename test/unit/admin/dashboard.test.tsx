@@ -10,12 +10,16 @@ const question: AdminComment = {
   id: 'q1',
   threadId: 'post',
   threadTitle: 'A post',
+  threadUrl: 'https://blog.example/post',
+  pageTitle: 'A post',
+  pageUrl: 'https://blog.example/post',
   parentId: null,
   status: 'pending',
   body: 'Is this **on**?',
   author: { name: 'Ann', email: 'ann@example.com', url: null, avatarSeed: 'seed-ann' },
   createdAt: '2024-01-01T10:00:00.000Z',
   updatedAt: null,
+  revision: 1,
 };
 const answer: AdminComment = {
   ...question,
@@ -28,17 +32,21 @@ const answer: AdminComment = {
 };
 
 /** An AdminClient over an array, as the server would answer; each method is a spy. */
-function fakeClient(overrides: Partial<AdminClient> = {}) {
-  let comments = [question, answer];
+function fakeClient(overrides: Partial<AdminClient> | ((listed: { comments: AdminComment[] }) => Partial<AdminClient>) = {}) {
+  const listed = { comments: [question, answer] };
   const client = {
     signIn: vi.fn(async () => {}),
     signOut: vi.fn(async () => {}),
     counts: vi.fn(async () => ({ pending: 1, approved: 1, spam: 0, deleted: 0 })),
-    list: vi.fn(async () => ({ comments, nextCursor: null })),
+    list: vi.fn(async () => ({ comments: listed.comments, nextCursor: null })),
     act: vi.fn(async () => {}),
-    edit: vi.fn(async (id: string, body: string) => void (comments = comments.map((c) => (c.id === id ? { ...c, body } : c)))),
+    edit: vi.fn(async (id: string, body: string) => void (listed.comments = listed.comments.map((c) => (c.id === id ? { ...c, body } : c)))),
     reply: vi.fn(async () => {}),
-    ...overrides,
+    updateThread: vi.fn(
+      async (id: string, { title, url }: { title: string; url: string }) =>
+        void (listed.comments = listed.comments.map((c) => (c.threadId === id ? { ...c, threadTitle: title || null, threadUrl: url || null } : c))),
+    ),
+    ...(typeof overrides === 'function' ? overrides(listed) : overrides),
   } satisfies AdminClient;
   return client;
 }
@@ -82,8 +90,25 @@ describe('the dashboard’s comment rows', () => {
     const ui = renderDashboard(fakeClient());
     const row = await ui.findByRole('article', { name: 'Comment by Ann' });
     expect(within(row).getByText('on').tagName).toBe('STRONG');
-    expect(within(row).getByText('pending · ann@example.com · A post')).toBeTruthy();
+    expect(row.querySelector('.notes')?.textContent).toBe('pending · ann@example.com · A post');
     expect(within(row).getByText('Ann').className).toBe('author-name');
+  });
+
+  it('isolate user text (name, email, thread title) so that bidi characters in it cannot reorder the rest', async () => {
+    const override = '\u202E';
+    const tricky = {
+      ...question,
+      threadTitle: `${override}A post`,
+      author: { ...question.author, name: `${override}Ann`, email: `${override}ann@example.com` },
+    };
+    const ui = renderDashboard(fakeClient({ list: vi.fn(async () => ({ comments: [tricky], nextCursor: null })) }));
+    const row = await ui.findByRole('article', { name: `Comment by ${override}Ann` });
+    for (const text of [tricky.author.name, tricky.author.email, tricky.threadTitle]) {
+      const shown = within(row).getByText(text);
+      expect(shown.localName === 'bdi' || shown.hasAttribute('dir')).toBe(true);
+      expect(shown.textContent).toBe(text);
+    }
+    expect(row.querySelector('.notes')?.textContent).toBe(`pending · ${override}ann@example.com · ${override}A post`);
   });
 
   it('edit through the widget’s editor: it takes the focus, saves, and gives it back to Edit', async () => {
@@ -129,8 +154,108 @@ describe('the dashboard’s comment rows', () => {
     fireEvent.input(editor, { target: { value: 'Yes.' } });
     fireEvent.click(within(row).getByRole('button', { name: 'Post reply' }));
     await waitFor(() => expect(ui.getByRole('status').textContent).toBe('Reply posted.'));
-    expect(client.reply).toHaveBeenCalledWith('q1', 'Yes.');
+    expect(client.reply).toHaveBeenCalledWith(expect.objectContaining({ id: 'q1', revision: 1 }), 'Yes.');
     await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Reply to Ann' })));
+  });
+});
+
+describe('correcting a thread', () => {
+  const untitled: AdminComment = {
+    ...question,
+    threadTitle: null,
+    threadUrl: null,
+    pageTitle: 'Hacked: visit evil.example',
+    pageUrl: 'https://blog.example/phish',
+  };
+
+  /** Opens Ann's row's thread editor; answers the row and its two fields. */
+  async function openThread(client: AdminClient, threadName = 'A post') {
+    const ui = renderDashboard(client);
+    const row = await ui.findByRole('article', { name: 'Comment by Ann' });
+    fireEvent.click(within(row).getByRole('button', { name: `Edit the thread “${threadName}”` }));
+    const title = within(row).getByRole('textbox', { name: 'Thread title' }) as HTMLInputElement;
+    const url = within(row).getByRole('textbox', { name: 'Page address' }) as HTMLInputElement;
+    return { ui, row, title, url };
+  }
+
+  it('says what approving a held comment would name an untitled thread, and nothing once it is named', async () => {
+    const ui = renderDashboard(fakeClient({ list: vi.fn(async () => ({ comments: [untitled, answer], nextCursor: null })) }));
+    const row = await ui.findByRole('article', { name: 'Comment by Ann' });
+    expect([...row.querySelectorAll('.notes')].map((notes) => notes.textContent)).toEqual([
+      'pending · ann@example.com · post',
+      'Approving names the thread after its page: “Hacked: visit evil.example” https://blog.example/phish',
+    ]);
+    // The page's title and address are the commenter's text: isolated, as the name is.
+    expect([...row.querySelectorAll('.notes bdi')].map((bdi) => bdi.textContent)).toEqual([
+      'ann@example.com',
+      'post',
+      '“Hacked: visit evil.example”',
+      'https://blog.example/phish',
+    ]);
+    cleanup();
+    const named = renderDashboard(fakeClient());
+    expect(within(await named.findByRole('article', { name: 'Comment by Ann' })).queryByText(/Approving names/)).toBeNull();
+  });
+
+  it('saves its title and page address, announces it, and gives the focus back to Edit thread', async () => {
+    const client = fakeClient();
+    const { ui, row, title, url } = await openThread(client);
+    expect([title.value, url.value]).toEqual(['A post', 'https://blog.example/post']);
+    await waitFor(() => expect(focused()).toBe(title));
+    fireEvent.input(title, { target: { value: 'The real post' } });
+    fireEvent.input(url, { target: { value: '' } });
+    fireEvent.click(within(row).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(ui.getByRole('status').textContent).toBe('Thread saved.'));
+    expect(client.updateThread).toHaveBeenCalledWith('post', { title: 'The real post', url: '' });
+    expect(row.querySelector('.notes')?.textContent).toBe('pending · ann@example.com · The real post');
+    await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Edit the thread “The real post”' })));
+  });
+
+  it('puts the server’s reason in the field it names, and keeps what was typed', async () => {
+    const refusal = new AdminError(400, 'Page address must be a page of this site.', 'pageUrl');
+    const client = fakeClient({ updateThread: vi.fn(() => Promise.reject(refusal)) });
+    const { row, title, url } = await openThread(client);
+    fireEvent.input(url, { target: { value: 'https://evil.example/phish' } });
+    fireEvent.click(within(row).getByRole('button', { name: 'Save' }));
+    expect(await within(row).findByRole('textbox', { description: /Page address must be a page of this site\.$/ })).toBe(url);
+    expect(url.getAttribute('aria-invalid')).toBe('true');
+    expect(title.getAttribute('aria-invalid')).toBeNull();
+    await waitFor(() => expect(focused()).toBe(url));
+    expect(url.value).toBe('https://evil.example/phish');
+    fireEvent.click(within(row).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(focused()).toBe(within(row).getByRole('button', { name: 'Edit the thread “A post”' })));
+  });
+});
+
+describe('approving what the owner read', () => {
+  const stale = 'One comment was edited after you read it, so not approved: read the text now and try again.';
+  /** A client whose server finds Ann's comment edited since it was listed: it refuses, and lists the text now. */
+  const editedSince = (listed: { comments: AdminComment[] }) => {
+    const refuse = async () => {
+      listed.comments = [{ ...question, body: 'Edited *since*.', revision: 2 }, answer];
+      throw new AdminError(409, stale);
+    };
+    return { act: vi.fn(refuse), reply: vi.fn(refuse) };
+  };
+
+  it('names the revision shown; refused, it says why and shows the text now', async () => {
+    const client = fakeClient(editedSince);
+    const ui = renderDashboard(client);
+    const row = await ui.findByRole('article', { name: 'Comment by Ann' });
+    fireEvent.click(within(row).getByRole('button', { name: 'Approve the comment by Ann' }));
+    await waitFor(() => expect(ui.getByRole('status').textContent).toBe(stale));
+    expect(client.act).toHaveBeenCalledWith([expect.objectContaining({ id: 'q1', revision: 1 })], 'approve');
+    expect(within(ui.getByRole('article', { name: 'Comment by Ann' })).getByText('since').tagName).toBe('EM');
+  });
+
+  it('refused for a reply, says why in the editor and shows the text now above it', async () => {
+    const client = fakeClient(editedSince);
+    const { ui, editor } = await openEditor(client, 'Reply to Ann', 'Reply to Ann as the owner');
+    fireEvent.input(editor, { target: { value: 'Yes.' } });
+    fireEvent.click(within(ui.getByRole('article', { name: 'Comment by Ann' })).getByRole('button', { name: 'Post reply' }));
+    const row = ui.getByRole('article', { name: 'Comment by Ann' });
+    expect(await within(row).findByRole('textbox', { description: stale })).toBe(editor);
+    expect(within(row).getByText('since').tagName).toBe('EM');
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type ColloquyOptions, type PageDefaults, type ResolvedConfig } from '../../../src/core/config';
 import { ColloquyConfigError } from '../../../src/core/errors';
+import { MAX_PAGE_SIZE } from '../../../src/core/validation';
 import { seedComment } from '../comment-fixture';
 
 const page: PageDefaults = { title: 'Host page title', url: 'https://blog.example/post', locale: 'fr' };
@@ -128,7 +129,7 @@ describe('resolveConfig', () => {
 
   it('accepts the bounds of maxDepth and pageSize', () => {
     expect(resolveConfig({ thread: 'post', maxDepth: 1, pageSize: 1 }, page)).toMatchObject({ maxDepth: 1, pageSize: 1 });
-    expect(resolveConfig({ thread: 'post', maxDepth: 20, pageSize: 1000 }, page)).toMatchObject({ maxDepth: 20, pageSize: 1000 });
+    expect(resolveConfig({ thread: 'post', maxDepth: 20, pageSize: MAX_PAGE_SIZE }, page)).toMatchObject({ maxDepth: 20, pageSize: MAX_PAGE_SIZE });
   });
 
   it('trims the thread id', () => {
@@ -177,7 +178,7 @@ describe('resolveConfig', () => {
       ['maxDepth as a string', { thread: 'post', maxDepth: '5' }, 'maxDepth'],
       ['maxDepth NaN', { thread: 'post', maxDepth: Number.NaN }, 'maxDepth'],
       ['pageSize 0', { thread: 'post', pageSize: 0 }, 'pageSize'],
-      ['pageSize 1001', { thread: 'post', pageSize: 1001 }, 'pageSize'],
+      [`pageSize ${MAX_PAGE_SIZE + 1}`, { thread: 'post', pageSize: MAX_PAGE_SIZE + 1 }, 'pageSize'],
       ['pageSize 2.5', { thread: 'post', pageSize: 2.5 }, 'pageSize'],
       ['pageSize as a string', { thread: 'post', pageSize: '50' }, 'pageSize'],
       ['a seed that is not an array', { thread: 'post', seed: { id: 'c1' } }, 'seed'],

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseMarkdown, type MarkdownNode } from '../../../src/core/markdown';
+import { MAX_ELEMENTS, parseMarkdown, type MarkdownNode } from '../../../src/core/markdown';
 
 const p = (...children: MarkdownNode[]): MarkdownNode => ({ type: 'paragraph', children });
 const em = (...children: MarkdownNode[]): MarkdownNode => ({ type: 'emphasis', children });
@@ -25,6 +25,54 @@ const textOf = (nodes: MarkdownNode[]): string =>
   nodes.map((n) => (typeof n === 'string' ? n : 'children' in n ? textOf(n.children) : 'value' in n ? n.value : '\n')).join('');
 
 const depthOf = (nodes: MarkdownNode[]): number => Math.max(0, ...nodes.map((n) => (typeof n === 'object' && 'children' in n ? 1 + depthOf(n.children) : 0)));
+
+/** The elements of a tree, by type. */
+const elementsOf = (nodes: MarkdownNode[], counts: Record<string, number> = {}): Record<string, number> => {
+  for (const node of nodes) {
+    if (typeof node === 'string') continue;
+    counts[node.type] = (counts[node.type] ?? 0) + 1;
+    if ('children' in node) elementsOf(node.children, counts);
+  }
+  return counts;
+};
+const elementCount = (nodes: MarkdownNode[]) => Object.values(elementsOf(nodes)).reduce((sum, n) => sum + n, 0);
+
+/**
+ * The work a call does, as a count that is the same on every run (unlike a clock): every call of the
+ * array methods the parser works with, weighted by the elements it touches. Work done inside one
+ * regular expression is not seen; those are written so as not to backtrack.
+ */
+function stepsOf(run: () => unknown): number {
+  const methods = ['push', 'pop', 'at', 'splice', 'slice', 'map', 'flatMap', 'reduce', 'includes', 'join', 'reverse'] as const;
+  const originals = methods.map((name) => [name, Array.prototype[name]] as const);
+  let steps = 0;
+  for (const [name, original] of originals) {
+    // The weight: the elements a call passes over, adds or copies.
+    const weight = (array: unknown[], args: unknown[], result: unknown) =>
+      name === 'push'
+        ? args.length
+        : name === 'pop' || name === 'at'
+          ? 1
+          : name === 'slice' || name === 'splice'
+            ? (result as unknown[]).length + Math.max(0, args.length - 2)
+            : array.length;
+    Object.defineProperty(Array.prototype, name, {
+      configurable: true,
+      writable: true,
+      value(this: unknown[], ...args: unknown[]) {
+        const result: unknown = (original as (...a: unknown[]) => unknown).apply(this, args);
+        steps += 1 + weight(this, args, result);
+        return result;
+      },
+    });
+  }
+  try {
+    run();
+  } finally {
+    for (const [name, original] of originals) Object.defineProperty(Array.prototype, name, { configurable: true, writable: true, value: original });
+  }
+  return steps;
+}
 
 describe('blocks', () => {
   test('empty and whitespace-only input give nothing', () => {
@@ -343,5 +391,71 @@ describe('hostile input', () => {
 
   test('a single opener run closed many times is capped too', () => {
     expect(depthOf(parseMarkdown('*'.repeat(5000) + 'a' + ' b*'.repeat(5000)))).toBeLessThanOrEqual(17);
+  });
+});
+
+describe('hostile input costs linear work and at most MAX_ELEMENTS elements', () => {
+  /** Shapes of hostile comment, each as long as asked (about). */
+  const shapes: Record<string, (length: number) => string> = {
+    "*_ alternating (the security review's)": (length) => '*_'.repeat(length / 2),
+    '_*_* alternating': (length) => '_*_*'.repeat(length / 4),
+    '**a, openers only': (length) => '**a'.repeat(length / 3),
+    '*a *b, nested and closed': (length) => '*a '.repeat(length / 6) + 'x' + ' b*'.repeat(length / 6),
+    'emphasis nested past the depth cap, code spans at every level': (length) => '*`x` '.repeat(length / 10) + 'b' + ' `y`*'.repeat(length / 10),
+    'both characters nested, code spans at every level': (length) => '*`x` _`x` '.repeat(length / 20) + 'b' + ' `y`_ `y`*'.repeat(length / 20),
+    '[ repeated': (length) => '['.repeat(length),
+    '[a]( unclosed': (length) => '[a]('.repeat(length / 4),
+    'a chain of links': (length) => '[a](https://a.example) '.repeat(length / 23),
+    'links nested in links': (length) => '[a '.repeat(length / 40) + '[b](https://a.example)' + ' c](https://a.example)'.repeat(length / 40),
+    'images nested in images': (length) => '![`x`'.repeat(length / 20) + '](https://a.example)'.repeat(length / 20),
+    'images nested in images, unsafe': (length) => '![`x`'.repeat(length / 20) + '](javascript:x)'.repeat(length / 20),
+    'backtick runs of every length': (length) => Array.from({ length: Math.sqrt(2 * length) }, (_, i) => '`'.repeat(i + 1) + 'x').join(''),
+    'code spans': (length) => '`a` '.repeat(length / 4),
+    'a padded code span': (length) => '` ' + 'a '.repeat(length / 2) + 'x`',
+    'bare URLs': (length) => 'https://a.example '.repeat(length / 18),
+    'line breaks': (length) => 'a\n'.repeat(length / 2),
+    paragraphs: (length) => 'a\n\n'.repeat(length / 3),
+    'quotes nested on every line': (length) => Array.from({ length: length / 20 }, (_, i) => '>'.repeat(i % 18) + ' a').join('\n'),
+    'lists nested on every line': (length) => Array.from({ length: length / 40 }, (_, i) => ' '.repeat(2 * (i % 20)) + '- a').join('\n'),
+    'list items': (length) => '- a\n'.repeat(length / 4),
+  };
+
+  test.each(Object.entries(shapes))('%s: the elements stay within the cap at any length', (_, shape) => {
+    for (const length of [10_000, 40_000]) {
+      const nodes = parseMarkdown(shape(length));
+      // Past the cap, each block still open adds one paragraph holding the rest as text.
+      expect(elementCount(nodes)).toBeLessThanOrEqual(MAX_ELEMENTS + 17);
+      expect(depthOf(nodes)).toBeLessThan(40);
+    }
+  });
+
+  test.each(Object.entries(shapes))('%s: four times the input costs about four times the work, not sixteen', (_, shape) => {
+    const small = shape(10_000);
+    const large = shape(40_000);
+    expect(large.length / small.length).toBeGreaterThanOrEqual(3.5);
+    // Linear work makes 4 (a little more where the small input is within the cap and the large one
+    // past it, which costs more per character); quadratic work would make 16.
+    expect(stepsOf(() => parseMarkdown(large))).toBeLessThan(5 * stepsOf(() => parseMarkdown(small)));
+  });
+
+  test('delimiters past the cap stay text', () => {
+    const source = '*_'.repeat(4998);
+    const nodes = parseMarkdown(source);
+    const { emphasis = 0, strong = 0, paragraph = 0 } = elementsOf(nodes);
+    expect(emphasis + strong + paragraph).toBe(MAX_ELEMENTS);
+    // Every character is either text or one of the delimiters an element used.
+    expect(textOf(nodes).length + 2 * emphasis + 4 * strong).toBe(source.length);
+  });
+
+  test('blocks past the cap stay text: the rest is one paragraph', () => {
+    const nodes = parseMarkdown('a\n\n'.repeat(MAX_ELEMENTS) + '- b\n> c\n\n*d*');
+    expect(nodes).toHaveLength(MAX_ELEMENTS + 1);
+    expect(nodes.at(-1)).toEqual(p('- b\n> c\n\n*d*'));
+  });
+
+  test('a long comment of ordinary markdown stays whole: 80 lines with 6 elements each fit', () => {
+    const source = 'See *this* and **that** in `code`, at [the docs](https://x.example/d) or https://x.example/e.\n'.repeat(80);
+    expect(source.length).toBeLessThanOrEqual(10_000);
+    expect(elementsOf(parseMarkdown(source))).toEqual({ paragraph: 1, emphasis: 80, strong: 80, code: 80, link: 160, break: 79 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildThread, type ThreadNode } from '../../../src/core/thread';
+import { buildThread, keepUnchanged, withAncestors, type ThreadNode } from '../../../src/core/thread';
 import type { Comment, SortOrder } from '../../../src/core/types';
 
 const BASE = Date.UTC(2024, 0, 1);
@@ -316,5 +316,56 @@ describe('buildThread: a random 10,000-comment thread', () => {
 
   it('is deep enough to exercise the cap', () => {
     expect(Math.max(...comments.map((c) => ancestors(c).length + 1))).toBeGreaterThan(8);
+  });
+});
+
+describe('keepUnchanged', () => {
+  const options = { maxDepth: 3, sort: 'oldest' as SortOrder };
+  const a = comment('a', null, 1);
+  const b = comment('b', 'a', 2);
+  const c = comment('c', null, 3);
+  const d = comment('d', 'c', 4);
+  const byId = (nodes: readonly ThreadNode[], id: string): ThreadNode | undefined => {
+    for (const node of nodes) {
+      const found = node.comment.id === id ? node : byId(node.children, id);
+      if (found) return found;
+    }
+    return undefined;
+  };
+
+  it('keeps the nodes of a thread that did not change, and makes new ones only above a new reply', () => {
+    const before = buildThread([a, b, c, d], options);
+    const e = comment('e', 'b', 5);
+    const after = keepUnchanged(buildThread([a, b, c, d, e], options), before);
+    expect(outline(after)).toEqual(['a@1', 'b@2', 'e@3', 'c@1', 'd@2']);
+    // c's branch is the same objects; a and b hold a new reply, so they are new.
+    expect(byId(after, 'c')).toBe(byId(before, 'c'));
+    expect(byId(after, 'd')).toBe(byId(before, 'd'));
+    expect(byId(after, 'a')).not.toBe(byId(before, 'a'));
+    expect(byId(after, 'b')).not.toBe(byId(before, 'b'));
+  });
+
+  it('takes a new node for a comment that is a new object, or that moved to another depth', () => {
+    const before = buildThread([a, b, c, d], options);
+    const edited = { ...d, body: 'Edited' };
+    const after = keepUnchanged(buildThread([a, b, c, edited], options), before);
+    expect(byId(after, 'd')?.comment).toBe(edited);
+    expect(byId(after, 'c')).not.toBe(byId(before, 'c'));
+    expect(byId(after, 'a')).toBe(byId(before, 'a'));
+
+    // d's parent was on a later page: d was top level, now it is a reply.
+    const orphan = buildThread([a, d], options);
+    const placed = keepUnchanged(buildThread([a, c, d], options), orphan);
+    expect(byId(placed, 'd')).not.toBe(byId(orphan, 'd'));
+    expect(byId(placed, 'd')?.depth).toBe(2);
+  });
+});
+
+describe('withAncestors', () => {
+  it('gives the ids asked for that are in the tree, with every comment above them', () => {
+    const nodes = buildThread([comment('a', null, 1), comment('b', 'a', 2), comment('c', 'b', 3), comment('d', null, 4)], { maxDepth: 5, sort: 'oldest' });
+    expect([...withAncestors(nodes, ['c', null, 'gone'])].sort()).toEqual(['a', 'b', 'c']);
+    expect([...withAncestors(nodes, ['d', 'b'])].sort()).toEqual(['a', 'b', 'd']);
+    expect(withAncestors(nodes, [null]).size).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import { ColloquyError } from '../../../src/core/errors';
 import type { Comment, NewComment } from '../../../src/core/types';
 import { defineCustomElement } from '../../../src/embed/custom-element';
 import { Colloquy } from '../../../src/widget/colloquy';
+import { CommentItem } from '../../../src/widget/comment-item';
 import { mount, type ColloquyHandle, type MountOptions } from '../../../src/widget/mount';
 // The package entry, for what it registers: npm apps name 'memory' and 'local' like the script tag.
 import '../../../src';
@@ -386,6 +387,37 @@ describe('replying', () => {
   });
 });
 
+describe('user text beside the widget’s own words', () => {
+  // A right-to-left override: unisolated, it reverses everything after it in its paragraph, "says:" included.
+  const override = '\u202E';
+  /** Whether `element` is a bidi isolate: a <bdi>, or any element with `dir` (HTML isolates both). */
+  const isolates = (element: Element) => element.localName === 'bdi' || element.hasAttribute('dir');
+
+  it.each([
+    ['linked to a website', 'https://eve.example/'],
+    ['without a website', undefined],
+  ])('an author name %s is isolated from "says:" and from the reply heading around it', async (_, url) => {
+    const name = `${override}Eve`;
+    const eve = seedComment('c1', name, { author: { name, url, avatarSeed: 'eve' } });
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [eve] }) });
+    const article = await ui.findByRole('article', { name });
+
+    const shown = within(article).getByText(name);
+    expect(shown.className).toBe('author-name');
+    expect(shown.localName).toBe(url ? 'a' : 'b');
+    expect(isolates(shown)).toBe(true);
+    expect(shown.textContent).toBe(name);
+    expect(shown.contains(within(article).getByText('says:'))).toBe(false);
+
+    fireEvent.click(within(article).getByRole('button', { name: `Reply to ${name}` }));
+    const replyHeading = ui.getByRole('heading', { level: 3 });
+    expect(replyHeading.textContent).toBe(`Leave a Reply to ${name}`);
+    const isolated = within(replyHeading).getByText(name);
+    expect(isolates(isolated)).toBe(true);
+    expect(isolated.textContent).toBe(name);
+  });
+});
+
 describe('when the adapter fails', () => {
   it('keeps every typed value after a failed post, and a retry succeeds', async () => {
     const { adapter } = spyAdapter();
@@ -439,6 +471,91 @@ describe('when the adapter fails', () => {
     expect(ui.queryByRole('alert')).toBeNull();
     expect(heading(ui).textContent).toBe('One response to “Post”');
     expect(adapter.listComments).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('loading more', () => {
+  /** Watches the items' renders: how many each comment's item had, by comment id. */
+  function watchRenders() {
+    const render = vi.spyOn(CommentItem.prototype, 'render');
+    return {
+      counts() {
+        const counts: Record<string, number> = {};
+        for (const [{ node }] of render.mock.calls) counts[node.comment.id] = (counts[node.comment.id] ?? 0) + 1;
+        return counts;
+      },
+      forget: () => render.mockClear(),
+    };
+  }
+  const loadMore = (ui: Ui) => ui.getByRole('button', { name: 'Load more comments' });
+  // Five top-level comments, then a reply to the first one and a new comment.
+  const seed = [1, 2, 3, 4, 5].map((n) => seedComment(`c${n}`, `Reader ${n}`));
+  const reply = seedComment('c6', 'Replier', { parentId: 'c1' });
+  const latest = seedComment('c7', 'Latest');
+
+  it('renders only what is new: earlier comments are not rendered again, the one replied to is', async () => {
+    const renders = watchRenders();
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [...seed, reply, latest] }), pageSize: 5 });
+    await ui.findByRole('article', { name: 'Reader 5' });
+    expect(renders.counts()).toEqual({ c1: 1, c2: 1, c3: 1, c4: 1, c5: 1 });
+
+    fireEvent.click(await waitFor(() => loadMore(ui)));
+    await ui.findByRole('article', { name: 'Latest' });
+    // c1 holds the new reply; c2 to c5 are unchanged.
+    expect(renders.counts()).toEqual({ c1: 2, c2: 1, c3: 1, c4: 1, c5: 1, c6: 1, c7: 1 });
+    expect(ui.queryByRole('button', { name: 'Load more comments' })).toBeNull();
+    expect(ui.getAllByRole('article').map((article) => article.getAttribute('aria-label'))).toEqual([
+      'Reader 1',
+      'Replier',
+      'Reader 2',
+      'Reader 3',
+      'Reader 4',
+      'Reader 5',
+      'Latest',
+    ]);
+  });
+
+  it('renders no comment again while the reader types, and only the one replied to while they reply', async () => {
+    const renders = watchRenders();
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed }) });
+    await ui.findByRole('article', { name: 'Reader 5' });
+    renders.forget();
+    type(field.comment(ui), 'Typing');
+    fireEvent.click(ui.getByRole('button', { name: 'Reply to Reader 3' }));
+    type(field.comment(ui), 'Typing more');
+    await waitFor(() => expect(field.comment(ui).value).toBe('Typing more'));
+    expect(Object.keys(renders.counts())).toEqual(['c3']);
+  });
+
+  it('asks for the next page as soon as a page arrives, and shows it at "Load more" without asking again', async () => {
+    const { adapter } = spyAdapter({ seed: [...seed, reply, latest] });
+    const { ui } = mountWidget({ adapter, pageSize: 3 });
+    await ui.findByRole('article', { name: 'Reader 3' });
+    await waitFor(() => expect(adapter.listComments).toHaveBeenCalledTimes(2));
+    expect(adapter.listComments.mock.calls.map(([query]) => query.cursor)).toEqual([null, '3']);
+
+    fireEvent.click(loadMore(ui));
+    await ui.findByRole('article', { name: 'Replier' });
+    // The page after it is asked for in turn; nothing was asked twice.
+    await waitFor(() => expect(adapter.listComments).toHaveBeenCalledTimes(3));
+    expect(adapter.listComments.mock.calls.map(([query]) => query.cursor)).toEqual([null, '3', '6']);
+  });
+
+  it('tells of a page that could not be fetched ahead only when the reader asks for it, and asks again', async () => {
+    const { adapter } = spyAdapter({ seed: [...seed, reply, latest] });
+    adapter.listComments.mockImplementationOnce(adapter.listComments.getMockImplementation()!);
+    adapter.listComments.mockRejectedValueOnce(new ColloquyError('network', 'You seem to be offline.'));
+    const { ui } = mountWidget({ adapter, pageSize: 5 });
+    await ui.findByRole('article', { name: 'Reader 5' });
+    await waitFor(() => expect(adapter.listComments).toHaveBeenCalledTimes(2));
+    expect(ui.queryByRole('alert')).toBeNull();
+
+    fireEvent.click(loadMore(ui));
+    expect((await ui.findByRole('alert')).textContent).toContain('Comments could not be loaded. You seem to be offline.');
+    fireEvent.click(loadMore(ui));
+    await ui.findByRole('article', { name: 'Latest' });
+    expect(ui.queryByRole('alert')).toBeNull();
+    expect(adapter.listComments).toHaveBeenCalledTimes(3);
   });
 });
 
@@ -553,6 +670,39 @@ describe('never breaking the host page', () => {
     expect(uncaught).not.toHaveBeenCalled();
     expect(target.isConnected).toBe(true);
     window.removeEventListener('error', uncaught);
+  });
+});
+
+describe('permalinks', () => {
+  /** Sets the page's address hash without an event; the test sends `hashchange` itself, so a throw lands in the test. */
+  const setHash = (hash: string) => history.replaceState(null, '', hash || location.pathname);
+  const highlighted = (ui: Ui) => ui.queryAllByRole('article').filter((article) => article.classList.contains('highlighted'));
+  afterEach(() => setHash(''));
+
+  it('a #comment- address highlights that comment, on load and on a later change', async () => {
+    setHash('#comment-c1');
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, ben] }) });
+    await waitFor(() => expect(highlighted(ui)).toEqual([ui.getByRole('article', { name: 'Ann' })]));
+    setHash('#comment-c2');
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await waitFor(() => expect(highlighted(ui)).toEqual([ui.getByRole('article', { name: 'Ben' })]));
+  });
+
+  it.each(['#comment-%', '#comment-%E0%A4%A', '#comment-c1%'])('a malformed escape (%s) is ignored: the thread shows, nothing throws', async (hash) => {
+    const log = vi.spyOn(console, 'error');
+    setHash(hash);
+    const { ui } = mountWidget({ adapter: createMemoryAdapter({ seed: [ann, ben] }) });
+    expect(await ui.findByRole('heading', { level: 2, name: '2 responses to “Post”' })).toBeTruthy();
+    expect(ui.queryByRole('alert')).toBeNull();
+
+    // A later change to a malformed address, then back to a good one, which still works.
+    setHash('#comment-c2');
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    await waitFor(() => expect(highlighted(ui)).toHaveLength(1));
+    setHash(hash);
+    expect(() => window.dispatchEvent(new HashChangeEvent('hashchange'))).not.toThrow();
+    expect(highlighted(ui)).toEqual([ui.getByRole('article', { name: 'Ben' })]);
+    expect(log).not.toHaveBeenCalled();
   });
 });
 
