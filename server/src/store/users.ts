@@ -152,7 +152,9 @@ export function createUserStore(engine: Engine): UserStore {
             .execute();
           for (const { id: commentId } of own) await deleteIn(engine, tx, commentId);
         }
-        // What is left of theirs (anonymised comments, placeholders) keeps nothing that names them.
+        // What is left of theirs (anonymised comments, placeholders) keeps nothing that names them; read caches hear of each thread.
+        const threads = await tx.selectFrom('comments').select('thread_id').distinct().where('user_id', '=', id).execute();
+        for (const { thread_id } of threads) await engine.changed(tx, thread_id);
         await tx
           .updateTable('comments')
           .set((eb) => ({

@@ -274,6 +274,8 @@ function signInApi(kind: StoreKind) {
         user: { id: user.id, provider: 'sso', subject: 'export-1', email: 'export@x.example' },
         comments: [{ comment: { body: 'Mine.' }, thread: { id: 'sso-export', title: 'Exported' } }],
       });
+      // Read (and so cached) before the deletion: the page must not keep showing their name after it.
+      expect((await listing(app, 'sso-export')).comments.map((c) => c.author.name)).toEqual(['Ann Host']);
       const refused = await app.inject({ method: 'DELETE', url: '/api/auth/me?comments=maybe', headers: bearer(session) });
       expect(refused.json().error).toMatchObject({ code: 'invalid', field: 'comments' });
       const deleted = await app.inject({ method: 'DELETE', url: '/api/auth/me?comments=anonymise', headers: bearer(session) });
