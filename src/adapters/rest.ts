@@ -230,15 +230,9 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
 
     // The row and its code come from the server, on first use: colloquy.js carries none of it.
     signIn(element, host) {
-      let stop: (() => void) | undefined;
-      let gone = false;
-      (pack ??= loadScript(`${base.slice(0, -4)}colloquy-sign-in.js`)).then(() => {
-        if (!gone) stop = window.ColloquySignIn?.(element, { ...host, api: base });
-      });
-      return () => {
-        gone = true;
-        stop?.();
-      };
+      const row = (pack ??= loadScript(`${base.slice(0, -4)}colloquy-sign-in.js`)).then(() => window.ColloquySignIn?.(element, { ...host, api: base }));
+      // A form gone before the pack came removes its row as soon as it is drawn.
+      return () => void row.then((remove) => remove?.());
     },
   };
 }
