@@ -1,13 +1,15 @@
 import { defineConfig } from 'vite';
 
 // One IIFE per script-tag file (an IIFE build takes one entry): the widget, and each locale pack
-// (`--mode ar`), the browser-only adapters (`--mode adapters`) and the moderation dashboard (`--mode admin`).
+// (`--mode ar`), the browser-only adapters (`--mode adapters`), the sign-in row that the REST adapter loads
+// on first use (`--mode sign-in`) and the moderation dashboard (`--mode admin`).
 // `--mode lib` writes the npm ES modules: `colloquy` and `colloquy/core` (what the server shares),
 // leaving Preact and nanoid to the app's bundler.
 const libraries = {
   production: { entry: 'src/embed/index.ts', formats: ['iife' as const], name: 'ColloquyEmbed', fileName: () => 'colloquy.js' },
   ar: { entry: 'src/embed/locale-ar.ts', formats: ['iife' as const], name: 'ColloquyArabic', fileName: () => 'colloquy-ar.js' },
   adapters: { entry: 'src/embed/adapter-pack.ts', formats: ['iife' as const], name: 'ColloquyLocal', fileName: () => 'colloquy-local.js' },
+  'sign-in': { entry: 'src/embed/sign-in-pack.ts', formats: ['iife' as const], name: 'ColloquySignInPack', fileName: () => 'colloquy-sign-in.js' },
   admin: { entry: 'src/admin/entry.tsx', formats: ['iife' as const], name: 'ColloquyAdmin', fileName: () => 'colloquy-admin.js' },
   lib: { entry: { colloquy: 'src/index.ts', core: 'src/core/index.ts' }, formats: ['es' as const], fileName: (_format: string, name: string) => `${name}.mjs` },
 };

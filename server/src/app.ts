@@ -14,6 +14,12 @@ import { mailLinkRoutes } from './notifications/mail-links';
 import { adminPage } from './admin/page';
 import { adminRoutes } from './admin/routes';
 import { commentRoutes, commentWriteRoutes } from './comments/routes';
+import { authRoutes, authWriteRoutes, type AuthContext } from './auth/routes';
+import { configuredProviders } from './auth/providers';
+import { createReaderSessions } from './auth/sessions';
+import type { GithubEndpoints } from './auth/github';
+import { redirectRoutes } from './auth/redirect-routes';
+import { emailSignInRoutes } from './auth/email';
 import type { RouteContext } from './shared/context';
 import { countsRoute } from './comments/counts';
 import { feedRoute } from './feeds/routes';
@@ -47,6 +53,8 @@ export interface AppOptions {
   spamCheck?: SpamCheckHook;
   /** Timing of the notification mail outbox (with `smtpUrl` set); tests shorten it. @default { retryBaseMs: 30000, pollMs: 30000 } */
   mail?: { retryBaseMs?: number; pollMs?: number };
+  /** Where sign-in with GitHub reaches GitHub; tests point it at a local stand-in. @default GitHub's own addresses */
+  githubEndpoints?: GithubEndpoints;
 }
 
 const homePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>Colloquy</title></head>
@@ -111,6 +119,7 @@ export function createApp({
   logger = false,
   spamCheck,
   mail,
+  githubEndpoints,
 }: AppOptions): FastifyInstance {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   const config: AppConfig = { ...defaultServerConfig, ...defined };
@@ -130,7 +139,10 @@ export function createApp({
     // An HTTP/1.1 request without Host is refused below, in JSON, rather than by Node with an empty 400.
     http: { requireHostHeader: false },
   });
+  const providers = configuredProviders(config);
+  const sessions = createReaderSessions(store, providers, now);
   const context: RouteContext = {
+    readers: sessions,
     store,
     config,
     now,
@@ -222,8 +234,9 @@ export function createApp({
       // The API's headers belong to its routes (and its 404s), however the path was spelled:
       // `/%61pi/comments` is routed here too, and a test on the raw URL would miss it.
       api.addHook('onSend', async (request, reply) => {
-        // A listing with the reader's own held comments (X-Colloquy-Own) is theirs alone: never stored.
-        const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && request.headers['x-colloquy-own'] === undefined;
+        // A listing with the reader's own held comments (X-Colloquy-Own), or anything asked with a session, is theirs alone: never stored.
+        const personal = request.headers['x-colloquy-own'] !== undefined || request.headers.authorization !== undefined;
+        const read = (request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400 && !personal;
         reply.header('cache-control', read ? 'no-cache' : 'no-store');
         // The API's pages for people (the mail links) set their own, which allows their stylesheet.
         if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', API_CSP);
@@ -231,7 +244,12 @@ export function createApp({
       api.setNotFoundHandler((_request, reply) => sendError(reply, new ApiError('not-found', 'The API has no such route for this method.')));
       // Claims the API's paths from the static files' catch-all below, so that an unknown one gets the API's 404.
       api.get('/*', async (_request, reply) => reply.callNotFound());
+      // Made here, when the notifier is in the context.
+      const auth: AuthContext = { ...context, providers, sessions };
       commentRoutes(api, context);
+      authRoutes(api, auth);
+      // Its own plugin: its pages are never stored by a cache.
+      api.register(async (popup) => redirectRoutes(popup, auth, githubEndpoints));
       countsRoute(api, context);
       feedRoute(api, context);
       healthRoute(api, context);
@@ -259,6 +277,8 @@ export function createApp({
           });
         }
         commentWriteRoutes(writes, context);
+        authWriteRoutes(writes, auth);
+        emailSignInRoutes(writes, auth);
       });
     },
     { prefix: '/api' },
@@ -281,6 +301,13 @@ export function createApp({
       .header('referrer-policy', adminPage.referrerPolicy)
       .send(adminPage.html),
   );
+  // The widget loads the sign-in pack when a form first shows; with no way to sign in configured, the
+  // readers of every page would download 9 KB to learn that: they get an empty script instead.
+  if (providers.length === 0) {
+    app.get('/colloquy-sign-in.js', async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send('// No way to sign in is configured on this server.\n'),
+    );
+  }
   // Without demo pages, / says what this server is rather than answering a bare 404.
   if (!config.demo) app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(homePage));
   app.get('/*', async (request, reply) => {

@@ -1,8 +1,17 @@
 import { MAX_PAGE_SIZE } from '../core/validation';
 import { ColloquyError, type CommentField, type ErrorCode } from '../core/errors';
 import type { Comment, CommentPage } from '../core/types';
-import type { StorageAdapter } from './types';
+import type { SignInHost, StorageAdapter } from './types';
+import { loadScript } from './load-script';
+import { readSession } from './reader-session';
 import { createWebStorage, readJson, writeJson } from './web-storage';
+
+declare global {
+  interface Window {
+    /** The sign-in pack (colloquy-sign-in.js) leaves its entry here. */
+    ColloquySignIn?: (element: HTMLElement, host: SignInHost & { api: string }) => () => void;
+  }
+}
 
 export interface RestAdapterOptions {
   /** The Colloquy server's address, e.g. 'https://comments.example'; '' or '/' for this page's origin. */
@@ -67,6 +76,10 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
   // server's "too fast" check wants, and the server takes it for that thread only.
   // No prototype: a thread called "__proto__" or "constructor" is a key like any other.
   const formTokens: Record<string, string | undefined> = Object.create(null);
+  // The reader's session, which the sign-in pack keeps in storage (read each time: another form or tab may have changed it).
+  const signedIn = () => readSession(store, base);
+  const bearer = (token: string | undefined) => token && { Authorization: `Bearer ${token}` };
+  let pack: Promise<unknown> | undefined;
 
   /**
    * One API call; `answer` turns a 2xx body into its core value, or into false when the body has
@@ -142,11 +155,11 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
     }
   }
 
-  /** Update and delete prove authorship with the token the server gave this browser at creation. */
+  /** Update and delete prove authorship with the token the server gave this browser at creation, or the author's session. */
   const authorized = (id: string) => {
-    const token = tokens()[id]?.token;
-    if (!token) throw fail('forbidden', 'You can no longer change this comment.');
-    return { Authorization: `Bearer ${token}` };
+    const headers = bearer(tokens()[id]?.token ?? signedIn()?.token);
+    if (!headers) throw fail('forbidden', 'You can no longer change this comment.');
+    return headers;
   };
   const commentOf = (data: WireAnswer | undefined): Comment | false => isComment(data?.comment) && data.comment;
   const commentPath = (id: string) => `comments/${encodeURIComponent(id)}`;
@@ -190,9 +203,8 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         (d) => commentOf(d) && (d as WireAnswer & { comment: Comment }),
         'POST',
         wire,
-        {
-          'Idempotency-Key': idempotencyKey(),
-        },
+        // Signed in: the server takes the author from the session.
+        { ...bearer(signedIn()?.token), 'Idempotency-Key': idempotencyKey() },
       );
       // A retry whose first attempt did reach the server is answered as a replay, without the
       // token (the server keeps only its hash): the comment is posted, just not editable here.
@@ -214,6 +226,13 @@ export function createRestAdapter({ baseUrl, fetch: send = fetch, retries = 2, t
         (d) => d?.counts instanceof Object && (d.counts as Record<string, number>),
       ),
 
-    canEdit: (comment) => !!tokens()[comment.id],
+    canEdit: (comment) => !!tokens()[comment.id] || comment.author.userId === (signedIn()?.reader.id || 0),
+
+    // The row and its code come from the server, on first use: colloquy.js carries none of it.
+    signIn(element, host) {
+      const row = (pack ??= loadScript(`${base.slice(0, -4)}colloquy-sign-in.js`)).then(() => window.ColloquySignIn?.(element, { ...host, api: base }));
+      // A form gone before the pack came removes its row as soon as it is drawn.
+      return () => void row.then((remove) => remove?.());
+    },
   };
 }

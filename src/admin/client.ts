@@ -21,7 +21,8 @@ export interface AdminComment {
   status: AdminStatus;
   body: string;
   /** `avatarSeed`: the identicon readers see next to the comment. */
-  author: { name: string; email: string; url: string | null; avatarSeed: string };
+  /** `verifiedBy`: how a signed-in author signed in (the verified mark); absent for a guest. */
+  author: { name: string; email: string; url: string | null; avatarSeed: string; verifiedBy?: string };
   createdAt: string;
   updatedAt: string | null;
   /** Counts the comment's edits: an approval names the one the owner read. */

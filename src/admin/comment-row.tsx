@@ -68,7 +68,10 @@ export function CommentRow({ comment, translator, selected, onSelect, onAct, onE
   const { author } = comment;
   const who = author.name || 'deleted comment';
   // The header takes a comment as readers get it: the same name, link and identicon.
-  const shown = { createdAt: comment.createdAt, author: { name: who, url: author.url ?? undefined, avatarSeed: author.avatarSeed, isOwner: comment.isOwner } };
+  const shown = {
+    createdAt: comment.createdAt,
+    author: { name: who, url: author.url ?? undefined, avatarSeed: author.avatarSeed, isOwner: comment.isOwner, verifiedBy: author.verifiedBy },
+  };
   const labels: Record<AdminAction, string> = { approve: 'Approve', spam: 'Spam', delete: t('delete') };
   const actions = (['approve', 'spam', 'delete'] as const).filter(
     (action) => !(action === 'approve' && comment.status === 'approved') && !(action === 'spam' && comment.status === 'spam'),

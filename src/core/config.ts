@@ -36,6 +36,8 @@ export interface ColloquyOptions<Adapter = unknown> {
   pageSize?: number;
   /** Overrides of the comment validation limits. @default defaultValidationRules */
   validation?: Partial<ValidationRules>;
+  /** A token the host site's server signed for its signed-in user (host-site sign-in, see the server's docs); `update()` it when the user changes. @default '' */
+  ssoToken?: string;
 }
 
 export interface ResolvedConfig<Adapter = unknown> {
@@ -51,6 +53,7 @@ export interface ResolvedConfig<Adapter = unknown> {
   maxDepth: number;
   pageSize: number;
   validation: Partial<ValidationRules>;
+  ssoToken: string;
 }
 
 /** What only the host page knows; the widget passes it in so that core never reads the DOM. */
@@ -123,5 +126,6 @@ export function resolveConfig<Adapter>(options: ColloquyOptions<Adapter>, page: 
     maxDepth: integer('maxDepth', options.maxDepth, 1, 20, 5),
     pageSize: integer('pageSize', options.pageSize, 1, MAX_PAGE_SIZE, 50),
     validation,
+    ssoToken: text('ssoToken', options.ssoToken, ''),
   };
 }

@@ -35,6 +35,13 @@ export interface CommentAuthor {
   avatarSeed: string;
   /** Set on replies the site owner wrote (shown with an "Owner" badge); absent otherwise. */
   isOwner?: true;
+  /**
+   * Set on comments by a signed-in reader: the way they signed in (e.g. 'GitHub'), shown as a mark
+   * that the name is verified. A guest's comment never has it.
+   */
+  verifiedBy?: string;
+  /** The signed-in author's account (an opaque id): their comments share it, so they can change them from any browser. */
+  userId?: string;
 }
 
 /** What a reader submits through the form. */

@@ -1,3 +1,4 @@
+import { loadScript } from '../adapters/load-script';
 import { adapterFactory, registerAdapter } from '../adapters/registry';
 import { requestedAdapter } from '../core/config';
 import { mount, type ColloquyHandle, type MountOptions } from '../widget/mount';
@@ -11,12 +12,7 @@ const registerPacks = () => Object.entries(window.ColloquyAdapters ?? {}).forEac
 
 /** Loads dist/colloquy-local.js from beside colloquy.js, once; if it fails, mount says what is missing. */
 function loadPack(scriptUrl: string) {
-  return (pack ??= new Promise<unknown>((resolve) => {
-    const tag = document.createElement('script');
-    tag.src = new URL('colloquy-local.js', scriptUrl).href;
-    tag.onload = tag.onerror = resolve;
-    document.head.append(tag);
-  }).then(registerPacks));
+  return (pack ??= loadScript(new URL('colloquy-local.js', scriptUrl).href).then(registerPacks));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { MountOptions } from '../widget/mount';
 
 /** The data-attributes the script tag, `[data-colloquy]` elements and `<colloquy-thread>` read. */
-export const attributeNames = ['thread', 'title', 'url', 'adapter', 'api', 'seed', 'locale', 'theme', 'sort', 'max-depth', 'page-size'] as const;
+export const attributeNames = ['thread', 'title', 'url', 'adapter', 'api', 'seed', 'locale', 'theme', 'sort', 'max-depth', 'page-size', 'sso-token'] as const;
 
 const toNumber = (value: string | undefined) => (value ? Number(value) : undefined);
 
@@ -29,6 +29,7 @@ export function optionsFromAttributes(data: DOMStringMap): MountOptions {
     sort: data.sort,
     maxDepth: toNumber(data.maxDepth),
     pageSize: toNumber(data.pageSize),
+    ssoToken: data.ssoToken,
   };
   // Values are checked by resolveConfig, which names the attribute's option when one is wrong.
   return options as MountOptions;

@@ -4,7 +4,7 @@ import { isColloquyError, type CommentField } from '../core/errors';
 import type { Translator } from '../core/i18n';
 import type { Comment } from '../core/types';
 import { normalizeNewComment, validateNewComment, type FieldProblem, type ValidationRules } from '../core/validation';
-import type { StorageAdapter } from '../adapters/types';
+import type { SignedInReader, StorageAdapter } from '../adapters/types';
 import { FormField } from './form-field';
 import type { Draft, DraftValues } from './use-draft';
 
@@ -16,6 +16,8 @@ interface CommentFormProps {
   title: string;
   pageUrl: string;
   rules: Partial<ValidationRules>;
+  /** The host site's sign-in token, for an adapter that offers sign-in. */
+  ssoToken: string;
   /** The comment being replied to, or null for a top-level comment. */
   replyTo: Comment | null;
   onCancelReply(): void;
@@ -44,6 +46,14 @@ export function CommentForm(props: CommentFormProps) {
   const [failure, setFailure] = useState('');
   const [posting, setPosting] = useState(false);
   const controls = useRef<Partial<Record<CommentField, HTMLElement | null>>>({});
+  // Signed in, the reader's account stands in for the name, email and website fields.
+  const [reader, setReader] = useState<SignedInReader | null>(null);
+  const signInRow = useRef<HTMLDivElement>(null);
+  const { adapter, translator, ssoToken } = props;
+  useEffect(
+    () => adapter.signIn?.(signInRow.current!, { locale: translator.locale, dir: translator.dir, ssoToken, onChange: setReader }),
+    [adapter, translator, ssoToken],
+  );
 
   // Opening a reply puts the reader where they will type, as WordPress does.
   useEffect(() => {
@@ -58,10 +68,15 @@ export function CommentForm(props: CommentFormProps) {
       pageUrl: props.pageUrl,
       parentId: props.replyTo?.id ?? null,
       body,
-      author: { name, email, url },
+      author: reader ? { name: reader.name, email: '' } : { name, email, url },
     });
   const problemsOf = (values: DraftValues): Errors =>
-    Object.fromEntries(validateNewComment(inputOf(values), props.rules).map((problem) => [problem.field, describe(t, problem)]));
+    Object.fromEntries(
+      validateNewComment(inputOf(values), reader ? { ...props.rules, requireEmail: false } : props.rules).map((problem) => [
+        problem.field,
+        describe(t, problem),
+      ]),
+    );
 
   const showErrors = (next: Errors) => {
     setErrors(next);
@@ -129,26 +144,33 @@ export function CommentForm(props: CommentFormProps) {
         <p class="notes">
           {t('requiredNote')} <span class="required">*</span>
         </p>
+        <div ref={signInRow} />
         <FormField {...field('body')} label={t('comment')} type="textarea" required />
-        <FormField {...field('name')} label={t('name')} autoComplete="name" required />
-        <FormField
-          {...field('email')}
-          label={t('email')}
-          type="email"
-          autoComplete="email"
-          hint={t('emailNote')}
-          required={props.rules.requireEmail !== false}
-        />
-        <FormField {...field('url')} label={t('website')} type="url" autoComplete="url" />
+        {!reader && (
+          <>
+            <FormField {...field('name')} label={t('name')} autoComplete="name" required />
+            <FormField
+              {...field('email')}
+              label={t('email')}
+              type="email"
+              autoComplete="email"
+              hint={t('emailNote')}
+              required={props.rules.requireEmail !== false}
+            />
+            <FormField {...field('url')} label={t('website')} type="url" autoComplete="url" />
+          </>
+        )}
         {/* The honeypot: people neither see nor reach it; bots that fill in every field do. */}
         <p class="visually-hidden" aria-hidden="true">
           <label for="website2">{t('honeypot')}</label>
           <input id="website2" name="website2" tabIndex={-1} autoComplete="off" />
         </p>
-        <p class="field-remember">
-          <input id="remember" type="checkbox" checked={draft.remember} onChange={(e) => draft.setRemember(e.currentTarget.checked)} />
-          <label for="remember">{t('saveDetails')}</label>
-        </p>
+        {!reader && (
+          <p class="field-remember">
+            <input id="remember" type="checkbox" checked={draft.remember} onChange={(e) => draft.setRemember(e.currentTarget.checked)} />
+            <label for="remember">{t('saveDetails')}</label>
+          </p>
+        )}
         <p class="field-remember">
           <input id="notify" type="checkbox" />
           <label for="notify">{t('notify')}</label>

@@ -20,6 +20,8 @@ export function CommentHeader({ comment: { author, createdAt }, translator: { t,
   // Checked again here: an adapter may return data that never went through our validation.
   const website = (author.url && safeUrl(author.url)) || undefined;
   const Name = website ? 'a' : 'b';
+  // A signed-in reader's mark: the name is their account's (a guest's comment never has one).
+  const verified = author.verifiedBy && t('verified', { provider: author.verifiedBy });
   return (
     <header class="comment-meta">
       <Avatar seed={author.avatarSeed} />
@@ -29,7 +31,13 @@ export function CommentHeader({ comment: { author, createdAt }, translator: { t,
           {author.name}
         </Name>{' '}
         {/* Without the badge the two spaces render as one. */}
-        {author.isOwner && <span class="owner">{t('owner')}</span>} <span class="says">{t('says')}</span>
+        {author.isOwner && <span class="owner">{t('owner')}</span>}
+        {verified && (
+          <span class="verified" role="img" aria-label={verified} title={verified}>
+            ✓
+          </span>
+        )}{' '}
+        <span class="says">{t('says')}</span>
       </span>
       <a class="permalink" href={href}>
         <time dateTime={createdAt} title={absoluteTime(createdAt)}>

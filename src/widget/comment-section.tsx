@@ -89,6 +89,7 @@ export function CommentSection({ config, adapter, store, translator }: CommentSe
       title={config.title}
       pageUrl={config.url}
       rules={config.validation}
+      ssoToken={config.ssoToken}
       replyTo={replyTo}
       onCancelReply={() => {
         setReplyTo(null);

@@ -9,11 +9,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /**
- * The hard limit for dist/colloquy.js, gzipped; test/e2e/package.test.ts enforces it too. 19 KB since
- * the linear markdown parser with its element cap, bidi isolation and the render-once comment items
- * (heap 8.2 -> 2.5 MiB for 1,000 comments) took 0.8 KB; the goal below is still open.
+ * The hard limit for dist/colloquy.js, gzipped; test/e2e/package.test.ts enforces it too. 19.5 KB since
+ * the linear markdown parser with its element cap, bidi isolation, the render-once comment items (heap
+ * 8.2 -> 2.5 MiB for 1,000 comments) and sign-in's hooks in the form and the adapter (its UI is a pack
+ * of its own) took 1.2 KB; the goal below is still open.
  */
-export const budgetBytes = 19 * 1024;
+export const budgetBytes = 19.5 * 1024;
 /** Where we want to be. */
 export const goalBytes = 15 * 1024;
 

@@ -21,6 +21,7 @@ import { checkedThreadChanges, pageOrigins } from '../shared/thread-page';
 import { decodeCursor, encodeCursor } from '../store/cursor';
 import { InvalidCursorError, type ModerationStatus, type StatusChange } from '../store/types';
 import { approvalOptions, type RouteContext } from '../shared/context';
+import { adminUserRoutes } from './users';
 
 /** Sign-in attempts per minute per client address: enough for typos, too few for guessing. */
 export const SIGN_IN_ATTEMPTS_PER_MINUTE = 5;
@@ -167,7 +168,8 @@ function checkSameOrigin(request: FastifyRequest, trustsProxy: boolean, warn: (m
  * counts, bulk status changes, edits and replies as the owner. Every route but sign-in answers
  * 401 without a valid session; every write must come from the same origin.
  */
-export async function adminRoutes(app: FastifyInstance, { store, config, now, formSecret, avatarSecret, notifier, counters }: RouteContext) {
+export async function adminRoutes(app: FastifyInstance, context: RouteContext) {
+  const { store, config, now, formSecret, avatarSecret, notifier, counters } = context;
   const origins = pageOrigins(config);
   const password = config.adminPassword ? createAdminPassword(config.adminPassword) : null;
   // Session cookies are signed with a key bound to the password too, so changing the password signs
@@ -367,4 +369,5 @@ export async function adminRoutes(app: FastifyInstance, { store, config, now, fo
     if (!thread) throw new ApiError('not-found', 'No comment was ever posted in this thread.');
     return { thread };
   });
+  adminUserRoutes(app, context);
 }

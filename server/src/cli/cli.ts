@@ -2,9 +2,11 @@ import manifest from '../../package.json' with { type: 'json' };
 import { describeServerOptions } from '../config/help';
 import { main } from '../main';
 import { moderate } from './moderate';
+import { users } from './users';
 
 const usage = `Usage: colloquy serve [options]
        colloquy moderate list|approve|spam|delete|thread … (see colloquy moderate --help)
+       colloquy users list|block|unblock … (see colloquy users --help)
 
 Starts the Colloquy server: the comment API under /api, the script-tag bundle at /colloquy.js,
 the moderation dashboard at /admin, and with --demo DIR the demo pages at /.
@@ -20,6 +22,10 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'moderate') {
     process.exitCode = await moderate(rest);
+    return;
+  }
+  if (command === 'users') {
+    process.exitCode = await users(rest);
     return;
   }
   if (command === undefined || command === 'help' || command === '--help' || command === '-h' || rest.includes('--help')) {

@@ -133,14 +133,17 @@ async function moderate(
   request: FastifyRequest,
   submission: Submission,
   { store, policy, now, spamCheck, config, formSecret }: RouteContext,
+  userId?: string,
 ): Promise<Decision> {
   const { comment, fingerprint } = submission;
   const on = (check: SpamCheck) => policy.checks.has(check);
   const input = { body: comment.body, author: comment.author, ip: request.ip, page: { title: comment.title, url: comment.pageUrl } };
   const except = 'edited' in submission ? submission.edited : undefined;
   const form = 'form' in submission ? submission.form : undefined;
+  // A signed-in reader is first-time until a comment of their account is approved, whatever address they use.
+  const known = () => (userId === undefined ? store.comments.hasApprovedComment(comment.author.email, except) : store.users.hasApprovedComment(userId, except));
   const [knownAuthor, duplicate, formToken] = await Promise.all([
-    policy.mode === 'first-time' ? store.comments.hasApprovedComment(comment.author.email, except) : true,
+    policy.mode === 'first-time' ? known() : true,
     on('duplicates')
       ? store.comments.hasRecentDuplicate({
           threadId: comment.threadId,
@@ -180,18 +183,27 @@ function checkedBody(body: string): string {
   return normalizeBody(body);
 }
 
-const editableUntil = (comment: Comment, config: AppConfig) => new Date(Date.parse(comment.createdAt) + config.editWindowMinutes * 60_000).toISOString();
+const createdPlus = (comment: Comment, minutes: number) => new Date(Date.parse(comment.createdAt) + minutes * 60_000).toISOString();
+const editableUntil = (comment: Comment, config: AppConfig) => createdPlus(comment, config.editWindowMinutes);
 
-/** The comment an author may change: checks the bearer token (401), existence (404) and the edit window (403). */
-async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { store, config, now }: RouteContext): Promise<EditableComment> {
+/**
+ * The comment an author may change: checks the bearer token (401), existence (404) and the edit
+ * window (403). The token is the comment's edit token, or the session of the signed-in reader who
+ * wrote it, from any browser, within the signed-in window (none by default).
+ */
+async function authorize(request: FastifyRequest<{ Params: { id: string } }>, { store, config, now, readers }: RouteContext): Promise<EditableComment> {
   const match = /^Bearer[ \t]+([\x21-\x7e]{1,256})$/i.exec(request.headers.authorization ?? '');
   if (!match) throw new ApiError('unauthorized', 'Send the edit token that came with the comment: Authorization: Bearer <editToken>.');
+  const reader = readers.isSessionToken(match[1]!) ? await readers.reader(request) : null;
   const editable = await store.comments.getEditable(request.params.id);
   if (!editable) throw commentNotFound();
-  if (!tokenMatches(match[1]!, editable.editTokenHash)) throw new ApiError('unauthorized', 'The edit token does not match this comment.');
+  if (reader ? editable.comment.author.userId !== reader.user.id : !tokenMatches(match[1]!, editable.editTokenHash)) {
+    throw new ApiError('unauthorized', reader ? 'This comment was written from another account.' : 'The edit token does not match this comment.');
+  }
   if (editable.comment.status === 'deleted') throw commentNotFound();
-  if (now().getTime() >= Date.parse(editableUntil(editable.comment, config))) {
-    throw new ApiError('forbidden', `Comments can be edited or deleted for ${config.editWindowMinutes} minutes after posting; that time has passed.`);
+  const minutes = reader ? config.signedInEditWindowMinutes : config.editWindowMinutes;
+  if ((!reader || minutes > 0) && now().getTime() >= Date.parse(createdPlus(editable.comment, minutes))) {
+    throw new ApiError('forbidden', `Comments can be edited or deleted for ${minutes} minutes after posting; that time has passed.`);
   }
   return editable;
 }
@@ -264,13 +276,21 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
     { schema: { body: createCommentBody, headers: idempotencyHeaders, response: { 200: commentResponse, 201: createdResponse } } },
     async (request, reply) => {
       const input = request.body;
+      // A signed-in reader posts as their account, whatever the body says: a guest can never borrow a verified name.
+      const reader = await context.readers.reader(request);
+      if (!reader && config.signIn === 'required') throw new ApiError('unauthorized', 'Sign in to comment on this site.');
+      const guest = input.author;
+      if (!reader && !guest) throw new ApiError('invalid', 'Author is required: send author { name, email }, or sign in.', 'author');
       const submitted: NewComment = {
         threadId: input.thread,
         parentId: input.parentId ?? null,
         body: input.body,
-        author: { name: input.author.name, email: input.author.email, ...(input.author.url === undefined ? {} : { url: input.author.url }) },
+        author: reader
+          ? { name: reader.user.name, email: reader.user.email }
+          : { name: guest!.name, email: guest!.email, ...(guest!.url === undefined ? {} : { url: guest!.url }) },
       };
-      throwIfInvalid(...validateNewComment(submitted));
+      // A signed-in reader's address may be '' (their provider gave none verified): it is their account that answers for them.
+      throwIfInvalid(...validateNewComment(submitted, reader ? { requireEmail: false } : {}));
       // Without a site to place it on, a page address is not kept (the server warns at start).
       const pageUrl = (input.url?.trim() && checkedPageUrl(input.url, origins, 'pageUrl')) || undefined;
       const title = (input.title && checkedTitle(input.title, 'title')) || undefined;
@@ -285,7 +305,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         ...(pageUrl === undefined ? {} : { pageUrl }),
         ...(title === undefined ? {} : { title }),
       };
-      const { status } = await moderate(request, { comment: judged, fingerprint, form: input }, context);
+      const { status } = await moderate(request, { comment: judged, fingerprint, form: input }, context, reader?.user.id);
       // Spam subscribes nobody, so it costs the client address nothing.
       const subscribe = context.notifier !== undefined && input.notify === true && status !== 'spam' && (await maySubscribe(request, context));
       const editToken = nanoid(32);
@@ -300,6 +320,7 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
         authorEmail: author.email,
         ...(author.url === undefined ? {} : { authorUrl: author.url }),
         avatarSeed: avatarSeedFor(await avatarSecret(), author.email, author.name),
+        ...(reader ? { user: { id: reader.user.id, verifiedBy: reader.verifiedBy } } : {}),
         editTokenHash: sha256Hex(editToken),
         createdAt: now().toISOString(),
         status,
@@ -359,7 +380,9 @@ export function commentWriteRoutes(app: FastifyInstance, context: RouteContext) 
       };
       // Spam stays spam whatever the edit: no rule (nor a paid spam service) need be asked.
       const next =
-        status === 'spam' ? status : stricter(status, (await moderate(request, { comment: judged, fingerprint, edited: comment.id }, context)).status);
+        status === 'spam'
+          ? status
+          : stricter(status, (await moderate(request, { comment: judged, fingerprint, edited: comment.id }, context, comment.author.userId)).status);
       const hold = next === 'approved' ? undefined : next;
       const updated = await store.comments.updateBody(comment.id, {
         body,

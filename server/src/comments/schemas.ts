@@ -13,7 +13,8 @@ export interface CreateCommentBody {
   url?: string;
   parentId?: string | null;
   body: string;
-  author: { name: string; email: string; url?: string };
+  /** The guest's details; a signed-in reader's come from their session, and these are ignored. */
+  author?: { name: string; email: string; url?: string };
   /** The `formToken` of the listing the form came with (the "too fast" check). */
   formToken?: string;
   /** The form's hidden honeypot field: empty from people. */
@@ -25,7 +26,7 @@ export interface CreateCommentBody {
 export const createCommentBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['thread', 'body', 'author'],
+  required: ['thread', 'body'],
   // Lengths are generous bounds, so that nothing huge reaches core validation, which applies the real limits.
   properties: {
     thread: threadId,
@@ -106,7 +107,14 @@ const comment = {
     author: {
       type: 'object',
       required: ['name', 'avatarSeed'],
-      properties: { name: { type: 'string' }, url: { type: 'string' }, avatarSeed: { type: 'string' }, isOwner: { type: 'boolean' } },
+      properties: {
+        name: { type: 'string' },
+        url: { type: 'string' },
+        avatarSeed: { type: 'string' },
+        isOwner: { type: 'boolean' },
+        verifiedBy: { type: 'string' },
+        userId: { type: 'string' },
+      },
     },
     body: { type: 'string' },
     createdAt: { type: 'string' },

@@ -1,9 +1,10 @@
 import { defaultModerationOptions, moderationOptions, type ModerationOptions } from '../comments/moderation-options';
+import { checkSignInOptions, defaultSignInOptions, signInOptions, type SignInOptions } from '../auth/options';
 import { fail, integer, isAddressOrRange, list, origin, type OptionTable, type Parse } from './option-parsers';
 import type { DatabaseTimeouts } from '../store/types';
 
 /** How the reference server runs. Every option is an environment variable and a `colloquy serve` flag. */
-export interface ServerConfig extends ModerationOptions, Required<DatabaseTimeouts> {
+export interface ServerConfig extends ModerationOptions, Required<DatabaseTimeouts>, SignInOptions {
   /** TCP port to listen on; 0 picks a free one. @default 8080 */
   port: number;
   /** Interface to listen on. @default 'localhost' */
@@ -88,6 +89,7 @@ export type AppConfig = Pick<
   | 'mailFrom'
   | 'ownerEmail'
   | 'publicUrl'
+  | keyof SignInOptions
 >;
 
 export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
@@ -111,6 +113,7 @@ export const defaultServerConfig: Readonly<ServerConfig> = Object.freeze({
   mailFrom: '',
   ownerEmail: '',
   publicUrl: '',
+  ...defaultSignInOptions,
 });
 
 /** Every option, in the order `colloquy --help` lists them; features that own settings bring their own part of the table. */
@@ -228,6 +231,7 @@ export const serverOptions: OptionTable<ServerConfig> = {
     parse: (raw, name) =>
       /^https?:\/\/[^\s]+$/.test(raw) && !/[?#]/.test(raw) ? raw.replace(/\/+$/, '') : fail(name, `must be an http(s) address without query, got "${raw}"`),
   },
+  ...signInOptions,
 };
 
 /** Splits `--name value` and `--name=value` flags; anything else is a mistake worth naming. */
@@ -250,8 +254,10 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
 function fileValue(key: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.join(',');
+  // A list of objects (the `oidc` providers) as the JSON its variable holds.
+  if (Array.isArray(value) && value.every((item) => typeof item === 'object' && item !== null)) return JSON.stringify(value);
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return fail(`${key} (config file)`, 'must be a string, number, boolean or list of strings');
+  return fail(`${key} (config file)`, 'must be a string, number, boolean or list');
 }
 
 /**
@@ -280,5 +286,6 @@ export function resolveServerConfig(
   }
   if (config.smtpUrl && !config.mailFrom) fail('COLLOQUY_MAIL_FROM', 'is needed with COLLOQUY_SMTP_URL: the From address of notification mails');
   if (config.smtpUrl && !config.publicUrl) fail('COLLOQUY_PUBLIC_URL', 'is needed with COLLOQUY_SMTP_URL: the links in notification mails point there');
+  checkSignInOptions(config as ServerConfig);
   return config as ServerConfig;
 }

@@ -1,7 +1,9 @@
 import type { AppConfig } from '../config/config';
 import type { ModerationPolicy, SpamCheckHook } from '../comments/moderation';
 import type { ReadCache } from '../cache/read-cache';
+import type { FastifyRequest } from 'fastify';
 import type { Store } from '../store/interfaces';
+import type { User } from '../store/types';
 import type { SharedCounters } from './rate-limits';
 
 /**
@@ -22,6 +24,24 @@ export interface Notifier {
  */
 export const approvalOptions = (notificationsOn: boolean, now: Date) => (notificationsOn ? { notifyFollowersAt: now.toISOString() } : {});
 
+/** A reader who signed in, as a request's session token proves. */
+export interface SignedInReader {
+  user: User;
+  /** How they signed in, as readers see it (the provider's name): the comment's verified mark. */
+  verifiedBy: string;
+}
+
+/** Readers' sessions as features see them (auth/sessions.ts implements it). */
+export interface ReaderAuth {
+  /** Whether an `Authorization: Bearer` token is a reader session's (rather than a comment's edit token). */
+  isSessionToken(token: string): boolean;
+  /**
+   * The reader whose session token the request carries; null when it carries none. A session that
+   * is unknown, expired or revoked is a 401, a blocked user a 403: never silently a guest.
+   */
+  reader(request: FastifyRequest): Promise<SignedInReader | null>;
+}
+
 /** What every feature's routes are given by `createApp`: built once, shared by all. */
 export interface RouteContext {
   store: Store;
@@ -41,4 +61,6 @@ export interface RouteContext {
   cache: ReadCache;
   /** Queues notification mails; absent without SMTP settings. */
   notifier?: Notifier;
+  /** Readers' sessions. */
+  readers: ReaderAuth;
 }

@@ -99,6 +99,8 @@ const expectations: Record<string, string> = {
   honeypot: 'must be text',
   revision: "must be the comment's revision from the listing, a whole number from 1",
   revisions: 'must map each comment id to its revision from the listing',
+  token: 'must be a signed token (a JWT) of at most 8192 characters',
+  comments: 'must be "delete" or "anonymise"',
 };
 
 /** Maps a request property path to the field name clients see: nested author fields use the form's names. */

@@ -15,7 +15,7 @@ export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
  * no prefix is the start of another, so a signature made for one purpose never verifies for another:
  * a form token cannot pass as a mail link or a session cookie, whatever it holds.
  */
-export type SigningPurpose = 'form' | 'link' | 'admin-session' | 'admin-password' | 'avatar';
+export type SigningPurpose = 'form' | 'link' | 'admin-session' | 'admin-password' | 'avatar' | 'sign-in-flow';
 
 export interface Signer {
   /** The HMAC-SHA256 of `message` for this signer's purpose: 43 base64url characters. */

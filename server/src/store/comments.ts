@@ -180,6 +180,8 @@ export function createCommentStore(engine: Engine): CommentStore {
         page_title: slot('threadTitle'),
         page_url: slot('pageUrl'),
         subscribe_author: slot('subscribeAuthor'),
+        user_id: slot('userId'),
+        verified_by: slot('verifiedBy'),
       })
       .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
       .returning(COMMENT_COLUMNS),

@@ -5,6 +5,7 @@ import type { Engine } from './engine';
 import type { Store } from './interfaces';
 import { createModerationStore } from './moderation';
 import { createOutboxStore, createSubscriptionStore } from './notifications';
+import { createEmailSignInStore, createReaderSessionStore, createUserStore } from './users';
 import { StoreUnavailableError } from './types';
 
 type Method = (...args: unknown[]) => Promise<unknown>;
@@ -39,6 +40,9 @@ export function composeStore(engine: Engine): Store {
     rateLimits: concern(createRateLimitStore),
     // Not guarded: watching is not a query.
     changes: createChangeFeed(engine),
+    users: concern(createUserStore),
+    readerSessions: concern(createReaderSessionStore),
+    emailSignIns: concern(createEmailSignInStore),
     engine: engine.kind,
     // Start-up errors keep the driver's own, which `colloquy serve` explains by their codes.
     migrate: () => engine.migrate(),

@@ -37,6 +37,10 @@ export interface Tables {
     body_fingerprint: string | null;
     /** 1 for a reply the site owner wrote from the dashboard. */
     is_owner: number;
+    /** The signed-in reader who wrote it; null for a guest (or an account deleted since). */
+    user_id: string | null;
+    /** How that reader signed in (the provider's name), for the verified mark. */
+    verified_by: string | null;
     /** The title and address the comment's page sent: they name its thread once it is published, if nothing has. */
     page_title: string | null;
     page_url: string | null;
@@ -61,6 +65,19 @@ export interface Tables {
   };
   admin_sessions: { token_hash: string; created_at: string; expires_at: string };
   rate_limits: { key: string; count: number; reset_at: string };
+  users: {
+    id: string;
+    provider: string;
+    subject: string;
+    name: string;
+    email: string;
+    avatar_url: string | null;
+    blocked_at: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  reader_sessions: { token_hash: string; user_id: string; created_at: string; expires_at: string };
+  email_sign_ins: { token_hash: string; email: string; name: string; return_to: string; created_at: string; expires_at: string };
 }
 
 export type Db = Kysely<Tables>;

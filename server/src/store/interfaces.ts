@@ -8,6 +8,7 @@ import type { Comment } from 'colloquy/core';
 import type { AdminSession, BodyChange, CommentRecordInput, CreateResult, EditableComment, ListOptions, ModerationEntry, ModerationListOptions } from './types';
 import type { ModerationStatus, NotificationSubject, OutboxItem, RateLimitHit, RecentApprovedOptions, RecentComment } from './types';
 import type { SettableStatus, StatusChange, Subscription, ThreadChanges, ThreadInfo, ThreadSummary } from './types';
+import type { DeletedUserComments, EmailSignIn, Identity, ReaderSession, User, UserExport, UserListOptions } from './types';
 
 /** Comments and their threads, as readers and authors reach them. Reads return core `Comment`s: never an email. */
 export interface CommentStore {
@@ -153,6 +154,59 @@ export interface SessionStore {
   deleteAll(): Promise<number>;
 }
 
+/** Readers who signed in. Owner-only but for `signIn` and `get`, whose answers routes must not pass on whole (the email). */
+export interface UserStore {
+  /**
+   * The user of this (provider, subject), created on first sign-in (with `id`) and otherwise
+   * brought up to date with what the provider says now (name, email, avatar). A blocked user is
+   * returned as blocked: the caller refuses them.
+   */
+  signIn(identity: Identity, id: string, at: string): Promise<User>;
+  get(id: string): Promise<User | null>;
+  /** OWNER-ONLY: users, newest first by (createdAt, id). */
+  list(options: UserListOptions): Promise<User[]>;
+  /** Blocks (ending every session of theirs, in the same transaction) or unblocks a user; null if unknown. */
+  setBlocked(id: string, blocked: boolean, at: string): Promise<User | null>;
+  /** The first-time policy for signed-in readers: whether a comment of this user (other than `except`, the one being edited) is approved. */
+  hasApprovedComment(userId: string, except?: string): Promise<boolean>;
+  /** Everything stored about a user; null if unknown. */
+  exportData(id: string): Promise<UserExport | null>;
+  /**
+   * Deletes a user and their sessions, and their comments as asked: removed under the delete rule,
+   * or anonymised (name "Deleted user", no email, website, avatar or account). Nothing of the
+   * user remains but anonymised comments. False if unknown.
+   */
+  delete(id: string, comments: DeletedUserComments): Promise<boolean>;
+}
+
+/** Readers' sessions: bearer tokens the widget keeps in the host page's storage. */
+export interface ReaderSessionStore {
+  /** Stores a new session, and removes the expired ones (cleanup at each sign-in, no timer). */
+  create(session: ReaderSession): Promise<void>;
+  /** The session with this token hash and its user, unless it has expired at `now`. */
+  get(tokenHash: string, now: string): Promise<{ session: ReaderSession; user: User } | null>;
+  /**
+   * Replaces a session by `next` (a new token for the same user), leaving the old token valid until
+   * `oldUntil` at most, for requests already on their way with it. False if the old one is gone.
+   */
+  rotate(tokenHash: string, next: ReaderSession, oldUntil: string): Promise<boolean>;
+  /** Ends one session (Log Out). False if there was none. */
+  delete(tokenHash: string): Promise<boolean>;
+  /** Ends every session of a user; answers how many there were. */
+  deleteForUser(userId: string): Promise<number>;
+}
+
+/** Sign-in links mailed to readers ("verified email"). */
+export interface EmailSignInStore {
+  /**
+   * Stores a link and queues its mail (nodemailer's message fields, as JSON) in the outbox, in one
+   * transaction: a stored link always has its mail. Expired links are removed meanwhile.
+   */
+  create(link: EmailSignIn, mail: string): Promise<void>;
+  /** Uses a link once: its email, name and page if it exists and has not expired at `now` (and it is gone from then on); null otherwise. */
+  consume(tokenHash: string, now: string): Promise<Pick<EmailSignIn, 'email' | 'name' | 'returnTo'> | null>;
+}
+
 /** Fixed-window counters shared by every process on the database (sign-in attempts; writes on PostgreSQL). */
 export interface RateLimitStore {
   /**
@@ -207,6 +261,9 @@ export interface Store {
   readonly subscriptions: SubscriptionStore;
   readonly sessions: SessionStore;
   readonly rateLimits: RateLimitStore;
+  readonly users: UserStore;
+  readonly readerSessions: ReaderSessionStore;
+  readonly emailSignIns: EmailSignInStore;
   /** Which threads changed, in this process and in others on the database (the read cache listens). */
   readonly changes: ChangeFeed;
   /**

@@ -126,6 +126,43 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     // Version 10: each comment's revision, counted up by every edit, so that the owner approves the text
     // they read (the mail's link and the dashboard name it). Existing comments start at revision 1.
     'ALTER TABLE comments ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;',
+    // Version 11: readers who sign in. A user is (provider, subject); `email` is '' when the provider
+    // gave none verified. Reader sessions keep only a SHA-256 of their token, like the dashboard's.
+    // A comment by a signed-in reader names its user and the way they signed in (the verified mark).
+    // Sign-in links mailed to readers: a SHA-256 of the link's token, used once (the row goes).
+    `
+    CREATE TABLE users (
+      id TEXT PRIMARY KEY,
+      provider TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      name TEXT NOT NULL,
+      email TEXT NOT NULL,
+      avatar_url TEXT,
+      blocked_at TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      UNIQUE (provider, subject)
+    ) STRICT;
+    CREATE TABLE reader_sessions (
+      token_hash TEXT PRIMARY KEY,
+      user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      created_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX reader_sessions_user ON reader_sessions (user_id);
+    ALTER TABLE comments ADD COLUMN user_id TEXT REFERENCES users (id);
+    ALTER TABLE comments ADD COLUMN verified_by TEXT;
+    CREATE INDEX comments_user ON comments (user_id, status) WHERE user_id IS NOT NULL;
+    CREATE TABLE email_sign_ins (
+      token_hash TEXT PRIMARY KEY,
+      email TEXT NOT NULL,
+      name TEXT NOT NULL,
+      return_to TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX email_sign_ins_expiry ON email_sign_ins (expires_at);
+    `,
   ],
   postgres: [
     `
@@ -221,6 +258,39 @@ export const migrations: { readonly sqlite: readonly string[]; readonly postgres
     `,
     // Version 10 (as SQLite's).
     'ALTER TABLE comments ADD COLUMN revision integer NOT NULL DEFAULT 1;',
+    // Version 11 (as SQLite's): readers who sign in, their sessions, and the user of a comment.
+    `
+    CREATE TABLE users (
+      id text COLLATE "C" PRIMARY KEY,
+      provider text COLLATE "C" NOT NULL,
+      subject text COLLATE "C" NOT NULL,
+      name text NOT NULL,
+      email text NOT NULL,
+      avatar_url text,
+      blocked_at timestamptz(3),
+      created_at timestamptz(3) NOT NULL,
+      updated_at timestamptz(3) NOT NULL,
+      UNIQUE (provider, subject)
+    );
+    CREATE TABLE reader_sessions (
+      token_hash text COLLATE "C" PRIMARY KEY,
+      user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      created_at timestamptz(3) NOT NULL,
+      expires_at timestamptz(3) NOT NULL
+    );
+    CREATE INDEX reader_sessions_user ON reader_sessions (user_id);
+    ALTER TABLE comments ADD COLUMN user_id text COLLATE "C" REFERENCES users (id), ADD COLUMN verified_by text;
+    CREATE INDEX comments_user ON comments (user_id, status) WHERE user_id IS NOT NULL;
+    CREATE TABLE email_sign_ins (
+      token_hash text COLLATE "C" PRIMARY KEY,
+      email text NOT NULL,
+      name text NOT NULL,
+      return_to text NOT NULL,
+      created_at timestamptz(3) NOT NULL,
+      expires_at timestamptz(3) NOT NULL
+    );
+    CREATE INDEX email_sign_ins_expiry ON email_sign_ins (expires_at);
+    `,
   ],
 };
 

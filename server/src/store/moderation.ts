@@ -82,6 +82,8 @@ export function createModerationStore(engine: Engine): ModerationStore {
           'c.updated_at',
           'c.revision',
           'c.is_owner',
+          'c.user_id',
+          'c.verified_by',
         ])
         .$if(only !== undefined, (query) => query.where('c.status', '=', only!))
         .$if(threadId !== undefined, (query) => query.where('c.thread_id', '=', threadId!))

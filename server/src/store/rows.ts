@@ -20,6 +20,8 @@ export interface CommentRow {
   updated_at: string | null;
   /** 1 for a reply the site owner wrote from the dashboard. */
   is_owner: number;
+  user_id: string | null;
+  verified_by: string | null;
 }
 
 /** The columns a CommentRow has: what every public read selects (never `author_email`). */
@@ -35,6 +37,8 @@ export const COMMENT_COLUMNS = [
   'created_at',
   'updated_at',
   'is_owner',
+  'user_id',
+  'verified_by',
 ] as const;
 
 export function toComment(row: CommentRow): Comment {
@@ -52,6 +56,8 @@ export function toComment(row: CommentRow): Comment {
   if (row.author_url !== null && !deleted) comment.author.url = row.author_url;
   if (row.updated_at !== null) comment.updatedAt = row.updated_at;
   if (row.is_owner === 1 && !deleted) comment.author.isOwner = true;
+  if (row.user_id !== null && !deleted) comment.author.userId = row.user_id;
+  if (row.verified_by !== null && !deleted) comment.author.verifiedBy = row.verified_by;
   return comment;
 }
 
@@ -76,6 +82,8 @@ export interface NormalizedInput {
   isOwner: number;
   /** 1 when the author asked to follow the thread and the comment is held: asked once it is published. */
   subscribeAuthor: number;
+  userId: string | null;
+  verifiedBy: string | null;
 }
 
 const published = (input: CommentRecordInput) => (input.status ?? 'approved') === 'approved';
@@ -100,6 +108,8 @@ export function normalizeInput(input: CommentRecordInput): NormalizedInput {
     bodyFingerprint: input.bodyFingerprint ?? null,
     isOwner: input.isOwner ? 1 : 0,
     subscribeAuthor: input.notification?.subscribeAuthor && !published(input) ? 1 : 0,
+    userId: input.user?.id ?? null,
+    verifiedBy: input.user?.verifiedBy ?? null,
   };
 }
 
@@ -165,6 +175,8 @@ export interface ModerationRow {
   updated_at: string | null;
   revision: number;
   is_owner: number;
+  user_id: string | null;
+  verified_by: string | null;
 }
 
 export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
@@ -177,7 +189,14 @@ export const toModerationEntry = (row: ModerationRow): ModerationEntry => ({
   parentId: row.parent_id,
   status: row.status as ModerationStatus,
   body: row.body,
-  author: { name: row.author_name, email: row.author_email, url: row.author_url, avatarSeed: row.avatar_seed },
+  author: {
+    name: row.author_name,
+    email: row.author_email,
+    url: row.author_url,
+    avatarSeed: row.avatar_seed,
+    ...(row.user_id === null ? {} : { userId: row.user_id }),
+    ...(row.verified_by === null ? {} : { verifiedBy: row.verified_by }),
+  },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   revision: Number(row.revision),

@@ -33,6 +33,8 @@ export interface CommentRecordInput {
   bodyFingerprint?: string;
   /** A reply the site owner wrote from the dashboard: shown with an owner badge. @default false */
   isOwner?: boolean;
+  /** A signed-in reader's comment: their user id, and how they signed in (the verified mark). Absent for a guest. */
+  user?: { id: string; verifiedBy: string };
   /**
    * The notifier's work for this comment, queued in the outbox in the comment's own transaction
    * (so a stored comment never loses its mails); only when created, not on a replay. Absent when
@@ -237,8 +239,8 @@ export interface ModerationEntry {
   parentId: string | null;
   status: ModerationStatus;
   body: string;
-  /** `avatarSeed`: the identicon readers see next to the comment. */
-  author: { name: string; email: string; url: string | null; avatarSeed: string };
+  /** `avatarSeed`: the identicon readers see next to the comment; `userId` and `verifiedBy` for a signed-in author. */
+  author: { name: string; email: string; url: string | null; avatarSeed: string; userId?: string; verifiedBy?: string };
   createdAt: string;
   updatedAt: string | null;
   /** 1 when posted, one more at each edit: an approval names the revision the owner read. */
@@ -256,3 +258,70 @@ export type StatusChange =
   | { id: string; outcome: 'changed' | 'unchanged' | 'removed' | 'placeholder'; previous: ModerationStatus }
   | { id: string; outcome: 'stale'; previous: ModerationStatus; revision: number }
   | { id: string; outcome: 'not-found' };
+
+/** A reader who signed in: one per (provider, subject). Owner-only as a whole: `email` is never public. */
+export interface User {
+  id: string;
+  /** The way they signed in: a provider id of the configuration (`github`, `oidc`, `sso`, `email`, …). */
+  provider: string;
+  /** Who they are at the provider (its `sub`, GitHub's numeric id, the host site's user id, the address). */
+  subject: string;
+  name: string;
+  /** Their address as the provider vouched for it; '' when it gave none verified. */
+  email: string;
+  /** The picture the provider named; never fetched by readers' browsers. */
+  avatarUrl: string | null;
+  /** Set while the site owner blocks them: no session, no new comment. */
+  blockedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a provider says of a reader who just signed in. */
+export interface Identity {
+  provider: string;
+  subject: string;
+  name: string;
+  /** Only an address the provider verified; '' otherwise. */
+  email: string;
+  avatarUrl?: string;
+}
+
+/** A reader's sign-in on one browser. The widget holds the token; the store keeps its SHA-256 only. */
+export interface ReaderSession {
+  tokenHash: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface UserListOptions {
+  /** Only users whose name, email or subject contains this text (case-insensitive). */
+  q?: string;
+  /** Only blocked (true) or not blocked (false) users. */
+  blocked?: boolean;
+  /** Only users older than this position in the newest-first order. */
+  before?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** Everything stored about a user (their "download my data"): the account and every comment, with its thread. */
+export interface UserExport {
+  user: User;
+  comments: { comment: Comment; thread: { id: string; title: string | null; url: string | null } }[];
+}
+
+/** What happens to a deleted account's comments: removed (placeholders where replies hang on them), or kept as "Deleted user". */
+export type DeletedUserComments = 'delete' | 'anonymise';
+
+/** A sign-in link mailed to a reader: the store keeps a SHA-256 of its token, and whom and where it signs in. */
+export interface EmailSignIn {
+  tokenHash: string;
+  email: string;
+  /** The name the reader gave, which their account takes. */
+  name: string;
+  /** The page to go back to, signed in. */
+  returnTo: string;
+  createdAt: string;
+  expiresAt: string;
+}

@@ -55,8 +55,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map(stopServer));
 });
 
-/** The POST body, as the server's own schema types it. */
-type WireComment = CreateCommentBody;
+/** The POST body, as the server's own schema types it, for a guest (whose author is required). */
+type WireComment = CreateCommentBody & { author: NonNullable<CreateCommentBody['author']> };
 
 const wire = (overrides: Partial<Omit<WireComment, 'author'>> & { author?: Partial<WireComment['author']> } = {}): WireComment => {
   const { author, ...rest } = overrides;

@@ -48,7 +48,7 @@ describe('the config file', () => {
 
   it.each([
     ['an unknown key', { ratelimit: 3 }, '"ratelimit (config file)" is not an option'],
-    ['a value of the wrong kind', { origins: { a: 1 } }, '"origins (config file)" must be a string, number, boolean or list of strings'],
+    ['a value of the wrong kind', { origins: { a: 1 } }, '"origins (config file)" must be a string, number, boolean or list'],
     ['a value the option rejects', { rateLimit: -1 }, '"rateLimit (config file)"'],
   ])('names the key for %s', (_case, file, message) => {
     expect(() => resolveServerConfig({}, [], file)).toThrow(message);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultServerConfig, resolveServerConfig } from '../../src/config/config';
+import { defaultSignInOptions } from '../../src/auth/options';
 
 describe('resolveServerConfig', () => {
   it('defaults to port 8080 on localhost, SQLite in ./data, no CORS origins, 10 writes a minute, a 15-minute edit window', () => {
@@ -30,6 +31,24 @@ describe('resolveServerConfig', () => {
       mailFrom: '',
       ownerEmail: '',
       publicUrl: '',
+      // Nobody signs in unless the owner configures a way (sign-in-config.test.ts).
+      signIn: 'optional',
+      oidcIssuer: '',
+      oidcClientId: '',
+      oidcClientSecret: '',
+      oidcName: 'OpenID Connect',
+      oidc: [],
+      githubClientId: '',
+      githubClientSecret: '',
+      ssoSecret: '',
+      ssoPublicKey: '',
+      ssoJwksUrl: '',
+      ssoAudience: '',
+      ssoName: 'site',
+      ssoLoginUrl: '',
+      ssoLogoutUrl: '',
+      emailSignIn: false,
+      signedInEditWindowMinutes: 0,
     });
     expect(resolveServerConfig()).toEqual(defaultServerConfig);
   });
@@ -91,6 +110,7 @@ describe('resolveServerConfig', () => {
       mailFrom: 'Blog comments <comments@blog.example>',
       ownerEmail: 'owner@blog.example',
       publicUrl: 'https://comments.blog.example',
+      ...defaultSignInOptions,
     });
   });
 

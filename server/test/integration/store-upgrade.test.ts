@@ -120,5 +120,28 @@ for (const kind of selectedStores()) {
         await database.destroy();
       }
     });
+
+    it('keeps comments as guests’ comments, and adds users and their sessions, through version 11', async () => {
+      const database = await createStoreDatabase(kind);
+      try {
+        await migrateTo(database, 10);
+        const at = '2024-01-01T12:00:00.000Z';
+        await database.query('INSERT INTO threads (id, created_at) VALUES (?, ?)', ['post', at]);
+        await database.query(
+          'INSERT INTO comments (id, thread_id, body, author_name, author_email, avatar_seed, created_at, edit_token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          ['c1', 'post', 'Old comment.', 'Ann', 'ann@example.test', 'seed', at, 'hash'],
+        );
+        const store = database.open();
+        await store.migrate();
+        const { comments } = await store.comments.list({ threadId: 'post', limit: 10, sort: 'oldest' });
+        expect(comments).toMatchObject([{ id: 'c1', body: 'Old comment.', author: { name: 'Ann', avatarSeed: 'seed' } }]);
+        expect(comments[0]!.author).not.toHaveProperty('verifiedBy');
+        const user = await store.users.signIn({ provider: 'github', subject: '1', name: 'Ann', email: '' }, 'u1', at);
+        await store.readerSessions.create({ tokenHash: 'h', userId: user.id, createdAt: at, expiresAt: '2024-02-01T12:00:00.000Z' });
+        expect((await store.readerSessions.get('h', at))?.user.id).toBe('u1');
+      } finally {
+        await database.destroy();
+      }
+    });
   });
 }

@@ -37,6 +37,7 @@ export const ar: Messages = {
   replyTo: 'رد على {name}',
   says: 'يقول:',
   owner: 'المالك',
+  verified: 'موثّق: سجّل الدخول باستخدام {provider}',
   awaitingModeration: 'تعليقك بانتظار المراجعة.',
   deleted: 'تم حذف هذا التعليق.',
   loading: 'جارٍ تحميل التعليقات…',

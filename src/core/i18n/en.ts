@@ -35,6 +35,8 @@ export const en = {
   says: 'says:',
   /** The badge beside the name on the site owner's replies. */
   owner: 'Owner',
+  /** The mark beside the name of a signed-in reader: the name is their account's. */
+  verified: 'Verified: signed in with {provider}',
   awaitingModeration: 'Your comment is awaiting moderation.',
   deleted: 'This comment was deleted.',
   loading: 'Loading comments…',

@@ -78,6 +78,14 @@ describe('the dashboard’s comment rows', () => {
     expect(within(ui.getByRole('article', { name: 'Comment by Ann' })).queryByText('Propriétaire')).toBeNull();
   });
 
+  it('mark a signed-in author’s name as verified, as the widget does, and no guest’s', async () => {
+    const signedIn: AdminComment = { ...question, author: { ...question.author, verifiedBy: 'GitHub' } };
+    const ui = renderDashboard(fakeClient({ list: vi.fn(async () => ({ comments: [signedIn, answer], nextCursor: null })) }));
+    const row = await ui.findByRole('article', { name: 'Comment by Ann' });
+    expect(within(row).getByRole('img', { name: 'Verified: signed in with GitHub' })).toBeTruthy();
+    expect(within(ui.getByRole('article', { name: 'Comment by Site owner' })).queryByRole('img', { name: /Verified/ })).toBeNull();
+  });
+
   it('render the text as the widget does, with the status, email and thread beside it', async () => {
     const ui = renderDashboard(fakeClient());
     const row = await ui.findByRole('article', { name: 'Comment by Ann' });

@@ -44,6 +44,7 @@ describe('resolveConfig', () => {
       maxDepth: 5,
       pageSize: 50,
       validation: {},
+      ssoToken: '',
     };
     expect(resolveConfig({ thread: 'post' }, page)).toEqual(expected);
   });
@@ -66,6 +67,7 @@ describe('resolveConfig', () => {
       maxDepth: 3,
       pageSize: 20,
       validation: { nameMaxLength: 40, requireEmail: false },
+      ssoToken: 'eyJhbGciOiJIUzI1NiJ9.e30.signature',
     };
     const config = resolveConfig(options, page);
     expect(config).toEqual({ ...options });
