@@ -76,9 +76,11 @@ class ImmediateDialect extends SqliteDialect {
 export function createSqliteEngine({ path, busyTimeoutMs = 5000 }: SqliteStoreOptions): Engine {
   if (path !== ':memory:' && path !== '') mkdirSync(dirname(resolve(path)), { recursive: true });
   const raw = new Database(path);
-  // The busy timeout first: switching to WAL needs a lock another process may hold.
+  // The busy timeout first: switching to WAL needs a lock another process may hold. A file in WAL
+  // mode already (any but a new one) is not switched again: SQLite can answer that switch "busy"
+  // at once, without waiting, while other processes open the file.
   raw.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-  raw.pragma('journal_mode = WAL');
+  if (raw.pragma('journal_mode', { simple: true }) !== 'wal') raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
 
