@@ -12,14 +12,14 @@ import {
   sessionToken,
   sessionTokenHash,
 } from './session';
-import { ApiError, commentNotFound, invalidCursor, throwIfInvalid } from '../shared/errors';
+import { ApiError, commentNotFound, readCursor, throwIfInvalid } from '../shared/errors';
 import { avatarSeedFor, sha256Hex } from '../shared/signing';
 import { bodyFingerprint } from '../comments/moderation';
 import { clientAddress, secondsUntil } from '../shared/rate-limits';
 import { commentId, commentParams, cursor, line, multiline, pageLimit, threadId, wellFormed } from '../shared/schemas';
 import { checkedThreadChanges, pageOrigins } from '../shared/thread-page';
-import { decodeCursor, encodeCursor } from '../store/cursor';
-import { InvalidCursorError, type ModerationStatus, type StatusChange } from '../store/types';
+import { encodeCursor } from '../store/cursor';
+import type { ModerationStatus, StatusChange } from '../store/types';
 import { approvalOptions, type RouteContext } from '../shared/context';
 import { adminUserRoutes } from './users';
 
@@ -269,13 +269,7 @@ export async function adminRoutes(app: FastifyInstance, context: RouteContext) {
 
   app.get<{ Querystring: ListAdminQuery }>('/comments', { schema: { querystring: listAdminQuery } }, async (request) => {
     const { status = 'pending', thread, q, limit = '50', cursor } = request.query;
-    let before: { createdAt: string; id: string } | undefined;
-    try {
-      before = cursor === undefined ? undefined : decodeCursor(cursor);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw invalidCursor();
-      throw error;
-    }
+    const before = readCursor(cursor);
     const size = Number(limit);
     const entries = await store.moderation.list({
       limit: size + 1,

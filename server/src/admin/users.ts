@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../shared/context';
-import { ApiError, invalidCursor } from '../shared/errors';
-import { decodeCursor, encodeCursor } from '../store/cursor';
-import { InvalidCursorError } from '../store/types';
+import { ApiError, readCursor } from '../shared/errors';
+import { encodeCursor } from '../store/cursor';
 
 interface UsersQuery {
   q?: string;
@@ -38,13 +37,7 @@ const blockBody = { type: 'object', additionalProperties: false, required: ['blo
 export function adminUserRoutes(app: FastifyInstance, { store, now }: RouteContext) {
   app.get<{ Querystring: UsersQuery }>('/users', { schema: { querystring: usersQuery } }, async (request) => {
     const { q, blocked, limit = '50', cursor } = request.query;
-    let before: { createdAt: string; id: string } | undefined;
-    try {
-      before = cursor === undefined ? undefined : decodeCursor(cursor);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw invalidCursor();
-      throw error;
-    }
+    const before = readCursor(cursor);
     const size = Number(limit);
     const users = await store.users.list({
       limit: size + 1,

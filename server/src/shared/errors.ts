@@ -2,7 +2,8 @@ import type { FastifyError } from 'fastify';
 import { createTranslator, MAX_PAGE_SIZE } from 'colloquy/core';
 import type { FieldProblem } from 'colloquy/core';
 import { characterPatterns } from './schemas';
-import { StoreUnavailableError } from '../store/types';
+import { decodeCursor, type CursorPosition } from '../store/cursor';
+import { InvalidCursorError, StoreUnavailableError } from '../store/types';
 
 /**
  * Every error code the API answers with, its HTTP status and the message it carries when the
@@ -53,6 +54,16 @@ export class ApiError extends Error {
 export const commentNotFound = () => new ApiError('not-found', 'This comment does not exist, or it was deleted.');
 /** A listing's `cursor` the store could not read. */
 export const invalidCursor = () => new ApiError('invalid', 'cursor must be a cursor from a previous page.', 'cursor');
+
+/** A listing's `cursor` as the store reads it (none for the first page), or a 400 naming `cursor`. */
+export function readCursor(cursor: string | undefined): CursorPosition | undefined {
+  try {
+    return cursor === undefined ? undefined : decodeCursor(cursor);
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw invalidCursor();
+    throw error;
+  }
+}
 
 const { t } = createTranslator('en');
 
