@@ -1,13 +1,12 @@
-import { parseArgs } from 'node:util';
 import { ColloquyConfigError } from 'colloquy/core';
-import { resolveServerConfig, type ServerConfig } from '../config/config';
-import { readConfigFile } from '../config/config-file';
+import type { ServerConfig } from '../config/config';
 import { approvalOptions } from '../shared/context';
 import { createStore } from '../store';
 import type { Store } from '../store/interfaces';
 import type { ModerationEntry, ModerationStatus, SettableStatus, StatusChange, ThreadChanges } from '../store/types';
 import { ApiError } from '../shared/errors';
 import { checkedThreadChanges, pageOrigins } from '../shared/thread-page';
+import { commandConfig, parseCommandArgs, printable, UsageError } from './command';
 
 export const moderateUsage = `Usage: colloquy moderate list [--status pending|approved|spam|deleted] [--thread ID] [--limit N] [--json]
        colloquy moderate approve|spam|delete ID [ID…] [--json]
@@ -31,9 +30,6 @@ const statuses: readonly ModerationStatus[] = ['pending', 'approved', 'spam', 'd
 /** The options only one command takes. */
 const commandOptions = { list: ['status', 'thread', 'limit'], thread: ['title', 'url'] } as const;
 
-/** A mistake in the command line: exit status 2. */
-class UsageError extends Error {}
-
 interface Command {
   action: 'list' | 'thread' | SettableStatus;
   ids: string[];
@@ -49,27 +45,15 @@ interface Command {
 }
 
 function parseCommand(argv: readonly string[], env: Record<string, string | undefined>): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        status: { type: 'string' },
-        thread: { type: 'string' },
-        limit: { type: 'string' },
-        json: { type: 'boolean' },
-        title: { type: 'string' },
-        url: { type: 'string' },
-        'database-url': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    // parseArgs names the flag at fault ("Unknown option '--x'", "Option '--limit <value>' argument missing").
-    throw new UsageError(`[colloquy] ${(error as Error).message.split('. ')[0]}; see colloquy moderate --help`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('moderate', argv, {
+    status: { type: 'string' },
+    thread: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    title: { type: 'string' },
+    url: { type: 'string' },
+    'database-url': { type: 'string' },
+  });
   const [verb, ...ids] = positionals;
   if (verb === undefined) throw new UsageError('[colloquy] say what to do: colloquy moderate list|approve|spam|delete|thread (see colloquy moderate --help)');
   const action = verb === 'list' || verb === 'thread' ? verb : actions[verb];
@@ -91,8 +75,7 @@ function parseCommand(argv: readonly string[], env: Record<string, string | unde
     throw new UsageError(`[colloquy] --limit must be a whole number from 1 to 10000, got "${limit}"`);
   }
   // The server's own resolver, so that DATABASE_URL and --database-url mean exactly what they mean to `serve`.
-  const dbFlag = values['database-url'];
-  const config = resolveServerConfig(env, dbFlag === undefined ? [] : ['--database-url', dbFlag], readConfigFile(env, []).file);
+  const config = commandConfig(env, values['database-url']);
   let changes: ThreadChanges;
   try {
     changes = checkedThreadChanges({ title: values.title, url: values.url }, pageOrigins(config));
@@ -112,12 +95,6 @@ function parseCommand(argv: readonly string[], env: Record<string, string | unde
     config,
   };
 }
-
-/**
- * Comment text is the commenters': control characters (ANSI escapes could drive the owner's terminal)
- * and bidi overrides (which could make one id read as another) are shown as U+FFFD.
- */
-const printable = (text: string) => text.replace(/[\0-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '\uFFFD');
 
 /** JSON.stringify escapes C0 controls only; the rest of `printable`'s set is escaped here, so the JSON stays valid. */
 const safeJson = (value: unknown) =>

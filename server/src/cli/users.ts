@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util';
 import { ColloquyConfigError } from 'colloquy/core';
-import { resolveServerConfig } from '../config/config';
-import { readConfigFile } from '../config/config-file';
+import { commandConfig, parseCommandArgs, printable, UsageError } from './command';
 import { createStore } from '../store';
 import type { Store } from '../store/interfaces';
 import type { User } from '../store/types';
@@ -18,9 +16,6 @@ Exit status: 0 done; 1 an id was not found (the others were changed) or the data
 2 a wrong command, flag or value.
 `;
 
-/** Names and addresses are the readers': no control characters or bidi overrides reach the terminal. */
-const printable = (text: string) => text.replace(/[\0-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '\uFFFD');
-
 const line = (user: User) =>
   [user.id, user.blockedAt ? 'blocked' : 'active', user.provider, printable(user.name), printable(user.email || '-'), user.createdAt.slice(0, 10)].join('  ');
 
@@ -33,22 +28,18 @@ export async function users(argv: readonly string[], env: Record<string, string 
   let parsed;
   let databaseUrl: string;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        blocked: { type: 'boolean' },
-        search: { type: 'string' },
-        limit: { type: 'string' },
-        json: { type: 'boolean' },
-        'database-url': { type: 'string' },
-      },
+    parsed = parseCommandArgs('users', argv, {
+      blocked: { type: 'boolean' },
+      search: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      'database-url': { type: 'string' },
     });
-    const flag = parsed.values['database-url'];
-    databaseUrl = resolveServerConfig(env, flag === undefined ? [] : ['--database-url', flag], readConfigFile(env, []).file).databaseUrl;
+    databaseUrl = commandConfig(env, parsed.values['database-url']).databaseUrl;
   } catch (error) {
-    console.error(error instanceof ColloquyConfigError ? error.message : `[colloquy] ${(error as Error).message.split('. ')[0]}; see colloquy users --help`);
+    // A usage error or a bad setting, each already worded: exit status 2.
+    if (!(error instanceof UsageError || error instanceof ColloquyConfigError)) throw error;
+    console.error(error.message);
     return 2;
   }
   const { values, positionals } = parsed;

@@ -80,4 +80,16 @@ describe('colloquy users', () => {
     expect((await run(['block'])).code).toBe(2);
     expect((await run(['ban', 'u-ann'])).stderr).toMatch(/unknown users command "ban"/);
   });
+
+  it('refuses an unknown flag or a bad database address with exit status 2, naming it, and changes nothing', async () => {
+    expect(await run(['block', 'u-ann', '--forever'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "[colloquy] Unknown option '--forever'; see colloquy users --help",
+    });
+    const badDatabase = await run(['list', '--database-url', 'mysql://db/comments']);
+    expect(badDatabase.code).toBe(2);
+    expect(badDatabase.stderr).toMatch(/^\[colloquy\] option "--database-url"/);
+    expect((await store.users.get('u-ann'))?.blockedAt).toBeNull();
+  });
 });
