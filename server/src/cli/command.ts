@@ -9,7 +9,11 @@ export class UsageError extends Error {}
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util's parseArgs (positionals allowed, unknown flags refused), its error a UsageError naming the flag and the command's help. */
-export function parseCommandArgs<T extends Options>(command: string, argv: readonly string[], options: T) {
+export function parseCommandArgs<T extends Options>(
+  command: string,
+  argv: readonly string[],
+  options: T,
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: T }>> {
   try {
     return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options });
   } catch (error) {
